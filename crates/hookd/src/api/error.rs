@@ -1,0 +1,160 @@
+//! The native API's one error envelope, `{"error":{"code","message","request_id","field"?}}`, and the
+//! single place where service errors become HTTP statuses.
+
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{service, store::StoreError};
+
+tokio::task_local! {
+    /// The id of the request being served, for error bodies.
+    pub static REQUEST_ID: String;
+}
+
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, snake_case: `validation_failed`, `app_not_found`, `unauthorized`, …
+    pub code: String,
+    pub message: String,
+    pub request_id: String,
+    /// The offending input, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+            field: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = message.into();
+        Self {
+            message: if field.is_empty() {
+                message
+            } else {
+                format!("{field}: {message}")
+            },
+            field: Some(field).filter(|f| !f.is_empty()),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "")
+        }
+    }
+
+    /// The envelope for a status that carries no more specific error (unknown route, wrong method…).
+    pub fn for_status(status: StatusCode) -> Self {
+        let (code, message) = match status {
+            StatusCode::NOT_FOUND => ("route_not_found", "no such route"),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "method_not_allowed",
+                "this route does not accept this method",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "payload_too_large",
+                "the request body is larger than the limit",
+            ),
+            StatusCode::REQUEST_TIMEOUT => ("request_timeout", "the request took too long"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported_media_type",
+                "send JSON with Content-Type: application/json",
+            ),
+            s if s.is_server_error() => ("internal", "internal error"),
+            _ => ("bad_request", "the request could not be processed"),
+        };
+        Self::new(status, code, message)
+    }
+}
+
+impl From<service::Error> for ApiError {
+    fn from(err: service::Error) -> Self {
+        use service::Error as E;
+        match err {
+            E::Unauthorized(msg) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", msg),
+            E::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string()),
+            E::NotFound(what) => Self::new(
+                StatusCode::NOT_FOUND,
+                format!("{what}_not_found"),
+                err.to_string(),
+            ),
+            E::Invalid(invalid) => Self::invalid(invalid.field, invalid.message),
+            E::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            E::QuotaExceeded(msg) => Self::new(StatusCode::CONFLICT, "quota_exceeded", msg),
+            E::Store(StoreError::Database(e)) => {
+                tracing::error!(error = %e, "storage failure");
+                Self {
+                    retry_after: Some(1),
+                    ..Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "storage_unavailable",
+                        "storage is unavailable; retry later",
+                    )
+                }
+            }
+            E::Store(e) => {
+                tracing::error!(error = %e, "storage failure");
+                Self::for_status(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            E::Corrupt(e) => {
+                tracing::error!(error = %e, "corrupt stored data");
+                Self::for_status(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                request_id: current_request_id(),
+                field: self.field,
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,147 @@
+//! Extractors that turn requests into typed inputs with envelope errors: JSON bodies and query strings
+//! (unknown fields refused, the offending field named), the caller's credentials, and the account the
+//! call acts in.
+
+use axum::{
+    extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Query, Request},
+    http::{header, request::Parts, StatusCode},
+};
+use serde::de::DeserializeOwned;
+
+use super::{error::ApiError, ApiState};
+use crate::service::{Principal, Scope};
+
+/// The header a parent key (or the admin) uses to act in another account.
+pub const ACCOUNT_HEADER: &str = "hookd-account";
+
+/// A JSON body.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let detail = rejection.body_text();
+    // serde's message names the field ("unknown field `x`", "missing field `url`").
+    let detail = detail
+        .split_once(": ")
+        .map(|(_, d)| d.to_owned())
+        .unwrap_or(detail);
+    match rejection {
+        JsonRejection::JsonDataError(_) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", detail)
+        }
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {detail}"),
+        ),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        }
+        JsonRejection::BytesRejection(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        other => ApiError::new(other.status(), "bad_request", other.body_text()),
+    }
+}
+
+/// A JSON body that may be absent (empty); present bodies are checked like `ApiJson`.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let has_body = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_none_or(|v| v.as_bytes() != b"0")
+            && req.headers().contains_key(header::CONTENT_TYPE);
+        if !has_body {
+            return Ok(Self(None));
+        }
+        ApiJson::from_request(req, state)
+            .await
+            .map(|ApiJson(v)| Self(Some(v)))
+    }
+}
+
+/// A query string.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| Self(v))
+            .map_err(|e| {
+                let text = e.body_text();
+                let detail = text
+                    .split_once(": ")
+                    .map(|(_, d)| d.to_owned())
+                    .unwrap_or(text);
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", detail)
+            })
+    }
+}
+
+/// The authenticated caller.
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<ApiState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            unauthorized("missing Authorization header; send `Authorization: Bearer <token>`")
+        })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
+        Ok(Self(state.service.authenticate(token).await?))
+    }
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+/// The caller and the account it acts in (its own, or one named by `Hookd-Account`).
+pub struct Acting(pub Scope);
+
+impl FromRequestParts<ApiState> for Acting {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
+        let Caller(principal) = Caller::from_request_parts(parts, state).await?;
+        let requested = match parts.headers.get(ACCOUNT_HEADER) {
+            Some(v) => Some(
+                v.to_str()
+                    .map_err(|_| ApiError::invalid("Hookd-Account", "must be an account id"))?
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        Ok(Self(
+            state
+                .service
+                .scope(&principal, requested.as_deref())
+                .await?,
+        ))
+    }
+}

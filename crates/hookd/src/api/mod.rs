@@ -1,0 +1,215 @@
+//! The native REST API (`/api/v1`): one module per resource, each with its `router()`; the OpenAPI
+//! document is generated from the same handlers, so every route is documented.
+
+mod accounts;
+mod apps;
+mod deliveries;
+pub mod error;
+mod events;
+pub mod extract;
+mod subscriptions;
+mod system;
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{DefaultBodyLimit, Request},
+    http::{header, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    Router,
+};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    IntoParams, IntoResponses, Modify, OpenApi, ToSchema,
+};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::service::{PageParams, Paged, Service};
+use error::{ApiError, ErrorBody};
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub service: Arc<Service>,
+    pub metrics: PrometheusHandle,
+    pub openapi: Arc<String>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "hookd", description = "Self-hosted callback (webhook) delivery: the native API."),
+    modifiers(&BearerAuth),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The admin token, or an access key as `key_id:secret`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every route with its OpenAPI description.
+fn routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(accounts::router())
+        .merge(apps::router())
+        .merge(subscriptions::router())
+        .merge(events::router())
+        .merge(deliveries::router())
+        .merge(system::router())
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+pub fn router(service: Arc<Service>, metrics: PrometheusHandle, max_body_bytes: usize) -> Router {
+    let (router, doc) = routes().split_for_parts();
+    let openapi = Arc::new(
+        doc.to_pretty_json()
+            .expect("the OpenAPI document serialises"),
+    );
+    router
+        .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn(request_context))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError::for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+        }))
+        .with_state(ApiState {
+            service,
+            metrics,
+            openapi,
+        })
+}
+
+/// Gives every request an id (the caller's `X-Request-Id` if sensible), echoes it, makes it available to
+/// error bodies, turns any bare error status into the JSON envelope, and logs the request.
+async fn request_context(request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| ulid::Ulid::new().to_string());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let mut response = error::REQUEST_ID
+        .scope(id.clone(), async move {
+            let response = next.run(request).await;
+            let is_json = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+            let failed = response.status().is_client_error() || response.status().is_server_error();
+            if failed && !is_json {
+                return ApiError::for_status(response.status()).into_response();
+            }
+            response
+        })
+        .await;
+    let status = response.status().as_u16();
+    let duration_ms = started.elapsed().as_millis() as u64;
+    if status >= 500 {
+        tracing::warn!(request.id = %id, http.method = %method, http.path = %path, http.status = status, duration_ms, "request failed");
+    } else {
+        tracing::debug!(request.id = %id, http.method = %method, http.path = %path, http.status = status, duration_ms, "request");
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// The error responses every authenticated route may give.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ErrorResponses {
+    /// Malformed JSON.
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// Missing or invalid credentials.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// The key's policy does not allow the action.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// No such resource in the caller's account.
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// The resource exists already, or its state does not allow the change.
+    #[response(status = 409)]
+    Conflict(ErrorBody),
+    /// The request body is larger than the limit.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// A field failed validation; `error.field` names it.
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+    /// Storage is unavailable; retry after `Retry-After` seconds.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+}
+
+/// `?limit=&cursor=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// 1–250, default 50.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    fn page(&self) -> PageParams {
+        PageParams {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListResponse<T: ToSchema> {
+    pub data: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> From<Paged<T>> for ListResponse<T> {
+    fn from(p: Paged<T>) -> Self {
+        Self {
+            data: p.data,
+            next_cursor: p.next_cursor,
+        }
+    }
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}

@@ -1,0 +1,240 @@
+//! `/api/v1/apps/{app}/subscriptions`: where an app's events are called back.
+
+use std::collections::BTreeMap;
+
+use axum::{extract::Path, extract::State, http::StatusCode, Json};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    double_option,
+    error::ApiResult,
+    extract::{Acting, ApiJson, ApiQuery, OptionalJson},
+    ApiState, ErrorResponses, ListQuery, ListResponse,
+};
+use crate::{
+    domain::{Format, SubscriptionStatus},
+    model::{Subscription, SubscriptionWithSecret},
+    service::{NewSubscription, SubscriptionPatch},
+};
+
+pub fn router() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_subscription, list_subscriptions))
+        .routes(routes!(
+            get_subscription,
+            update_subscription,
+            delete_subscription
+        ))
+        .routes(routes!(enable_subscription))
+        .routes(routes!(disable_subscription))
+        .routes(routes!(rotate_subscription_secret))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSubscription {
+    /// http(s) URL of the receiver; must resolve to a public address unless allowed by the operator.
+    pub url: String,
+    /// Event types to deliver; all when absent or empty.
+    #[serde(default)]
+    pub event_types: Vec<String>,
+    /// Only events of this channel.
+    pub channel_id: Option<String>,
+    /// Only events of these users.
+    #[serde(default)]
+    pub users: Vec<String>,
+    pub format: Option<Format>,
+    /// `whsec_…` signing secret; generated when absent.
+    pub secret: Option<String>,
+    /// Extra headers sent with every callback.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub description: Option<String>,
+    /// Default true.
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSubscription {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    /// `null` delivers every channel again.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub channel_id: Option<Option<String>>,
+    pub users: Option<Vec<String>>,
+    pub format: Option<Format>,
+    pub headers: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateSecret {
+    /// The new `whsec_…` secret; generated when absent.
+    pub secret: Option<String>,
+}
+
+/// Create a subscription; the response carries its signing secret.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions", tag = "subscriptions", params(("app" = String, Path)),
+    request_body = CreateSubscription, responses((status = 201, body = SubscriptionWithSecret), ErrorResponses),
+    security(("bearer" = [])))]
+async fn create_subscription(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path(app): Path<String>,
+    ApiJson(body): ApiJson<CreateSubscription>,
+) -> ApiResult<(StatusCode, Json<SubscriptionWithSecret>)> {
+    let new = NewSubscription {
+        url: body.url,
+        event_types: body.event_types,
+        channel_id: body.channel_id,
+        users: body.users,
+        format: body.format,
+        secret: body.secret,
+        headers: body.headers,
+        description: body.description,
+        enabled: body.enabled,
+    };
+    let created = state.service.create_subscription(&scope, &app, new).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// List an app's subscriptions.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/subscriptions", tag = "subscriptions",
+    params(("app" = String, Path), ListQuery),
+    responses((status = 200, body = ListResponse<Subscription>), ErrorResponses), security(("bearer" = [])))]
+async fn list_subscriptions(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path(app): Path<String>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<ListResponse<Subscription>>> {
+    Ok(Json(
+        state
+            .service
+            .list_subscriptions(&scope, &app, &query.page())
+            .await?
+            .into(),
+    ))
+}
+
+/// Get a subscription.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/subscriptions/{sub}", tag = "subscriptions",
+    params(("app" = String, Path), ("sub" = String, Path)),
+    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = [])))]
+async fn get_subscription(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path((app, sub)): Path<(String, String)>,
+) -> ApiResult<Json<Subscription>> {
+    Ok(Json(
+        state.service.get_subscription(&scope, &app, &sub).await?,
+    ))
+}
+
+/// Change a subscription's target, filter, format, headers or description.
+#[utoipa::path(patch, path = "/api/v1/apps/{app}/subscriptions/{sub}", tag = "subscriptions",
+    params(("app" = String, Path), ("sub" = String, Path)), request_body = UpdateSubscription,
+    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = [])))]
+async fn update_subscription(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path((app, sub)): Path<(String, String)>,
+    ApiJson(body): ApiJson<UpdateSubscription>,
+) -> ApiResult<Json<Subscription>> {
+    let patch = SubscriptionPatch {
+        url: body.url,
+        event_types: body.event_types,
+        channel_id: body.channel_id,
+        users: body.users,
+        format: body.format,
+        headers: body.headers,
+        description: body.description,
+    };
+    Ok(Json(
+        state
+            .service
+            .update_subscription(&scope, &app, &sub, patch)
+            .await?,
+    ))
+}
+
+/// Delete a subscription; its unfinished deliveries are cancelled.
+#[utoipa::path(delete, path = "/api/v1/apps/{app}/subscriptions/{sub}", tag = "subscriptions",
+    params(("app" = String, Path), ("sub" = String, Path)),
+    responses((status = 204), ErrorResponses), security(("bearer" = [])))]
+async fn delete_subscription(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path((app, sub)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state
+        .service
+        .delete_subscription(&scope, &app, &sub)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn set_status(
+    state: &ApiState,
+    scope: &crate::service::Scope,
+    app: &str,
+    sub: &str,
+    status: SubscriptionStatus,
+) -> ApiResult<Json<Subscription>> {
+    Ok(Json(
+        state
+            .service
+            .set_subscription_status(scope, app, sub, status)
+            .await?,
+    ))
+}
+
+/// Enable a subscription; deliveries held while it was disabled resume.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/enable", tag = "subscriptions",
+    params(("app" = String, Path), ("sub" = String, Path)),
+    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = [])))]
+async fn enable_subscription(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path((app, sub)): Path<(String, String)>,
+) -> ApiResult<Json<Subscription>> {
+    set_status(&state, &scope, &app, &sub, SubscriptionStatus::Enabled).await
+}
+
+/// Disable a subscription: new events are not delivered to it and pending deliveries wait.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/disable", tag = "subscriptions",
+    params(("app" = String, Path), ("sub" = String, Path)),
+    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = [])))]
+async fn disable_subscription(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path((app, sub)): Path<(String, String)>,
+) -> ApiResult<Json<Subscription>> {
+    set_status(&state, &scope, &app, &sub, SubscriptionStatus::Disabled).await
+}
+
+/// Rotate the signing secret; the previous one keeps signing alongside it for the grace period.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/rotate-secret", tag = "subscriptions",
+    params(("app" = String, Path), ("sub" = String, Path)), request_body(content = Option<RotateSecret>),
+    responses((status = 200, body = SubscriptionWithSecret), ErrorResponses), security(("bearer" = [])))]
+async fn rotate_subscription_secret(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path((app, sub)): Path<(String, String)>,
+    OptionalJson(body): OptionalJson<RotateSecret>,
+) -> ApiResult<Json<SubscriptionWithSecret>> {
+    let secret = body.and_then(|b| b.secret);
+    Ok(Json(
+        state
+            .service
+            .rotate_subscription_secret(&scope, &app, &sub, secret.as_deref())
+            .await?,
+    ))
+}

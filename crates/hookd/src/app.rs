@@ -1,0 +1,187 @@
+//! Wiring and lifecycle: `Application::build` opens the store, loads or creates the server's secrets,
+//! starts nothing yet and binds the listener (port 0 in tests); `run_until_stopped` serves the API and runs
+//! the dispatcher until the shutdown future completes, then stops accepting, lets in-flight attempts finish
+//! (bounded) and returns.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::{bail, Context};
+use tokio::{net::TcpListener, sync::watch};
+
+use crate::{
+    api,
+    config::Config,
+    crypto::{load_or_create_secret, parse_master_key, random_hex32, Sealer},
+    delivery::{sender::Sender, ssrf::Guard, Dispatcher},
+    service::Service,
+    store::{self, Store},
+    telemetry,
+};
+
+/// Grace period of the previous secret after a rotation.
+const ROTATION_GRACE_MS: i64 = 24 * 3600 * 1000;
+/// How long shutdown waits for attempts in flight.
+const DRAIN: Duration = Duration::from_secs(10);
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    dispatcher: Dispatcher,
+    store: Arc<dyn Store>,
+    admin_token: String,
+}
+
+/// The admin token and master key, from configuration or the data directory.
+pub struct ServerSecrets {
+    pub admin_token: String,
+    pub master_key: [u8; 32],
+}
+
+impl ServerSecrets {
+    pub fn load(config: &Config) -> anyhow::Result<Self> {
+        let admin_token = match &config.admin_token {
+            Some(t) if t.0.len() < 16 => bail!("admin_token must be at least 16 characters"),
+            Some(t) => t.0.clone(),
+            None => {
+                let (token, created) =
+                    load_or_create_secret(&config.data_dir, "admin-token", random_hex32)?;
+                if created {
+                    println!(
+                        "hookd: generated an admin token (shown once; stored in {}):\n\n    {token}\n",
+                        config.data_dir.join("admin-token").display()
+                    );
+                }
+                token
+            }
+        };
+        let master_key = match &config.master_key {
+            Some(k) => parse_master_key(&k.0).context("invalid master_key")?,
+            None => {
+                let (key, created) =
+                    load_or_create_secret(&config.data_dir, "master-key", random_hex32)?;
+                if created {
+                    tracing::info!(path = %config.data_dir.join("master-key").display(), "generated a master key");
+                }
+                parse_master_key(&key).context("invalid master key file")?
+            }
+        };
+        Ok(Self {
+            admin_token,
+            master_key,
+        })
+    }
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let secrets = ServerSecrets::load(&config)?;
+        let store = store::connect(&config).await?;
+        let sealer = Sealer::new(&secrets.master_key);
+        check_master_key(store.as_ref(), &sealer).await?;
+        if store.backend() == "sqlite" {
+            // The SQLite store admits one process, so every lease left behind is from a dead predecessor.
+            let released = store.release_all_leases().await?;
+            if released > 0 {
+                tracing::info!(
+                    count = released,
+                    "resuming deliveries that were in flight at the last stop"
+                );
+            }
+        }
+        let guard = Guard::new(config.allowed_targets.clone());
+        let sender = Sender::new(&config.delivery, guard.clone())?;
+        let dispatcher = Dispatcher::new(
+            store.clone(),
+            sender,
+            sealer.clone(),
+            config.delivery.clone(),
+        );
+        let service = Arc::new(Service::new(
+            store.clone(),
+            sealer,
+            guard,
+            dispatcher.clone(),
+            secrets.admin_token.clone(),
+            ROTATION_GRACE_MS,
+        ));
+        let router = api::router(service, telemetry::metrics_handle(), config.max_body_bytes);
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        Ok(Self {
+            listener,
+            router,
+            dispatcher,
+            store,
+            admin_token: secrets.admin_token,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let dispatcher = tokio::spawn(self.dispatcher.clone().run(stop_rx, DRAIN));
+        tracing::info!(listen = %self.local_addr(), backend = self.store.backend(), "hookd serving");
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("shutting down: no new requests, finishing attempts in flight");
+                let _ = stop_tx.send(true);
+            })
+            .await;
+        dispatcher.await.context("dispatcher task failed")?;
+        served.context("serving the API")
+    }
+}
+
+/// Refuses to start with a master key other than the one the database's secrets were sealed with.
+async fn check_master_key(store: &dyn Store, sealer: &Sealer) -> anyhow::Result<()> {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    let probe = STANDARD.encode(sealer.seal(b"hookd master key check"));
+    let stored = store.meta_get_or_put("master_key_check", &probe).await?;
+    let sealed = STANDARD
+        .decode(stored)
+        .context("corrupt master key check value")?;
+    if sealer.unseal(&sealed).is_err() {
+        bail!("the master key does not match the one this database was created with (check HOOKD_MASTER_KEY or the data directory's master-key file)");
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,330 @@
+//! The command line: `serve`, `migrate`, `config`, thin admin commands that call a running server's API
+//! with the admin token (so a newcomer can try hookd without curl), and `receive`, a local receiver that
+//! prints and verifies the callbacks it gets.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{json, Value};
+
+use crate::{app::ServerSecrets, config::Config, telemetry, Application};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hookd",
+    version,
+    about = "Self-hosted callback (webhook) delivery"
+)]
+pub struct Cli {
+    /// TOML configuration file (also `HOOKD_CONFIG`).
+    #[arg(long, global = true, env = "HOOKD_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and deliver callbacks.
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Print the effective configuration, secrets redacted.
+    Config,
+    /// Manage accounts (admin).
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Manage access keys (admin).
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Manage apps.
+    #[command(subcommand)]
+    App(AppCmd),
+    /// Manage subscriptions.
+    #[command(subcommand)]
+    Subscription(SubscriptionCmd),
+    /// Publish events.
+    #[command(subcommand)]
+    Event(EventCmd),
+    /// Run a local receiver that prints every callback and checks its signature.
+    Receive {
+        #[arg(long, default_value = "127.0.0.1:9000")]
+        listen: std::net::SocketAddr,
+        /// The subscription's `whsec_…` secret, to verify `webhook-signature`.
+        #[arg(long)]
+        secret: Option<String>,
+    },
+}
+
+/// Where the admin commands send their requests.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Base URL of the hookd server; default `http://<listen>` from the configuration.
+    #[arg(long, env = "HOOKD_SERVER")]
+    server: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCmd {
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        parent: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    List {
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    Create {
+        #[arg(long)]
+        account: String,
+        /// Allowed action patterns (repeatable); default `*`.
+        #[arg(long = "policy", default_value = "*")]
+        policy: Vec<String>,
+        #[arg(long)]
+        user_id: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppCmd {
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscriptionCmd {
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        url: String,
+        /// Event types to deliver (repeatable); all when absent.
+        #[arg(long = "event-type")]
+        event_types: Vec<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        app: String,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventCmd {
+    Publish {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        app: String,
+        #[arg(long = "type", default_value = "hookd.test")]
+        event_type: String,
+        /// JSON payload.
+        #[arg(long, default_value = r#"{"hello":"world"}"#)]
+        payload: String,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => {
+            telemetry::init_logging(config.log_format);
+            let app = Application::build(config).await?;
+            app.run_until_stopped(crate::app::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            telemetry::init_logging(config.log_format);
+            let store = crate::store::connect(&config).await?;
+            println!("migrations applied ({})", store.backend());
+            Ok(())
+        }
+        Command::Config => {
+            print!("{}", config.to_redacted_toml()?);
+            Ok(())
+        }
+        Command::Account(AccountCmd::Create {
+            name,
+            parent,
+            target,
+        }) => {
+            let body = json!({ "name": name, "parent_id": parent });
+            call(
+                &config,
+                &target,
+                None,
+                reqwest::Method::POST,
+                "/api/v1/accounts",
+                Some(body),
+            )
+            .await
+        }
+        Command::Account(AccountCmd::List { target }) => {
+            call(
+                &config,
+                &target,
+                None,
+                reqwest::Method::GET,
+                "/api/v1/accounts",
+                None,
+            )
+            .await
+        }
+        Command::Key(KeyCmd::Create {
+            account,
+            policy,
+            user_id,
+            target,
+        }) => {
+            let body = json!({ "policy": policy, "user_id": user_id });
+            let path = format!("/api/v1/accounts/{account}/keys");
+            call(
+                &config,
+                &target,
+                None,
+                reqwest::Method::POST,
+                &path,
+                Some(body),
+            )
+            .await
+        }
+        Command::App(AppCmd::Create {
+            account,
+            id,
+            target,
+        }) => {
+            let body = json!({ "id": id });
+            call(
+                &config,
+                &target,
+                Some(&account),
+                reqwest::Method::POST,
+                "/api/v1/apps",
+                Some(body),
+            )
+            .await
+        }
+        Command::Subscription(SubscriptionCmd::Create {
+            account,
+            app,
+            url,
+            event_types,
+            target,
+        }) => {
+            let body = json!({ "url": url, "event_types": event_types });
+            let path = format!("/api/v1/apps/{app}/subscriptions");
+            call(
+                &config,
+                &target,
+                Some(&account),
+                reqwest::Method::POST,
+                &path,
+                Some(body),
+            )
+            .await
+        }
+        Command::Subscription(SubscriptionCmd::List {
+            account,
+            app,
+            target,
+        }) => {
+            let path = format!("/api/v1/apps/{app}/subscriptions");
+            call(
+                &config,
+                &target,
+                Some(&account),
+                reqwest::Method::GET,
+                &path,
+                None,
+            )
+            .await
+        }
+        Command::Event(EventCmd::Publish {
+            account,
+            app,
+            event_type,
+            payload,
+            target,
+        }) => {
+            let payload: Value =
+                serde_json::from_str(&payload).context("--payload is not valid JSON")?;
+            let body = json!({ "type": event_type, "payload": payload });
+            let path = format!("/api/v1/apps/{app}/events");
+            call(
+                &config,
+                &target,
+                Some(&account),
+                reqwest::Method::POST,
+                &path,
+                Some(body),
+            )
+            .await
+        }
+        Command::Receive { listen, secret } => crate::cli_receive::run(listen, secret).await,
+    }
+}
+
+/// Sends one admin request and prints the JSON answer; fails on an error status.
+async fn call(
+    config: &Config,
+    target: &Target,
+    account: Option<&str>,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<()> {
+    let base = target
+        .server
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen));
+    let token = ServerSecrets::load(config)?.admin_token;
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", base.trim_end_matches('/')))
+        .bearer_auth(token);
+    if let Some(account) = account {
+        request = request.header(crate::api::extract::ACCOUNT_HEADER, account);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("cannot reach hookd at {base}"))?;
+    let status = response.status();
+    let text = response.text().await?;
+    let shown = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or(text);
+    println!("{shown}");
+    if !status.is_success() {
+        bail!("hookd answered {status}");
+    }
+    Ok(())
+}

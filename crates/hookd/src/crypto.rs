@@ -1,0 +1,160 @@
+//! Sealing secrets at rest (AES-256-GCM under the master key), constant-time comparison, and loading or
+//! generating the server's own secrets (master key, admin token) on first start.
+
+use std::{fs, io::Write, path::Path};
+
+use aes_gcm::{
+    aead::{Aead, KeyInit},
+    Aes256Gcm, Nonce,
+};
+use anyhow::{anyhow, bail, Context};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use rand::RngCore;
+use subtle::ConstantTimeEq;
+
+const NONCE_LEN: usize = 12;
+
+/// Encrypts secrets before they reach the store and decrypts them on the way out.
+#[derive(Clone)]
+pub struct Sealer {
+    cipher: Aes256Gcm,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("a sealed secret could not be opened: wrong master key or corrupted data")]
+pub struct UnsealError;
+
+impl Sealer {
+    pub fn new(key: &[u8; 32]) -> Self {
+        Self {
+            cipher: Aes256Gcm::new(key.into()),
+        }
+    }
+
+    /// `nonce || ciphertext+tag`.
+    pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let ciphertext = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plaintext)
+            .expect("AES-GCM encryption of an in-memory buffer cannot fail");
+        let mut out = Vec::with_capacity(NONCE_LEN + ciphertext.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ciphertext);
+        out
+    }
+
+    pub fn unseal(&self, sealed: &[u8]) -> Result<Vec<u8>, UnsealError> {
+        if sealed.len() < NONCE_LEN {
+            return Err(UnsealError);
+        }
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        self.cipher
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .map_err(|_| UnsealError)
+    }
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+/// Parses a 32-byte key written as 64 hex digits or as base64.
+pub fn parse_master_key(raw: &str) -> anyhow::Result<[u8; 32]> {
+    let raw = raw.trim();
+    let bytes = if raw.len() == 64 && raw.chars().all(|c| c.is_ascii_hexdigit()) {
+        (0..32)
+            .map(|i| u8::from_str_radix(&raw[2 * i..2 * i + 2], 16))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        STANDARD
+            .decode(raw)
+            .map_err(|_| anyhow!("master key must be 64 hex digits or base64 of 32 bytes"))?
+    };
+    bytes
+        .try_into()
+        .map_err(|_| anyhow!("master key must be exactly 32 bytes"))
+}
+
+/// Reads a secret from `dir/name`, or generates one with `make`, stores it there (mode 0600) and reports
+/// that it is new.
+pub fn load_or_create_secret(
+    dir: &Path,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> anyhow::Result<(String, bool)> {
+    let path = dir.join(name);
+    if path.exists() {
+        let value = fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .trim()
+            .to_owned();
+        if value.is_empty() {
+            bail!(
+                "{} is empty; delete it to generate a new one",
+                path.display()
+            );
+        }
+        return Ok((value, false));
+    }
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let value = make();
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    writeln!(file, "{value}")?;
+    file.sync_all()?;
+    Ok((value, true))
+}
+
+/// 32 random bytes as hex.
+pub fn random_hex32() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_round_trip_and_tamper_detection() {
+        let sealer = Sealer::new(&[7u8; 32]);
+        let sealed = sealer.seal(b"top secret");
+        assert!(!sealed.windows(10).any(|w| w == b"top secret"));
+        assert_eq!(sealer.unseal(&sealed).unwrap(), b"top secret");
+        let mut bad = sealed.clone();
+        *bad.last_mut().unwrap() ^= 1;
+        assert!(sealer.unseal(&bad).is_err());
+        assert!(Sealer::new(&[8u8; 32]).unseal(&sealed).is_err());
+    }
+
+    #[test]
+    fn master_key_forms() {
+        let hex = "00".repeat(31) + "ff";
+        assert_eq!(parse_master_key(&hex).unwrap()[31], 0xff);
+        assert_eq!(
+            parse_master_key(&STANDARD.encode([1u8; 32])).unwrap(),
+            [1u8; 32]
+        );
+        assert!(parse_master_key("short").is_err());
+    }
+
+    #[test]
+    fn secrets_are_created_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, new_a) = load_or_create_secret(dir.path(), "tok", || "abc".into()).unwrap();
+        let (b, new_b) = load_or_create_secret(dir.path(), "tok", || "xyz".into()).unwrap();
+        assert_eq!(
+            (a.as_str(), new_a, b.as_str(), new_b),
+            ("abc", true, "abc", false)
+        );
+    }
+}

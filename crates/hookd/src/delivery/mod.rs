@@ -1,0 +1,10 @@
+//! Delivery: the dispatcher leases due deliveries from the store, formats and signs each attempt, sends it
+//! through the guarded HTTP client and records the outcome, scheduling retries on the `standard` profile.
+
+pub mod dispatcher;
+pub mod formats;
+pub mod retry;
+pub mod sender;
+pub mod ssrf;
+
+pub use dispatcher::Dispatcher;

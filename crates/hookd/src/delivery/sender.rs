@@ -1,0 +1,144 @@
+//! The HTTP sender: one pooled client for all callbacks, with redirects, environment proxies and built-in
+//! retries off, connect and total timeouts, and every connection checked by the SSRF guard. Returns what
+//! happened in a form the attempt log can store.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+
+use super::{
+    formats::{self, Rendered},
+    ssrf::{Guard, GuardedResolver},
+};
+use crate::{config::DeliveryConfig, domain::ExtraHeaders};
+
+pub struct Sender {
+    client: reqwest::Client,
+    guard: Guard,
+    excerpt_bytes: usize,
+}
+
+/// The result of one HTTP attempt.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub excerpt: Option<String>,
+}
+
+impl Reply {
+    pub fn is_success(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    fn failed(error: impl Into<String>) -> Self {
+        Self {
+            status: None,
+            error: Some(error.into()),
+            excerpt: None,
+        }
+    }
+}
+
+impl Sender {
+    pub fn new(config: &DeliveryConfig, guard: Guard) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
+            .timeout(config.timeout())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .user_agent(concat!("hookd/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(GuardedResolver {
+                guard: guard.clone(),
+            }))
+            .build()
+            .context("building the HTTP client")?;
+        Ok(Self {
+            client,
+            guard,
+            excerpt_bytes: config.response_excerpt_bytes,
+        })
+    }
+
+    pub async fn send(&self, url: &str, rendered: &Rendered, extra: &ExtraHeaders) -> Reply {
+        let parsed = match url::Url::parse(url) {
+            Ok(u) => u,
+            Err(e) => return Reply::failed(format!("invalid URL: {e}")),
+        };
+        // IP literals never reach the resolver, so they are checked here.
+        let literal = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+            _ => None,
+        };
+        if let Some(ip) = literal {
+            if let Err(blocked) = self.guard.check_ip(&ip.to_string(), ip) {
+                return Reply::failed(format!("blocked: {blocked}"));
+            }
+        }
+        let mut request = self.client.post(parsed);
+        for (name, value) in &rendered.headers {
+            request = request.header(*name, value);
+        }
+        for (name, value) in formats::extra_headers(extra) {
+            request = request.header(name, value);
+        }
+        let mut response = match request.body(rendered.body.clone()).send().await {
+            Ok(r) => r,
+            Err(e) => return Reply::failed(describe(&e)),
+        };
+        let status = response.status().as_u16();
+        let mut excerpt = Vec::new();
+        let mut error = None;
+        while excerpt.len() < self.excerpt_bytes {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = self.excerpt_bytes - excerpt.len();
+                    excerpt.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    error = Some(format!("reading response body: {}", describe(&e)));
+                    break;
+                }
+            }
+        }
+        if (300..400).contains(&status) {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            error = Some(format!("redirect to `{location}` not followed"));
+        }
+        Reply {
+            status: Some(status),
+            error,
+            excerpt: (!excerpt.is_empty()).then(|| String::from_utf8_lossy(&excerpt).into_owned()),
+        }
+    }
+}
+
+/// A one-line account of a client error, innermost cause included (e.g. the SSRF refusal).
+fn describe(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    causes.dedup();
+    match causes.last() {
+        Some(root) => format!("{kind}: {root}"),
+        None => format!("{kind}: {err}"),
+    }
+}

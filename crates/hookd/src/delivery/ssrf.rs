@@ -1,0 +1,236 @@
+//! The SSRF guard: callbacks go only to public addresses, unless the operator allowed a network
+//! (`HOOKD_ALLOWED_TARGETS`). Checked when a URL is saved (friendly 422) and again for every connection:
+//! the HTTP client resolves names through `GuardedResolver`, so it connects only to addresses that passed
+//! the check (a DNS answer that changes between save and send cannot slip through).
+
+use std::{
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
+    sync::Arc,
+    time::Duration,
+};
+
+use ipnet::IpNet;
+
+use crate::domain::CallbackUrl;
+
+/// Why a target was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Blocked {
+    #[error("{host} resolves to {addr}, a non-public address (loopback, private, link-local, multicast, CGNAT or reserved); allow it with HOOKD_ALLOWED_TARGETS")]
+    NonPublic { host: String, addr: IpAddr },
+    #[error("{host} could not be resolved: {reason}")]
+    Unresolvable { host: String, reason: String },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    allowed: Arc<Vec<IpNet>>,
+}
+
+impl Guard {
+    pub fn new(allowed: Vec<IpNet>) -> Self {
+        Self {
+            allowed: Arc::new(allowed),
+        }
+    }
+
+    pub fn permits(&self, ip: IpAddr) -> bool {
+        self.allowed.iter().any(|net| net.contains(&ip)) || is_public(ip)
+    }
+
+    /// Save-time check. An IP literal must be permitted; a name must not resolve to anything refused. A
+    /// name that does not resolve (yet) is accepted: the connect-time check still applies.
+    pub async fn check_url(&self, url: &CallbackUrl) -> Result<(), Blocked> {
+        match url.host() {
+            url::Host::Ipv4(v4) => self.check_ip(&v4.to_string(), IpAddr::V4(v4)),
+            url::Host::Ipv6(v6) => self.check_ip(&v6.to_string(), IpAddr::V6(v6)),
+            url::Host::Domain(name) => {
+                let lookup = tokio::net::lookup_host((name, url.port()));
+                match tokio::time::timeout(Duration::from_secs(3), lookup).await {
+                    Ok(Ok(addrs)) => {
+                        for addr in addrs {
+                            self.check_ip(name, addr.ip())?;
+                        }
+                        Ok(())
+                    }
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Connect-time check of an address.
+    pub fn check_ip(&self, host: &str, addr: IpAddr) -> Result<(), Blocked> {
+        if self.permits(addr) {
+            Ok(())
+        } else {
+            Err(Blocked::NonPublic {
+                host: host.to_owned(),
+                addr,
+            })
+        }
+    }
+}
+
+/// Resolves names for the HTTP client and keeps only permitted addresses.
+pub struct GuardedResolver {
+    pub guard: Guard,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let guard = self.guard.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|e| Blocked::Unresolvable {
+                    host: host.clone(),
+                    reason: e.to_string(),
+                })?
+                .collect();
+            let mut first_refusal = None;
+            let permitted: Vec<SocketAddr> = addrs
+                .into_iter()
+                .filter(|a| match guard.check_ip(&host, a.ip()) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        first_refusal.get_or_insert(e);
+                        false
+                    }
+                })
+                .collect();
+            if permitted.is_empty() {
+                let err = first_refusal.unwrap_or(Blocked::Unresolvable {
+                    host,
+                    reason: "no addresses".into(),
+                });
+                return Err(Box::new(err) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(permitted.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Whether an address is globally routable unicast. IPv6 forms that embed an IPv4 address (mapped,
+/// compatible, NAT64, 6to4) are judged by the embedded address.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(a == 0                                   // "this network"
+        || a == 10                             // private
+        || a == 127                            // loopback
+        || (a == 100 && (64..128).contains(&b)) // CGNAT (and Alibaba's metadata service)
+        || (a == 169 && b == 254)              // link-local, cloud metadata
+        || (a == 172 && (16..32).contains(&b))  // private
+        || (a == 192 && b == 0 && c == 0)      // IETF protocol assignments
+        || (a == 192 && b == 0 && c == 2)      // documentation
+        || (a == 192 && b == 88 && c == 99)    // 6to4 relay anycast
+        || (a == 192 && b == 168)              // private
+        || (a == 198 && (b == 18 || b == 19))  // benchmarking
+        || (a == 198 && b == 51 && c == 100)   // documentation
+        || (a == 203 && b == 0 && c == 113)    // documentation
+        || a >= 224) // multicast, reserved, broadcast
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let seg = ip.segments();
+    let embedded_v4 =
+        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    if seg[..6] == [0; 6] {
+        // ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d
+        return !ip.is_unspecified()
+            && !ip.is_loopback()
+            && is_public_v4(embedded_v4(seg[6], seg[7]));
+    }
+    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return is_public_v4(embedded_v4(seg[6], seg[7])); // NAT64
+    }
+    if seg[0] == 0x2002 {
+        return is_public_v4(embedded_v4(seg[1], seg[2])); // 6to4
+    }
+    !((seg[0] == 0x64 && seg[1] == 0xff9b) // local-use NAT64 64:ff9b:1::/48
+        || (seg[0] == 0x100 && seg[1..4] == [0, 0, 0]) // discard-only
+        || (seg[0] == 0x2001 && seg[1] == 0)           // Teredo
+        || (seg[0] == 0x2001 && seg[1] == 0xdb8)       // documentation
+        || (seg[0] & 0xfe00) == 0xfc00                 // unique local
+        || (seg[0] & 0xffc0) == 0xfe80                 // link-local
+        || (seg[0] & 0xffc0) == 0xfec0                 // site-local (deprecated)
+        || (seg[0] & 0xff00) == 0xff00) // multicast
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_against_reference_table() {
+        let table = [
+            ("8.8.8.8", true),
+            ("1.1.1.1", true),
+            ("100.63.255.255", true),
+            ("100.64.0.1", false),
+            ("100.100.100.200", false),
+            ("127.0.0.1", false),
+            ("0.0.0.0", false),
+            ("10.1.2.3", false),
+            ("172.15.0.1", true),
+            ("172.16.0.1", false),
+            ("172.31.255.255", false),
+            ("169.254.169.254", false),
+            ("192.168.1.1", false),
+            ("198.18.0.1", false),
+            ("224.0.0.1", false),
+            ("255.255.255.255", false),
+            ("2606:4700:4700::1111", true),
+            ("::1", false),
+            ("::", false),
+            ("::ffff:127.0.0.1", false),
+            ("::ffff:8.8.8.8", true),
+            ("::127.0.0.1", false),
+            ("64:ff9b::10.0.0.1", false),
+            ("64:ff9b::8.8.8.8", true),
+            ("2002:7f00:1::", false),
+            ("2002:0808:0808::", true),
+            ("fd00:ec2::254", false),
+            ("fe80::1", false),
+            ("ff02::1", false),
+            ("2001:db8::1", false),
+            ("2001::1", false),
+        ];
+        for (ip, public) in table {
+            assert_eq!(is_public(ip.parse().unwrap()), public, "{ip}");
+        }
+    }
+
+    #[test]
+    fn allowed_networks_override() {
+        let guard = Guard::new(vec!["127.0.0.0/8".parse().unwrap()]);
+        assert!(guard.permits("127.0.0.1".parse().unwrap()));
+        assert!(!guard.permits("10.0.0.1".parse().unwrap()));
+        assert!(!guard.permits("::1".parse().unwrap()));
+    }
+
+    #[tokio::test]
+    async fn save_time_check_covers_literals_and_names() {
+        let guard = Guard::default();
+        let url = |s| CallbackUrl::parse(s).unwrap();
+        assert!(guard.check_url(&url("http://127.0.0.1:9/")).await.is_err());
+        assert!(guard
+            .check_url(&url("http://[::ffff:7f00:1]/"))
+            .await
+            .is_err());
+        assert!(guard.check_url(&url("http://0x7f.1/")).await.is_err());
+        assert!(guard.check_url(&url("http://localhost/")).await.is_err());
+        assert!(guard.check_url(&url("http://93.184.215.14/")).await.is_ok());
+    }
+}

@@ -1,0 +1,50 @@
+//! Identifier and clock helpers. Generated ids are a short type prefix plus a ULID, so they sort by
+//! creation time; cursor pagination relies on that order.
+
+use rand::distributions::{Alphanumeric, DistString};
+
+/// A fresh id such as `evt_01JD…`.
+pub fn new_id(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}",
+        ulid::Ulid::new().to_string().to_ascii_lowercase()
+    )
+}
+
+/// A fresh access-key id: letters and digits only, because vendor SDKs put it in signed headers.
+pub fn new_key_id() -> String {
+    format!("HK{}", ulid::Ulid::new())
+}
+
+/// A fresh access-key secret: 40 letters and digits (about 238 bits).
+pub fn new_key_secret() -> String {
+    Alphanumeric.sample_string(&mut rand::thread_rng(), 40)
+}
+
+/// Milliseconds since the Unix epoch, the unit every stored time uses.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_prefix_and_sort_by_time() {
+        let a = new_id("evt");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_id("evt");
+        assert!(a.starts_with("evt_") && a.len() == 30, "{a}");
+        assert!(a < b);
+    }
+
+    #[test]
+    fn key_ids_and_secrets_are_alphanumeric() {
+        let id = new_key_id();
+        let secret = new_key_secret();
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
+        assert_eq!(secret.len(), 40);
+        assert!(secret.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+}

@@ -1,0 +1,42 @@
+//! The domain model: validated value types that every API surface parses into at its edge, and the
+//! entities of SPEC §2. Code past the edge receives these types and never re-checks them.
+
+mod filter;
+mod ids;
+mod policy;
+mod secret;
+mod types;
+mod url;
+
+pub use filter::{attribute, Filter};
+pub use ids::{new_id, new_key_id, new_key_secret, now_ms};
+pub use policy::{Action, ActionPattern, Policy};
+pub use secret::{SecretSet, WebhookSecret};
+pub use types::{
+    AppId, AppKind, DeliveryStatus, EventType, ExtraHeaders, Format, Product, Products,
+    SubscriptionStatus,
+};
+pub use url::CallbackUrl;
+
+/// A value failed validation. `field` names the offending input as the client spelled it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same problem, reported under a more specific field path (e.g. `users[3]`).
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.field = field.into();
+        self
+    }
+}

@@ -1,0 +1,279 @@
+//! The entities as every API surface shows them (SPEC §2), built from store rows. Secrets never appear
+//! here except in the one-time `CreatedKey` and `SubscriptionSecret` views.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use utoipa::ToSchema;
+
+use crate::{
+    domain::{AppKind, DeliveryStatus, Filter, Format, Product, SubscriptionStatus},
+    store::{AccountRow, AppRow, AttemptRow, DeliveryRow, EventRow, KeyRow, SubscriptionRow},
+};
+
+/// Stored rows are written by hookd itself; one that does not parse means corruption or a version skew.
+#[derive(Debug, thiserror::Error)]
+#[error("stored {what} is unreadable: {detail}")]
+pub struct Corrupt {
+    pub what: &'static str,
+    pub detail: String,
+}
+
+fn corrupt(what: &'static str, detail: impl ToString) -> Corrupt {
+    Corrupt {
+        what,
+        detail: detail.to_string(),
+    }
+}
+
+pub fn time(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+fn json_list<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    raw: &str,
+) -> Result<Vec<T>, Corrupt> {
+    serde_json::from_str(raw).map_err(|e| corrupt(what, e))
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub products: Vec<Product>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = Corrupt;
+    fn try_from(r: AccountRow) -> Result<Self, Corrupt> {
+        Ok(Self {
+            products: json_list("account products", &r.products)?,
+            id: r.id,
+            name: r.name,
+            parent_id: r.parent_id,
+            created_at: time(r.created_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccessKey {
+    pub key_id: String,
+    pub account_id: String,
+    pub policy: Vec<String>,
+    pub user_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<KeyRow> for AccessKey {
+    type Error = Corrupt;
+    fn try_from(r: KeyRow) -> Result<Self, Corrupt> {
+        Ok(Self {
+            policy: json_list("key policy", &r.policy)?,
+            key_id: r.id,
+            account_id: r.account_id,
+            user_id: r.user_id,
+            created_at: time(r.created_at),
+        })
+    }
+}
+
+/// A new key with its secret, shown once.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CreatedKey {
+    #[serde(flatten)]
+    pub key: AccessKey,
+    pub secret: String,
+    /// `key_id:secret`, ready for `Authorization: Bearer`.
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct App {
+    pub id: String,
+    pub kind: AppKind,
+    pub name: Option<String>,
+    pub max_subscriptions: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<AppRow> for App {
+    type Error = Corrupt;
+    fn try_from(r: AppRow) -> Result<Self, Corrupt> {
+        Ok(Self {
+            kind: AppKind::parse(&r.kind).ok_or_else(|| corrupt("app kind", &r.kind))?,
+            id: r.id,
+            name: r.name,
+            max_subscriptions: r.max_subscriptions,
+            created_at: time(r.created_at),
+            updated_at: time(r.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Subscription {
+    pub id: String,
+    pub app_id: String,
+    pub url: String,
+    pub status: SubscriptionStatus,
+    /// Event types delivered; empty means all.
+    pub event_types: Vec<String>,
+    /// Only events of this channel; null means all channels.
+    pub channel_id: Option<String>,
+    /// Only events of these users; empty means all.
+    pub users: Vec<String>,
+    pub format: Format,
+    pub headers: BTreeMap<String, String>,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<&SubscriptionRow> for Subscription {
+    type Error = Corrupt;
+    fn try_from(r: &SubscriptionRow) -> Result<Self, Corrupt> {
+        Ok(Self {
+            id: r.id.clone(),
+            app_id: r.app_id.clone(),
+            url: r.url.clone(),
+            status: SubscriptionStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("subscription status", &r.status))?,
+            event_types: json_list("event types", &r.event_types)?,
+            channel_id: r.channel_id.clone(),
+            users: json_list("users", &r.users)?,
+            format: Format::parse(&r.format).ok_or_else(|| corrupt("format", &r.format))?,
+            headers: serde_json::from_str(&r.headers).map_err(|e| corrupt("headers", e))?,
+            description: r.description.clone(),
+            created_at: time(r.created_at),
+            updated_at: time(r.updated_at),
+        })
+    }
+}
+
+impl Subscription {
+    pub fn filter(&self) -> Result<Filter, Corrupt> {
+        Filter::parse(&self.event_types, self.channel_id.as_deref(), &self.users)
+            .map_err(|e| corrupt("filter", e))
+    }
+}
+
+/// The subscription's signing secret, returned when it is created or rotated.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubscriptionWithSecret {
+    #[serde(flatten)]
+    pub subscription: Subscription,
+    /// `whsec_…`; verify `webhook-signature` with it.
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Event {
+    pub id: String,
+    pub app_id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    #[schema(value_type = Object)]
+    pub payload: Box<RawValue>,
+    pub channel_id: Option<String>,
+    pub user_id: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = Corrupt;
+    fn try_from(r: EventRow) -> Result<Self, Corrupt> {
+        Ok(Self {
+            payload: RawValue::from_string(r.payload).map_err(|e| corrupt("payload", e))?,
+            id: r.id,
+            app_id: r.app_id,
+            event_type: r.event_type,
+            channel_id: r.channel_id,
+            user_id: r.user_id,
+            idempotency_key: r.idempotency_key,
+            created_at: time(r.created_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Delivery {
+    pub id: String,
+    pub event_id: String,
+    pub subscription_id: String,
+    pub app_id: String,
+    pub status: DeliveryStatus,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// When the next attempt is due, for pending and retrying deliveries.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = Corrupt;
+    fn try_from(r: DeliveryRow) -> Result<Self, Corrupt> {
+        let status = DeliveryStatus::parse(&r.status)
+            .ok_or_else(|| corrupt("delivery status", &r.status))?;
+        let waiting = matches!(status, DeliveryStatus::Pending | DeliveryStatus::Retrying);
+        Ok(Self {
+            id: r.id,
+            event_id: r.event_id,
+            subscription_id: r.subscription_id,
+            app_id: r.app_id,
+            status,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at.filter(|_| waiting).map(time),
+            last_status_code: r.last_status_code,
+            last_error: r.last_error,
+            created_at: time(r.created_at),
+            updated_at: time(r.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attempt {
+    pub id: String,
+    /// 1 for the first attempt.
+    pub attempt: i64,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: i64,
+    /// The receiver's HTTP status, absent when no response arrived.
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    /// The start of the receiver's response body.
+    pub response_excerpt: Option<String>,
+}
+
+impl From<AttemptRow> for Attempt {
+    fn from(r: AttemptRow) -> Self {
+        Self {
+            id: r.id,
+            attempt: r.attempt_no,
+            started_at: time(r.started_at),
+            duration_ms: r.duration_ms,
+            status_code: r.status_code,
+            error: r.error,
+            response_excerpt: r.response_excerpt,
+        }
+    }
+}
+
+/// A delivery with its full attempt log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryDetail {
+    #[serde(flatten)]
+    pub delivery: Delivery,
+    pub attempt_log: Vec<Attempt>,
+}

@@ -1,0 +1,132 @@
+//! Apps: the resources that own subscriptions and receive events.
+
+use super::{
+    accounts::DEFAULT_MAX_SUBSCRIPTIONS, paged, Error, PageParams, Paged, Result, Scope, Service,
+};
+use crate::{
+    domain::{now_ms, Action, AppId, AppKind, Invalid},
+    model::App,
+    store::{AppRow, StoreError},
+};
+
+/// The largest subscription quota an app may be given.
+pub const MAX_SUBSCRIPTIONS_LIMIT: i64 = 10_000;
+
+fn check_quota(max: i64) -> Result<i64> {
+    if (1..=MAX_SUBSCRIPTIONS_LIMIT).contains(&max) {
+        Ok(max)
+    } else {
+        Err(Invalid::new(
+            "max_subscriptions",
+            format!("must be between 1 and {MAX_SUBSCRIPTIONS_LIMIT}"),
+        )
+        .into())
+    }
+}
+
+fn check_name(name: Option<&str>) -> Result<Option<String>> {
+    match name {
+        Some(n) if n.len() > 200 => {
+            Err(Invalid::new("name", "must be at most 200 characters").into())
+        }
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
+impl Service {
+    pub async fn create_app(
+        &self,
+        scope: &Scope,
+        id: &str,
+        kind: Option<AppKind>,
+        name: Option<&str>,
+        max_subscriptions: Option<i64>,
+    ) -> Result<App> {
+        scope.require(Action::AppsWrite)?;
+        let id = AppId::parse(id)?;
+        let kind = kind.unwrap_or(AppKind::Native);
+        if kind.is_reserved() {
+            return Err(Invalid::new(
+                "kind",
+                format!("`{kind}` apps are created with the account; choose native, live-domain or live-rtc"),
+            )
+            .into());
+        }
+        let now = now_ms();
+        let row = AppRow {
+            account_id: scope.account_id.clone(),
+            id: id.as_str().to_owned(),
+            kind: kind.as_str().to_owned(),
+            name: check_name(name)?,
+            max_subscriptions: check_quota(max_subscriptions.unwrap_or(DEFAULT_MAX_SUBSCRIPTIONS))?,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_app(&row).await.map_err(|e| match e {
+            StoreError::Conflict(_) => Error::Conflict {
+                code: "app_exists",
+                message: format!("an app with id `{}` already exists", id.as_str()),
+            },
+            other => other.into(),
+        })?;
+        Ok(row.try_into()?)
+    }
+
+    pub(super) async fn app_row(&self, scope: &Scope, id: &str) -> Result<AppRow> {
+        self.store
+            .get_app(&scope.account_id, id)
+            .await?
+            .ok_or(Error::NotFound("app"))
+    }
+
+    pub async fn get_app(&self, scope: &Scope, id: &str) -> Result<App> {
+        scope.require(Action::AppsRead)?;
+        Ok(self.app_row(scope, id).await?.try_into()?)
+    }
+
+    pub async fn list_apps(&self, scope: &Scope, params: &PageParams) -> Result<Paged<App>> {
+        scope.require(Action::AppsRead)?;
+        let page = params.to_page()?;
+        let rows = self.store.list_apps(&scope.account_id, &page).await?;
+        paged(&page, rows, |r| &r.id, App::try_from)
+    }
+
+    /// Changes the name (`Some(None)` clears it) and the subscription quota.
+    pub async fn update_app(
+        &self,
+        scope: &Scope,
+        id: &str,
+        name: Option<Option<&str>>,
+        max_subscriptions: Option<i64>,
+    ) -> Result<App> {
+        scope.require(Action::AppsWrite)?;
+        let mut row = self.app_row(scope, id).await?;
+        if let Some(name) = name {
+            row.name = check_name(name)?;
+        }
+        if let Some(max) = max_subscriptions {
+            row.max_subscriptions = check_quota(max)?;
+        }
+        row.updated_at = now_ms();
+        if !self.store.update_app(&row).await? {
+            return Err(Error::NotFound("app"));
+        }
+        Ok(row.try_into()?)
+    }
+
+    pub async fn delete_app(&self, scope: &Scope, id: &str) -> Result<()> {
+        scope.require(Action::AppsWrite)?;
+        let row = self.app_row(scope, id).await?;
+        if AppKind::parse(&row.kind).is_some_and(AppKind::is_reserved) {
+            return Err(Error::Conflict {
+                code: "reserved_app",
+                message: format!("`{id}` is a reserved app of the account and cannot be deleted"),
+            });
+        }
+        if self.store.delete_app(&scope.account_id, id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound("app"))
+        }
+    }
+}

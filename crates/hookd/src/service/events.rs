@@ -1,0 +1,298 @@
+//! Events and their deliveries: publishing (with idempotency keys), reading, and manual retry.
+
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
+use crate::{
+    domain::{attribute, new_id, now_ms, Action, DeliveryStatus, EventType, Invalid},
+    model::{Attempt, Delivery, DeliveryDetail, Event, Subscription},
+    store::{EventInsert, EventRow, NewDelivery},
+};
+
+pub struct NewEvent {
+    pub event_type: String,
+    pub payload: Box<RawValue>,
+    pub channel_id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// The result of a publish.
+pub struct Published {
+    pub event: Event,
+    pub deliveries: Vec<Delivery>,
+    /// True when the Idempotency-Key matched an earlier publish and nothing new was stored.
+    pub replayed: bool,
+}
+
+fn request_hash(e: &NewEvent) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        e.event_type.as_str(),
+        e.payload.get(),
+        e.channel_id.as_deref().unwrap_or("\0"),
+        e.user_id.as_deref().unwrap_or("\0"),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn check_idempotency_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Invalid::new(
+            "Idempotency-Key",
+            "must be 1 to 255 printable ASCII characters",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+impl Service {
+    /// Stores the event and one delivery per matching enabled subscription in one transaction, then wakes
+    /// the dispatcher. Returns once the event is durable.
+    pub async fn publish(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        new: NewEvent,
+        idempotency_key: Option<&str>,
+    ) -> Result<Published> {
+        scope.require(Action::EventsWrite)?;
+        let event_type = EventType::parse(&new.event_type)?;
+        let channel_id = new
+            .channel_id
+            .as_deref()
+            .map(|c| attribute(c).map_err(|e| e.at("channel_id")))
+            .transpose()?;
+        let user_id = new
+            .user_id
+            .as_deref()
+            .map(|u| attribute(u).map_err(|e| e.at("user_id")))
+            .transpose()?;
+        if let Some(key) = idempotency_key {
+            check_idempotency_key(key)?;
+        }
+        let app = self.app_row(scope, app_id).await?;
+        let hash = idempotency_key.map(|_| request_hash(&new));
+        if let Some(key) = idempotency_key {
+            if let Some(existing) = self
+                .store
+                .get_event_by_idempotency_key(&scope.account_id, &app.id, key)
+                .await?
+            {
+                return self.replayed(existing, hash.as_deref()).await;
+            }
+        }
+        let mut deliveries = Vec::new();
+        for row in self
+            .store
+            .enabled_subscriptions(&scope.account_id, &app.id)
+            .await?
+        {
+            let sub = Subscription::try_from(&row)?;
+            if sub.filter()?.matches(
+                event_type.as_str(),
+                channel_id.as_deref(),
+                user_id.as_deref(),
+            ) {
+                deliveries.push(NewDelivery {
+                    id: new_id("dlv"),
+                    subscription_id: sub.id,
+                });
+            }
+        }
+        let row = EventRow {
+            id: new_id("evt"),
+            account_id: scope.account_id.clone(),
+            app_id: app.id.clone(),
+            event_type: event_type.as_str().to_owned(),
+            payload: new.payload.get().to_owned(),
+            channel_id,
+            user_id,
+            idempotency_key: idempotency_key.map(str::to_owned),
+            request_hash: hash.clone(),
+            created_at: now_ms(),
+        };
+        match self.store.insert_event(&row, &deliveries).await? {
+            EventInsert::Inserted => {}
+            EventInsert::DuplicateKey => {
+                // A concurrent publish with the same key won the race.
+                let key = idempotency_key.unwrap_or_default();
+                let existing = self
+                    .store
+                    .get_event_by_idempotency_key(&scope.account_id, &app.id, key)
+                    .await?
+                    .ok_or(Error::NotFound("event"))?;
+                return self.replayed(existing, hash.as_deref()).await;
+            }
+        }
+        if !deliveries.is_empty() {
+            self.dispatcher.wake();
+        }
+        metrics::counter!("hookd_events_published_total").increment(1);
+        let created_at = row.created_at;
+        let event = Event::try_from(row)?;
+        let deliveries = deliveries
+            .into_iter()
+            .map(|d| Delivery {
+                id: d.id,
+                event_id: event.id.clone(),
+                subscription_id: d.subscription_id,
+                app_id: event.app_id.clone(),
+                status: DeliveryStatus::Pending,
+                attempts: 0,
+                next_attempt_at: Some(crate::model::time(created_at)),
+                last_status_code: None,
+                last_error: None,
+                created_at: crate::model::time(created_at),
+                updated_at: crate::model::time(created_at),
+            })
+            .collect();
+        Ok(Published {
+            event,
+            deliveries,
+            replayed: false,
+        })
+    }
+
+    async fn replayed(&self, existing: EventRow, hash: Option<&str>) -> Result<Published> {
+        if existing.request_hash.as_deref() != hash {
+            return Err(Error::Conflict {
+                code: "idempotency_key_reused",
+                message: "this Idempotency-Key was already used for a different request".into(),
+            });
+        }
+        let page = crate::store::Page {
+            limit: i64::MAX,
+            after: None,
+        };
+        let deliveries = self
+            .store
+            .list_event_deliveries(&existing.account_id, &existing.id, &page)
+            .await?
+            .into_iter()
+            .map(Delivery::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Published {
+            event: existing.try_into()?,
+            deliveries,
+            replayed: true,
+        })
+    }
+
+    pub async fn get_event(&self, scope: &Scope, app_id: &str, id: &str) -> Result<Event> {
+        scope.require(Action::EventsRead)?;
+        self.app_row(scope, app_id).await?;
+        let row = self
+            .store
+            .get_event(&scope.account_id, app_id, id)
+            .await?
+            .ok_or(Error::NotFound("event"))?;
+        Ok(row.try_into()?)
+    }
+
+    pub async fn list_events(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        params: &PageParams,
+    ) -> Result<Paged<Event>> {
+        scope.require(Action::EventsRead)?;
+        self.app_row(scope, app_id).await?;
+        let page = params.to_page()?;
+        let rows = self
+            .store
+            .list_events(&scope.account_id, app_id, &page)
+            .await?;
+        paged(&page, rows, |r| &r.id, Event::try_from)
+    }
+
+    pub async fn list_event_deliveries(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        event_id: &str,
+        params: &PageParams,
+    ) -> Result<Paged<Delivery>> {
+        scope.require(Action::DeliveriesRead)?;
+        self.get_event(scope, app_id, event_id).await?;
+        let page = params.to_page()?;
+        let rows = self
+            .store
+            .list_event_deliveries(&scope.account_id, event_id, &page)
+            .await?;
+        paged(&page, rows, |r| &r.id, Delivery::try_from)
+    }
+
+    pub async fn list_subscription_deliveries(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        subscription_id: &str,
+        status: Option<DeliveryStatus>,
+        params: &PageParams,
+    ) -> Result<Paged<Delivery>> {
+        scope.require(Action::DeliveriesRead)?;
+        self.app_row(scope, app_id).await?;
+        // Deliveries outlive a deleted subscription, so only an unknown app is an error here.
+        let page = params.to_page()?;
+        let rows = self
+            .store
+            .list_subscription_deliveries(
+                &scope.account_id,
+                subscription_id,
+                status.map(DeliveryStatus::as_str),
+                &page,
+            )
+            .await?;
+        paged(&page, rows, |r| &r.id, Delivery::try_from)
+    }
+
+    pub async fn get_delivery(&self, scope: &Scope, id: &str) -> Result<DeliveryDetail> {
+        scope.require(Action::DeliveriesRead)?;
+        let row = self
+            .store
+            .get_delivery(&scope.account_id, id)
+            .await?
+            .ok_or(Error::NotFound("delivery"))?;
+        let attempts = self.store.list_attempts(id).await?;
+        Ok(DeliveryDetail {
+            delivery: row.try_into()?,
+            attempt_log: attempts.into_iter().map(Attempt::from).collect(),
+        })
+    }
+
+    /// Sends a delivery again now, whatever its state, unless an attempt is in flight or its subscription
+    /// was deleted.
+    pub async fn retry_delivery(&self, scope: &Scope, id: &str) -> Result<Delivery> {
+        scope.require(Action::DeliveriesWrite)?;
+        let current = self
+            .store
+            .get_delivery(&scope.account_id, id)
+            .await?
+            .ok_or(Error::NotFound("delivery"))?;
+        let conflict = |message: &str| Error::Conflict {
+            code: "delivery_not_retryable",
+            message: message.to_owned(),
+        };
+        match DeliveryStatus::parse(&current.status) {
+            Some(DeliveryStatus::Delivering) => {
+                return Err(conflict("an attempt of this delivery is in flight"))
+            }
+            Some(DeliveryStatus::Cancelled) => {
+                return Err(conflict("this delivery's subscription was deleted"))
+            }
+            _ => {}
+        }
+        let row = self
+            .store
+            .requeue_delivery(&scope.account_id, id, now_ms())
+            .await?
+            .ok_or_else(|| conflict("an attempt of this delivery is in flight"))?;
+        self.dispatcher.wake();
+        Ok(row.try_into()?)
+    }
+}

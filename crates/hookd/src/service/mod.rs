@@ -1,0 +1,263 @@
+//! The domain operations every API surface calls: authentication, account scoping and policy checks, and
+//! the rules for accounts, apps, subscriptions, events and deliveries. Business rules live here once; the
+//! native API (and later the vendor dialects) only translate wire forms to these calls and back.
+
+mod accounts;
+mod apps;
+mod events;
+mod subscriptions;
+
+use std::sync::Arc;
+
+use crate::{
+    crypto::{constant_time_eq, Sealer},
+    delivery::{ssrf::Guard, Dispatcher},
+    domain::{Action, Invalid, Policy},
+    model::Corrupt,
+    store::{Store, StoreError},
+};
+
+pub use events::{NewEvent, Published};
+pub use subscriptions::{NewSubscription, SubscriptionPatch};
+
+/// Default and largest page sizes of list operations.
+pub const DEFAULT_PAGE: i64 = 50;
+pub const MAX_PAGE: i64 = 250;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("this key's policy does not allow `{0}`")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{0}")]
+    QuotaExceeded(String),
+    #[error("storage unavailable: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Corrupt(#[from] Corrupt),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Admin,
+    Key {
+        key_id: String,
+        account_id: String,
+        policy: Policy,
+        user_id: Option<String>,
+    },
+}
+
+/// The account a call acts in, and what the caller may do there.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub account_id: String,
+    /// `None` for the admin, who may do everything.
+    policy: Option<Policy>,
+}
+
+impl Scope {
+    pub fn require(&self, action: Action) -> Result<()> {
+        self.require_named(action.as_str())
+    }
+
+    /// Checks a dialect action (`live:UpdateEventSub`) or a native one.
+    pub fn require_named(&self, action: &str) -> Result<()> {
+        match &self.policy {
+            Some(policy) if !policy.allows(action) => Err(Error::Forbidden(action.to_owned())),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A page request as the API receives it.
+#[derive(Debug, Clone, Default)]
+pub struct PageParams {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// One page of results and the cursor of the next, if any.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl PageParams {
+    fn to_page(&self) -> Result<crate::store::Page> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(Invalid::new("limit", format!("must be between 1 and {MAX_PAGE}")).into());
+        }
+        let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
+        // One extra row tells whether another page exists.
+        Ok(crate::store::Page {
+            limit: limit + 1,
+            after,
+        })
+    }
+}
+
+fn decode_cursor(raw: &str) -> Result<String> {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| Invalid::new("cursor", "is not a cursor returned by this API").into())
+}
+
+fn encode_cursor(id: &str) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    URL_SAFE_NO_PAD.encode(id)
+}
+
+/// Turns `limit + 1` rows into a page; `key` gives the row's cursor id.
+fn paged<R, T>(
+    page: &crate::store::Page,
+    mut rows: Vec<R>,
+    key: impl Fn(&R) -> &str,
+    convert: impl Fn(R) -> Result<T, Corrupt>,
+) -> Result<Paged<T>> {
+    let limit = usize::try_from(page.limit - 1).unwrap_or(0);
+    let next_cursor = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| encode_cursor(key(r)))
+    } else {
+        None
+    };
+    Ok(Paged {
+        data: rows.into_iter().map(convert).collect::<Result<_, _>>()?,
+        next_cursor,
+    })
+}
+
+/// The core of a running hookd, shared by every API surface.
+pub struct Service {
+    store: Arc<dyn Store>,
+    sealer: Sealer,
+    guard: Guard,
+    dispatcher: Dispatcher,
+    admin_token: String,
+    rotation_grace_ms: i64,
+}
+
+impl Service {
+    pub fn new(
+        store: Arc<dyn Store>,
+        sealer: Sealer,
+        guard: Guard,
+        dispatcher: Dispatcher,
+        admin_token: String,
+        rotation_grace_ms: i64,
+    ) -> Self {
+        Self {
+            store,
+            sealer,
+            guard,
+            dispatcher,
+            admin_token,
+            rotation_grace_ms,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Checks a bearer token: the admin token, or an access key written `key_id:secret`.
+    pub async fn authenticate(&self, token: &str) -> Result<Principal> {
+        if constant_time_eq(token.as_bytes(), self.admin_token.as_bytes()) {
+            return Ok(Principal::Admin);
+        }
+        let invalid = Error::Unauthorized("invalid credentials");
+        let Some((key_id, secret)) = token.split_once(':') else {
+            return Err(invalid);
+        };
+        let Some(row) = self.store.get_key(key_id).await? else {
+            return Err(invalid);
+        };
+        let stored = self
+            .sealer
+            .unseal(&row.sealed_secret)
+            .map_err(|e| Corrupt {
+                what: "key secret",
+                detail: e.to_string(),
+            })?;
+        if !constant_time_eq(&stored, secret.as_bytes()) {
+            return Err(invalid);
+        }
+        let policy: Vec<String> = serde_json::from_str(&row.policy).map_err(|e| Corrupt {
+            what: "key policy",
+            detail: e.to_string(),
+        })?;
+        Ok(Principal::Key {
+            key_id: row.id,
+            account_id: row.account_id,
+            policy: Policy::parse(&policy).map_err(|e| Corrupt {
+                what: "key policy",
+                detail: e.to_string(),
+            })?,
+            user_id: row.user_id,
+        })
+    }
+
+    /// The account a call acts in. A key acts in its own account, or in a direct child account when it
+    /// names one; the admin must name the account. An account the caller may not act in is reported as not
+    /// found, so its existence does not leak.
+    pub async fn scope(&self, principal: &Principal, requested: Option<&str>) -> Result<Scope> {
+        match principal {
+            Principal::Admin => {
+                let id = requested.ok_or(Error::Invalid(Invalid::new(
+                    "Hookd-Account",
+                    "the admin token acts in an account only when the Hookd-Account header names it",
+                )))?;
+                self.store
+                    .get_account(id)
+                    .await?
+                    .ok_or(Error::NotFound("account"))?;
+                Ok(Scope {
+                    account_id: id.to_owned(),
+                    policy: None,
+                })
+            }
+            Principal::Key {
+                account_id, policy, ..
+            } => {
+                let target = match requested {
+                    None => account_id.clone(),
+                    Some(id) if id == account_id => account_id.clone(),
+                    Some(id) => {
+                        let child = self.store.get_account(id).await?;
+                        match child {
+                            Some(c) if c.parent_id.as_deref() == Some(account_id) => c.id,
+                            _ => return Err(Error::NotFound("account")),
+                        }
+                    }
+                };
+                Ok(Scope {
+                    account_id: target,
+                    policy: Some(policy.clone()),
+                })
+            }
+        }
+    }
+
+    pub fn require_admin(principal: &Principal) -> Result<()> {
+        match principal {
+            Principal::Admin => Ok(()),
+            Principal::Key { .. } => Err(Error::Forbidden("admin".into())),
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Subscriptions: where and how an app's events are called back.
+
+use std::collections::BTreeMap;
+
+use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
+use crate::{
+    domain::{
+        new_id, now_ms, Action, CallbackUrl, ExtraHeaders, Filter, Format, Invalid, SecretSet,
+        SubscriptionStatus, WebhookSecret,
+    },
+    model::{Corrupt, Subscription, SubscriptionWithSecret},
+    store::{StoreError, SubscriptionRow},
+};
+
+/// A subscription as the caller asks for it, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct NewSubscription {
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub channel_id: Option<String>,
+    pub users: Vec<String>,
+    pub format: Option<Format>,
+    pub secret: Option<String>,
+    pub headers: BTreeMap<String, String>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+/// Changes to a subscription; `None` leaves a field as it is, `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionPatch {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub channel_id: Option<Option<String>>,
+    pub users: Option<Vec<String>>,
+    pub format: Option<Format>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub description: Option<Option<String>>,
+}
+
+fn check_description(d: Option<String>) -> Result<Option<String>> {
+    match d {
+        Some(d) if d.len() > 1000 => {
+            Err(Invalid::new("description", "must be at most 1000 characters").into())
+        }
+        other => Ok(other),
+    }
+}
+
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("plain data serialises")
+}
+
+fn filter_columns(filter: &Filter) -> (String, Option<String>, String) {
+    let types: Vec<&str> = filter.event_types.iter().map(|t| t.as_str()).collect();
+    (json(&types), filter.channel_id.clone(), json(&filter.users))
+}
+
+impl Service {
+    /// Save-time URL check: syntax, then the SSRF guard.
+    async fn callback_url(&self, raw: &str) -> Result<CallbackUrl> {
+        let url = CallbackUrl::parse(raw)?;
+        self.guard.check_url(&url).await.map_err(|blocked| {
+            Invalid::new(
+                "url",
+                format!("`{raw}` is not an allowed target: {blocked}"),
+            )
+        })?;
+        Ok(url)
+    }
+
+    fn open_secrets(&self, row: &SubscriptionRow) -> Result<SecretSet> {
+        let raw = self.sealer.unseal(&row.secrets).map_err(|e| Corrupt {
+            what: "subscription secrets",
+            detail: e.to_string(),
+        })?;
+        SecretSet::from_json(&raw).map_err(|e| {
+            Corrupt {
+                what: "subscription secrets",
+                detail: e.to_string(),
+            }
+            .into()
+        })
+    }
+
+    pub async fn create_subscription(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        new: NewSubscription,
+    ) -> Result<SubscriptionWithSecret> {
+        scope.require(Action::SubscriptionsWrite)?;
+        let app = self.app_row(scope, app_id).await?;
+        let url = self.callback_url(&new.url).await?;
+        let filter = Filter::parse(&new.event_types, new.channel_id.as_deref(), &new.users)?;
+        let headers = ExtraHeaders::parse(&new.headers)?;
+        let secret = match new.secret.as_deref() {
+            Some(raw) => WebhookSecret::parse(raw)?,
+            None => WebhookSecret::generate(),
+        };
+        let status = if new.enabled.unwrap_or(true) {
+            SubscriptionStatus::Enabled
+        } else {
+            SubscriptionStatus::Disabled
+        };
+        let (event_types, channel_id, users) = filter_columns(&filter);
+        let now = now_ms();
+        let row = SubscriptionRow {
+            id: new_id("sub"),
+            account_id: scope.account_id.clone(),
+            app_id: app.id.clone(),
+            url: url.as_str().to_owned(),
+            status: status.as_str().to_owned(),
+            event_types,
+            channel_id,
+            users,
+            format: new.format.unwrap_or(Format::Native).as_str().to_owned(),
+            secrets: self.sealer.seal(&SecretSet::new(secret.clone()).to_json()),
+            headers: json(headers.as_map()),
+            description: check_description(new.description)?,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store
+            .insert_subscription(&row, app.max_subscriptions)
+            .await
+            .map_err(|e| match e {
+                StoreError::QuotaExceeded => Error::QuotaExceeded(format!(
+                    "app `{}` already has its maximum of {} subscriptions",
+                    app.id, app.max_subscriptions
+                )),
+                other => other.into(),
+            })?;
+        Ok(SubscriptionWithSecret {
+            subscription: Subscription::try_from(&row)?,
+            secret: secret.expose(),
+        })
+    }
+
+    async fn subscription_row(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        id: &str,
+    ) -> Result<SubscriptionRow> {
+        self.app_row(scope, app_id).await?;
+        self.store
+            .get_subscription(&scope.account_id, app_id, id)
+            .await?
+            .ok_or(Error::NotFound("subscription"))
+    }
+
+    pub async fn get_subscription(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        id: &str,
+    ) -> Result<Subscription> {
+        scope.require(Action::SubscriptionsRead)?;
+        Ok(Subscription::try_from(
+            &self.subscription_row(scope, app_id, id).await?,
+        )?)
+    }
+
+    pub async fn list_subscriptions(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        params: &PageParams,
+    ) -> Result<Paged<Subscription>> {
+        scope.require(Action::SubscriptionsRead)?;
+        self.app_row(scope, app_id).await?;
+        let page = params.to_page()?;
+        let rows = self
+            .store
+            .list_subscriptions(&scope.account_id, app_id, &page)
+            .await?;
+        paged(&page, rows, |r| &r.id, |r| Subscription::try_from(&r))
+    }
+
+    async fn save(&self, mut row: SubscriptionRow) -> Result<Subscription> {
+        row.updated_at = now_ms();
+        if !self.store.update_subscription(&row).await? {
+            return Err(Error::NotFound("subscription"));
+        }
+        Ok(Subscription::try_from(&row)?)
+    }
+
+    pub async fn update_subscription(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        id: &str,
+        patch: SubscriptionPatch,
+    ) -> Result<Subscription> {
+        scope.require(Action::SubscriptionsWrite)?;
+        let mut row = self.subscription_row(scope, app_id, id).await?;
+        if let Some(url) = &patch.url {
+            row.url = self.callback_url(url).await?.as_str().to_owned();
+        }
+        if patch.event_types.is_some() || patch.channel_id.is_some() || patch.users.is_some() {
+            let current = Subscription::try_from(&row)?;
+            let filter = Filter::parse(
+                patch.event_types.as_deref().unwrap_or(&current.event_types),
+                match &patch.channel_id {
+                    Some(c) => c.as_deref(),
+                    None => current.channel_id.as_deref(),
+                },
+                patch.users.as_deref().unwrap_or(&current.users),
+            )?;
+            (row.event_types, row.channel_id, row.users) = filter_columns(&filter);
+        }
+        if let Some(format) = patch.format {
+            row.format = format.as_str().to_owned();
+        }
+        if let Some(headers) = &patch.headers {
+            row.headers = json(ExtraHeaders::parse(headers)?.as_map());
+        }
+        if let Some(description) = patch.description {
+            row.description = check_description(description)?;
+        }
+        self.save(row).await
+    }
+
+    pub async fn set_subscription_status(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        id: &str,
+        status: SubscriptionStatus,
+    ) -> Result<Subscription> {
+        scope.require(Action::SubscriptionsWrite)?;
+        let mut row = self.subscription_row(scope, app_id, id).await?;
+        row.status = status.as_str().to_owned();
+        let saved = self.save(row).await?;
+        if status == SubscriptionStatus::Enabled {
+            // Deliveries held back while it was disabled may be due now.
+            self.dispatcher.wake();
+        }
+        Ok(saved)
+    }
+
+    /// Makes a new current secret (the given one, or a generated one); the previous secret keeps signing
+    /// alongside it for the rotation grace period.
+    pub async fn rotate_subscription_secret(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        id: &str,
+        secret: Option<&str>,
+    ) -> Result<SubscriptionWithSecret> {
+        scope.require(Action::SubscriptionsWrite)?;
+        let mut row = self.subscription_row(scope, app_id, id).await?;
+        let next = match secret {
+            Some(raw) => WebhookSecret::parse(raw)?,
+            None => WebhookSecret::generate(),
+        };
+        let mut set = self.open_secrets(&row)?;
+        let now = now_ms();
+        set.rotate(next.clone(), now, now + self.rotation_grace_ms);
+        row.secrets = self.sealer.seal(&set.to_json());
+        Ok(SubscriptionWithSecret {
+            subscription: self.save(row).await?,
+            secret: next.expose(),
+        })
+    }
+
+    pub async fn delete_subscription(&self, scope: &Scope, app_id: &str, id: &str) -> Result<()> {
+        scope.require(Action::SubscriptionsWrite)?;
+        self.app_row(scope, app_id).await?;
+        if self
+            .store
+            .delete_subscription(&scope.account_id, app_id, id, now_ms())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::NotFound("subscription"))
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Storage: one `Store` trait with a SQLite and a PostgreSQL implementation sharing their SQL (`sql.rs`),
+//! and one migration folder per backend. The store holds rows of plain values; turning them into domain
+//! types is the service layer's job, so both backends stay identical in behaviour.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::config::Config;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken; the payload names it (constraint or index name).
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// Inserting would exceed a quota (e.g. an app's maximum number of subscriptions).
+    #[error("quota exceeded")]
+    QuotaExceeded,
+    #[error("database unavailable or failed: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Maps unique violations to `Conflict`, everything else to `Database`.
+    pub(crate) fn from_write(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            if db.is_unique_violation() {
+                let name = db
+                    .constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().to_owned());
+                return StoreError::Conflict(name);
+            }
+        }
+        StoreError::Database(err)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    /// JSON list of product names.
+    pub products: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyRow {
+    pub id: String,
+    pub account_id: String,
+    pub sealed_secret: Vec<u8>,
+    /// JSON list of action patterns.
+    pub policy: String,
+    pub user_id: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AppRow {
+    pub account_id: String,
+    pub id: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub max_subscriptions: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubscriptionRow {
+    pub id: String,
+    pub account_id: String,
+    pub app_id: String,
+    pub url: String,
+    pub status: String,
+    /// JSON list.
+    pub event_types: String,
+    pub channel_id: Option<String>,
+    /// JSON list.
+    pub users: String,
+    pub format: String,
+    /// Sealed JSON list of signing secrets.
+    pub secrets: Vec<u8>,
+    /// JSON object.
+    pub headers: String,
+    pub description: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: String,
+    pub account_id: String,
+    pub app_id: String,
+    pub event_type: String,
+    /// The payload's JSON text, sent byte for byte.
+    pub payload: String,
+    pub channel_id: Option<String>,
+    pub user_id: Option<String>,
+    pub idempotency_key: Option<String>,
+    /// Hash of the publish request, to tell a true retry from a reused key.
+    pub request_hash: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub event_id: String,
+    pub subscription_id: String,
+    pub account_id: String,
+    pub app_id: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttemptRow {
+    pub id: String,
+    pub delivery_id: String,
+    pub attempt_no: i64,
+    pub started_at: i64,
+    pub duration_ms: i64,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub response_excerpt: Option<String>,
+}
+
+/// Everything a worker needs to make one attempt of one delivery.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveryJob {
+    pub delivery_id: String,
+    pub event_id: String,
+    pub account_id: String,
+    pub app_id: String,
+    pub subscription_id: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    pub event_type: String,
+    pub payload: String,
+    pub event_created_at: i64,
+    pub url: String,
+    pub format: String,
+    pub secrets: Vec<u8>,
+    pub headers: String,
+}
+
+/// What a finished attempt changes.
+#[derive(Debug, Clone)]
+pub struct AttemptOutcome {
+    pub attempt: AttemptRow,
+    /// New delivery status: succeeded, retrying or dead.
+    pub status: &'static str,
+    pub next_attempt_at: Option<i64>,
+    pub lease_owner: String,
+}
+
+/// A keyset page: rows after (or before, for newest-first lists) the cursor id.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub limit: i64,
+    pub after: Option<String>,
+}
+
+/// A fresh event and the deliveries it makes, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub id: String,
+    pub subscription_id: String,
+}
+
+#[derive(Debug)]
+pub enum EventInsert {
+    Inserted,
+    /// Another event already holds the idempotency key.
+    DuplicateKey,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> Result<()>;
+    /// Stores `value` under `key` unless present; returns the stored value either way.
+    async fn meta_get_or_put(&self, key: &str, value: &str) -> Result<String>;
+
+    async fn insert_account(&self, account: &AccountRow, apps: &[AppRow]) -> Result<()>;
+    async fn get_account(&self, id: &str) -> Result<Option<AccountRow>>;
+    async fn list_accounts(&self, page: &Page) -> Result<Vec<AccountRow>>;
+
+    async fn insert_key(&self, key: &KeyRow) -> Result<()>;
+    async fn get_key(&self, id: &str) -> Result<Option<KeyRow>>;
+    async fn list_keys(&self, account_id: &str, page: &Page) -> Result<Vec<KeyRow>>;
+    async fn delete_key(&self, account_id: &str, id: &str) -> Result<bool>;
+
+    async fn insert_app(&self, app: &AppRow) -> Result<()>;
+    async fn get_app(&self, account_id: &str, id: &str) -> Result<Option<AppRow>>;
+    async fn list_apps(&self, account_id: &str, page: &Page) -> Result<Vec<AppRow>>;
+    async fn update_app(&self, app: &AppRow) -> Result<bool>;
+    /// Deletes the app with its subscriptions, events, deliveries and attempts.
+    async fn delete_app(&self, account_id: &str, id: &str) -> Result<bool>;
+
+    /// Inserts unless the app already has `max` subscriptions (`QuotaExceeded`).
+    async fn insert_subscription(&self, sub: &SubscriptionRow, max: i64) -> Result<()>;
+    async fn get_subscription(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        id: &str,
+    ) -> Result<Option<SubscriptionRow>>;
+    async fn list_subscriptions(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        page: &Page,
+    ) -> Result<Vec<SubscriptionRow>>;
+    async fn enabled_subscriptions(
+        &self,
+        account_id: &str,
+        app_id: &str,
+    ) -> Result<Vec<SubscriptionRow>>;
+    async fn update_subscription(&self, sub: &SubscriptionRow) -> Result<bool>;
+    /// Deletes the subscription and cancels its unfinished deliveries.
+    async fn delete_subscription(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<bool>;
+
+    async fn insert_event(
+        &self,
+        event: &EventRow,
+        deliveries: &[NewDelivery],
+    ) -> Result<EventInsert>;
+    async fn get_event(&self, account_id: &str, app_id: &str, id: &str)
+        -> Result<Option<EventRow>>;
+    async fn get_event_by_idempotency_key(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        key: &str,
+    ) -> Result<Option<EventRow>>;
+    /// Newest first.
+    async fn list_events(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        page: &Page,
+    ) -> Result<Vec<EventRow>>;
+
+    async fn list_event_deliveries(
+        &self,
+        account_id: &str,
+        event_id: &str,
+        page: &Page,
+    ) -> Result<Vec<DeliveryRow>>;
+    /// Newest first, optionally of one status.
+    async fn list_subscription_deliveries(
+        &self,
+        account_id: &str,
+        subscription_id: &str,
+        status: Option<&str>,
+        page: &Page,
+    ) -> Result<Vec<DeliveryRow>>;
+    async fn get_delivery(&self, account_id: &str, id: &str) -> Result<Option<DeliveryRow>>;
+    async fn list_attempts(&self, delivery_id: &str) -> Result<Vec<AttemptRow>>;
+    /// Makes a delivery that is not in flight due now; `None` if it is in flight or unknown.
+    async fn requeue_delivery(
+        &self,
+        account_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<DeliveryRow>>;
+
+    /// Leases up to `limit` due deliveries of enabled subscriptions to `owner` until `lease_until`.
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<DeliveryJob>>;
+    /// Returns deliveries whose lease ran out to the due queue.
+    async fn release_expired_leases(&self, now: i64) -> Result<u64>;
+    /// Returns every leased delivery to the due queue (only safe when no other node can hold leases).
+    async fn release_all_leases(&self) -> Result<u64>;
+    async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<()>;
+    /// Deliveries not yet finished (pending, delivering, retrying).
+    async fn queue_depth(&self) -> Result<i64>;
+}
+
+/// Opens the store named by the configuration, creating and migrating it as needed.
+pub async fn connect(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(
+            SqliteStore::open(&url, config.sqlite_synchronous).await?,
+        ))
+    } else {
+        Ok(Arc::new(
+            PgStore::open(&url, config.database_max_connections).await?,
+        ))
+    }
+}

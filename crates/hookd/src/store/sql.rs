@@ -1,0 +1,578 @@
+//! The SQL both backends share. SQLite and PostgreSQL accept the same statements here (`$n` parameters,
+//! `ON CONFLICT`, `RETURNING`); the only differences are the row-locking clauses, passed in by each backend.
+//! A macro instead of generic code because sqlx's executor bounds make backend-generic functions unreadable.
+
+/// Column lists, as literals so statements stay `&'static str` (sqlx caches prepared statements by text).
+macro_rules! account_cols {
+    () => {
+        "id, name, parent_id, products, created_at"
+    };
+}
+macro_rules! key_cols {
+    () => {
+        "id, account_id, sealed_secret, policy, user_id, created_at"
+    };
+}
+macro_rules! app_cols {
+    () => {
+        "account_id, id, kind, name, max_subscriptions, created_at, updated_at"
+    };
+}
+macro_rules! subscription_cols {
+    () => {
+        "id, account_id, app_id, url, status, event_types, channel_id, users, format, secrets, headers, description, created_at, updated_at"
+    };
+}
+macro_rules! event_cols {
+    () => {
+        "id, account_id, app_id, event_type, payload, channel_id, user_id, idempotency_key, request_hash, created_at"
+    };
+}
+macro_rules! delivery_cols {
+    () => {
+        "id, event_id, subscription_id, account_id, app_id, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at"
+    };
+}
+macro_rules! attempt_cols {
+    () => {
+        "id, delivery_id, attempt_no, started_at, duration_ms, status_code, error, response_excerpt"
+    };
+}
+
+/// Implements `Store` for a type with `writer` and `reader` pools of database `$db`.
+/// `$for_update` locks a row for the transaction; `$skip_locked` additionally skips rows others hold.
+macro_rules! impl_store {
+    ($store:ty, $db:ty, backend = $backend:literal, for_update = $for_update:literal, skip_locked = $skip_locked:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.reader).await?;
+                Ok(())
+            }
+
+            async fn meta_get_or_put(&self, key: &str, value: &str) -> Result<String> {
+                sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(key)
+                    .bind(value)
+                    .execute(&self.writer)
+                    .await?;
+                let (stored,): (String,) = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
+                    .bind(key)
+                    .fetch_one(&self.writer)
+                    .await?;
+                Ok(stored)
+            }
+
+            async fn insert_account(&self, account: &AccountRow, apps: &[AppRow]) -> Result<()> {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query(concat!("INSERT INTO accounts (", account_cols!(), ") VALUES ($1, $2, $3, $4, $5)"))
+                    .bind(&account.id)
+                    .bind(&account.name)
+                    .bind(&account.parent_id)
+                    .bind(&account.products)
+                    .bind(account.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_write)?;
+                for app in apps {
+                    insert_app(&mut *tx, app).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_account(&self, id: &str) -> Result<Option<AccountRow>> {
+                Ok(sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?)
+            }
+
+            async fn list_accounts(&self, page: &Page) -> Result<Vec<AccountRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", account_cols!(), " FROM accounts WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2"
+                ))
+                .bind(&page.after)
+                .bind(page.limit)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn insert_key(&self, key: &KeyRow) -> Result<()> {
+                sqlx::query(concat!("INSERT INTO access_keys (", key_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6)"))
+                    .bind(&key.id)
+                    .bind(&key.account_id)
+                    .bind(&key.sealed_secret)
+                    .bind(&key.policy)
+                    .bind(&key.user_id)
+                    .bind(key.created_at)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(StoreError::from_write)?;
+                Ok(())
+            }
+
+            async fn get_key(&self, id: &str) -> Result<Option<KeyRow>> {
+                Ok(sqlx::query_as(concat!("SELECT ", key_cols!(), " FROM access_keys WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?)
+            }
+
+            async fn list_keys(&self, account_id: &str, page: &Page) -> Result<Vec<KeyRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", key_cols!(), " FROM access_keys WHERE account_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+                ))
+                .bind(account_id)
+                .bind(&page.after)
+                .bind(page.limit)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn delete_key(&self, account_id: &str, id: &str) -> Result<bool> {
+                let done = sqlx::query("DELETE FROM access_keys WHERE account_id = $1 AND id = $2")
+                    .bind(account_id)
+                    .bind(id)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn insert_app(&self, app: &AppRow) -> Result<()> {
+                let mut conn = self.writer.acquire().await?;
+                insert_app(&mut *conn, app).await
+            }
+
+            async fn get_app(&self, account_id: &str, id: &str) -> Result<Option<AppRow>> {
+                Ok(sqlx::query_as(concat!("SELECT ", app_cols!(), " FROM apps WHERE account_id = $1 AND id = $2"))
+                    .bind(account_id)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?)
+            }
+
+            async fn list_apps(&self, account_id: &str, page: &Page) -> Result<Vec<AppRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", app_cols!(), " FROM apps WHERE account_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+                ))
+                .bind(account_id)
+                .bind(&page.after)
+                .bind(page.limit)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn update_app(&self, app: &AppRow) -> Result<bool> {
+                let done = sqlx::query(
+                    "UPDATE apps SET name = $1, max_subscriptions = $2, updated_at = $3 WHERE account_id = $4 AND id = $5",
+                )
+                .bind(&app.name)
+                .bind(app.max_subscriptions)
+                .bind(app.updated_at)
+                .bind(&app.account_id)
+                .bind(&app.id)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn delete_app(&self, account_id: &str, id: &str) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                // Attempts and deliveries go with their events (ON DELETE CASCADE).
+                sqlx::query("DELETE FROM events WHERE account_id = $1 AND app_id = $2")
+                    .bind(account_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let done = sqlx::query("DELETE FROM apps WHERE account_id = $1 AND id = $2")
+                    .bind(account_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn insert_subscription(&self, sub: &SubscriptionRow, max: i64) -> Result<()> {
+                let mut tx = self.writer.begin().await?;
+                // Lock the app row so concurrent inserts cannot both pass the quota check.
+                sqlx::query(concat!("SELECT id FROM apps WHERE account_id = $1 AND id = $2", $for_update))
+                    .bind(&sub.account_id)
+                    .bind(&sub.app_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let (count,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM subscriptions WHERE account_id = $1 AND app_id = $2")
+                        .bind(&sub.account_id)
+                        .bind(&sub.app_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if count >= max {
+                    return Err(StoreError::QuotaExceeded);
+                }
+                sqlx::query(concat!(
+                    "INSERT INTO subscriptions (", subscription_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                ))
+                .bind(&sub.id)
+                .bind(&sub.account_id)
+                .bind(&sub.app_id)
+                .bind(&sub.url)
+                .bind(&sub.status)
+                .bind(&sub.event_types)
+                .bind(&sub.channel_id)
+                .bind(&sub.users)
+                .bind(&sub.format)
+                .bind(&sub.secrets)
+                .bind(&sub.headers)
+                .bind(&sub.description)
+                .bind(sub.created_at)
+                .bind(sub.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_subscription(&self, account_id: &str, app_id: &str, id: &str) -> Result<Option<SubscriptionRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND id = $3"
+                ))
+                .bind(account_id)
+                .bind(app_id)
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?)
+            }
+
+            async fn list_subscriptions(&self, account_id: &str, app_id: &str, page: &Page) -> Result<Vec<SubscriptionRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                ))
+                .bind(account_id)
+                .bind(app_id)
+                .bind(&page.after)
+                .bind(page.limit)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn enabled_subscriptions(&self, account_id: &str, app_id: &str) -> Result<Vec<SubscriptionRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND status = 'enabled' ORDER BY id"
+                ))
+                .bind(account_id)
+                .bind(app_id)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn update_subscription(&self, sub: &SubscriptionRow) -> Result<bool> {
+                let done = sqlx::query(
+                    "UPDATE subscriptions SET url = $1, status = $2, event_types = $3, channel_id = $4, users = $5, format = $6, \
+                     secrets = $7, headers = $8, description = $9, updated_at = $10 WHERE account_id = $11 AND app_id = $12 AND id = $13",
+                )
+                .bind(&sub.url)
+                .bind(&sub.status)
+                .bind(&sub.event_types)
+                .bind(&sub.channel_id)
+                .bind(&sub.users)
+                .bind(&sub.format)
+                .bind(&sub.secrets)
+                .bind(&sub.headers)
+                .bind(&sub.description)
+                .bind(sub.updated_at)
+                .bind(&sub.account_id)
+                .bind(&sub.app_id)
+                .bind(&sub.id)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn delete_subscription(&self, account_id: &str, app_id: &str, id: &str, now: i64) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, updated_at = $1 \
+                     WHERE subscription_id = $2 AND status IN ('pending', 'retrying', 'delivering')",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let done = sqlx::query("DELETE FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND id = $3")
+                    .bind(account_id)
+                    .bind(app_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn insert_event(&self, event: &EventRow, deliveries: &[NewDelivery]) -> Result<EventInsert> {
+                let mut tx = self.writer.begin().await?;
+                let inserted = sqlx::query(concat!(
+                    "INSERT INTO events (", event_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                ))
+                .bind(&event.id)
+                .bind(&event.account_id)
+                .bind(&event.app_id)
+                .bind(&event.event_type)
+                .bind(&event.payload)
+                .bind(&event.channel_id)
+                .bind(&event.user_id)
+                .bind(&event.idempotency_key)
+                .bind(&event.request_hash)
+                .bind(event.created_at)
+                .execute(&mut *tx)
+                .await;
+                match inserted.map_err(StoreError::from_write) {
+                    Ok(_) => {}
+                    // The event id is fresh, so the only unique rule an insert can break is the idempotency key.
+                    Err(StoreError::Conflict(_)) => return Ok(EventInsert::DuplicateKey),
+                    Err(e) => return Err(e),
+                }
+                for chunk in deliveries.chunks(500) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, next_attempt_at, created_at, updated_at) ",
+                    );
+                    insert.push_values(chunk, |mut row, d| {
+                        row.push_bind(&d.id)
+                            .push_bind(&event.id)
+                            .push_bind(&d.subscription_id)
+                            .push_bind(&event.account_id)
+                            .push_bind(&event.app_id)
+                            .push_bind("pending")
+                            .push_bind(0i64)
+                            .push_bind(event.created_at)
+                            .push_bind(event.created_at)
+                            .push_bind(event.created_at);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(EventInsert::Inserted)
+            }
+
+            async fn get_event(&self, account_id: &str, app_id: &str, id: &str) -> Result<Option<EventRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", event_cols!(), " FROM events WHERE account_id = $1 AND app_id = $2 AND id = $3"
+                ))
+                .bind(account_id)
+                .bind(app_id)
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?)
+            }
+
+            async fn get_event_by_idempotency_key(&self, account_id: &str, app_id: &str, key: &str) -> Result<Option<EventRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", event_cols!(), " FROM events WHERE account_id = $1 AND app_id = $2 AND idempotency_key = $3"
+                ))
+                .bind(account_id)
+                .bind(app_id)
+                .bind(key)
+                .fetch_optional(&self.writer)
+                .await?)
+            }
+
+            async fn list_events(&self, account_id: &str, app_id: &str, page: &Page) -> Result<Vec<EventRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", event_cols!(), " FROM events WHERE account_id = $1 AND app_id = $2 AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
+                ))
+                .bind(account_id)
+                .bind(app_id)
+                .bind(&page.after)
+                .bind(page.limit)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn list_event_deliveries(&self, account_id: &str, event_id: &str, page: &Page) -> Result<Vec<DeliveryRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", delivery_cols!(), " FROM deliveries WHERE account_id = $1 AND event_id = $2 AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                ))
+                .bind(account_id)
+                .bind(event_id)
+                .bind(&page.after)
+                .bind(page.limit)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn list_subscription_deliveries(
+                &self,
+                account_id: &str,
+                subscription_id: &str,
+                status: Option<&str>,
+                page: &Page,
+            ) -> Result<Vec<DeliveryRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", delivery_cols!(), " FROM deliveries WHERE account_id = $1 AND subscription_id = $2 \
+                     AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR id < $4) ORDER BY id DESC LIMIT $5"
+                ))
+                .bind(account_id)
+                .bind(subscription_id)
+                .bind(status)
+                .bind(&page.after)
+                .bind(page.limit)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn get_delivery(&self, account_id: &str, id: &str) -> Result<Option<DeliveryRow>> {
+                Ok(sqlx::query_as(concat!("SELECT ", delivery_cols!(), " FROM deliveries WHERE account_id = $1 AND id = $2"))
+                    .bind(account_id)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?)
+            }
+
+            async fn list_attempts(&self, delivery_id: &str) -> Result<Vec<AttemptRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", attempt_cols!(), " FROM attempts WHERE delivery_id = $1 ORDER BY attempt_no"
+                ))
+                .bind(delivery_id)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn requeue_delivery(&self, account_id: &str, id: &str, now: i64) -> Result<Option<DeliveryRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     next_attempt_at = $1, updated_at = $1 \
+                     WHERE account_id = $2 AND id = $3 AND status NOT IN ('delivering', 'cancelled') RETURNING ",
+                    delivery_cols!()
+                ))
+                .bind(now)
+                .bind(account_id)
+                .bind(id)
+                .fetch_optional(&self.writer)
+                .await?)
+            }
+
+            async fn claim_due(&self, owner: &str, now: i64, lease_until: i64, limit: i64) -> Result<Vec<DeliveryJob>> {
+                let claimed: Vec<(String,)> = sqlx::query_as(concat!(
+                    "UPDATE deliveries SET status = 'delivering', lease_owner = $1, lease_until = $2, updated_at = $3 \
+                     WHERE id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
+                     WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= $3 AND s.status = 'enabled' \
+                     ORDER BY d.next_attempt_at, d.id LIMIT $4",
+                    $skip_locked,
+                    ") RETURNING id"
+                ))
+                .bind(owner)
+                .bind(lease_until)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.writer)
+                .await?;
+                if claimed.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT d.id AS delivery_id, d.event_id, d.account_id, d.app_id, d.subscription_id, d.attempts, \
+                     e.event_type, e.payload, e.created_at AS event_created_at, s.url, s.format, s.secrets, s.headers \
+                     FROM deliveries d JOIN events e ON e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id \
+                     WHERE d.id IN (",
+                );
+                let mut ids = select.separated(", ");
+                for (id,) in &claimed {
+                    ids.push_bind(id);
+                }
+                select.push(") ORDER BY d.next_attempt_at, d.id");
+                Ok(select.build_query_as().fetch_all(&self.reader).await?)
+            }
+
+            async fn release_expired_leases(&self, now: i64) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     lease_owner = NULL, lease_until = NULL WHERE status = 'delivering' AND lease_until < $1",
+                )
+                .bind(now)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn release_all_leases(&self) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     lease_owner = NULL, lease_until = NULL WHERE status = 'delivering'",
+                )
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<()> {
+                let a = &outcome.attempt;
+                let mut tx = self.writer.begin().await?;
+                sqlx::query(concat!("INSERT INTO attempts (", attempt_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                    .bind(&a.id)
+                    .bind(&a.delivery_id)
+                    .bind(a.attempt_no)
+                    .bind(a.started_at)
+                    .bind(a.duration_ms)
+                    .bind(a.status_code)
+                    .bind(&a.error)
+                    .bind(&a.response_excerpt)
+                    .execute(&mut *tx)
+                    .await?;
+                // Only the lease holder moves the delivery on; a delivery cancelled meanwhile stays cancelled.
+                sqlx::query(
+                    "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL, \
+                     last_status_code = $4, last_error = $5, updated_at = $6 WHERE id = $7 AND status = 'delivering' AND lease_owner = $8",
+                )
+                .bind(outcome.status)
+                .bind(a.attempt_no)
+                .bind(outcome.next_attempt_at)
+                .bind(a.status_code)
+                .bind(&a.error)
+                .bind(a.started_at + a.duration_ms)
+                .bind(&a.delivery_id)
+                .bind(&outcome.lease_owner)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn queue_depth(&self) -> Result<i64> {
+                let (n,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'retrying', 'delivering')")
+                        .fetch_one(&self.reader)
+                        .await?;
+                Ok(n)
+            }
+        }
+
+        async fn insert_app<'c, E>(conn: E, app: &AppRow) -> Result<()>
+        where
+            E: sqlx::Executor<'c, Database = $db>,
+        {
+            sqlx::query(concat!("INSERT INTO apps (", app_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+                .bind(&app.account_id)
+                .bind(&app.id)
+                .bind(&app.kind)
+                .bind(&app.name)
+                .bind(app.max_subscriptions)
+                .bind(app.created_at)
+                .bind(app.updated_at)
+                .execute(conn)
+                .await
+                .map_err(StoreError::from_write)?;
+            Ok(())
+        }
+    };
+}
+
+pub(crate) use {
+    account_cols, app_cols, attempt_cols, delivery_cols, event_cols, impl_store, key_cols,
+    subscription_cols,
+};
