@@ -51,6 +51,9 @@ pub struct DeliveryConfig {
     pub poll_interval_ms: u64,
     /// Bytes of the receiver's response kept with each attempt.
     pub response_excerpt_bytes: usize,
+    /// How long, beyond `timeout_ms`, a lease outlives its attempt before another dispatcher may take the
+    /// delivery over (time to record the outcome). Also how long deliveries of a crashed PostgreSQL node wait.
+    pub lease_margin_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +96,7 @@ impl Default for DeliveryConfig {
             connect_timeout_ms: 5_000,
             poll_interval_ms: 1_000,
             response_excerpt_bytes: 4096,
+            lease_margin_ms: 30_000,
         }
     }
 }
@@ -114,7 +118,12 @@ impl Config {
             figment = figment.merge(Toml::file(path));
         }
         let config: Config = figment
-            .merge(Env::prefixed("HOOKD_").ignore(&["config"]).split("__"))
+            // Variables read elsewhere: the config file path, the CLI's server URL, the test suite's database.
+            .merge(
+                Env::prefixed("HOOKD_")
+                    .ignore(&["config", "server", "test_database_url"])
+                    .split("__"),
+            )
             .extract()
             .context("invalid configuration")?;
         config.validate()?;

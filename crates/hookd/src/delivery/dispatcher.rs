@@ -20,8 +20,6 @@ use crate::{
 
 /// Deliveries leased per store round trip.
 const CLAIM_BATCH: usize = 256;
-/// Time allowed, beyond the request timeout, to record an attempt before its lease may be taken over.
-const LEASE_MARGIN_MS: i64 = 30_000;
 /// How often expired leases are returned to the queue.
 const REAP_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -108,8 +106,11 @@ impl Dispatcher {
     async fn claim_and_start(&self, limit: usize) -> usize {
         let inner = &self.inner;
         let now = now_ms();
-        let timeout_ms = i64::try_from(inner.config.timeout_ms).unwrap_or(i64::MAX / 4);
-        let lease_until = now + timeout_ms + LEASE_MARGIN_MS;
+        let lease_ms = inner
+            .config
+            .timeout_ms
+            .saturating_add(inner.config.lease_margin_ms);
+        let lease_until = now.saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX / 4));
         let jobs = match inner
             .store
             .claim_due(&inner.node_id, now, lease_until, limit as i64)

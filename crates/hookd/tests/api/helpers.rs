@@ -1,0 +1,479 @@
+//! Test harness: a hookd server built in-process on port 0 over a fresh database (a SQLite file in a temp
+//! directory, or a new PostgreSQL database per test), a real HTTP receiver on 127.0.0.1:0 that records raw
+//! bytes and headers, and small request helpers.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::Bytes,
+    http::{HeaderMap, StatusCode},
+    Router,
+};
+use hookd::{config::Redacted, Application, Config};
+use reqwest::Method;
+use serde_json::{json, Value};
+use sqlx::Connection;
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+pub const MASTER_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(TestApp)` once per backend, as `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await {
+                    super::$name(app).await
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                    super::$name(app).await
+                }
+            }
+        }
+    )*};
+}
+
+/// A fresh PostgreSQL database, dropped with the value.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    /// `None` (with a notice) when `HOOKD_TEST_DATABASE_URL` is unset; under CI that is a failure.
+    pub async fn create() -> Option<Self> {
+        let Ok(admin_url) = std::env::var("HOOKD_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "HOOKD_TEST_DATABASE_URL must be set in CI: PostgreSQL tests may not be skipped"
+            );
+            eprintln!("SKIPPED: PostgreSQL test — set HOOKD_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)");
+            return None;
+        };
+        let name = format!(
+            "hookd_test_{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
+        let mut conn = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL at HOOKD_TEST_DATABASE_URL is not reachable: {e}")
+            });
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let mut url = url::Url::parse(&admin_url).expect("HOOKD_TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        Some(Self {
+            admin_url,
+            url: url.to_string(),
+            name,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Dropped from async tests: do the blocking clean-up on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await?;
+                Ok::<_, sqlx::Error>(())
+            })
+            .map_err(std::io::Error::other)
+        })
+        .join();
+    }
+}
+
+/// Where a test's data lives; kept alive as long as the server.
+pub struct Storage {
+    pub dir: tempfile::TempDir,
+    pub pg: Option<PgDatabase>,
+}
+
+impl Storage {
+    pub async fn new(backend: Backend) -> Option<Self> {
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgDatabase::create().await?),
+        };
+        Some(Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg,
+        })
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.pg {
+            Some(pg) => pg.url.clone(),
+            None => format!("sqlite://{}", self.dir.path().join("hookd.db").display()),
+        }
+    }
+
+    /// The configuration tests run with: port 0, loopback targets allowed, fast polling.
+    pub fn config(&self) -> Config {
+        let mut c = Config::default();
+        c.listen = "127.0.0.1:0".parse().expect("address");
+        c.data_dir = self.dir.path().to_path_buf();
+        c.database_url = Some(self.database_url());
+        c.admin_token = Some(Redacted(ADMIN_TOKEN.into()));
+        c.master_key = Some(Redacted(MASTER_KEY.into()));
+        c.allowed_targets = vec!["127.0.0.0/8".parse().expect("cidr")];
+        c.delivery.poll_interval_ms = 100;
+        c.delivery.timeout_ms = 2_000;
+        c.max_body_bytes = 64 * 1024;
+        c
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _storage: Storage,
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    let storage = Storage::new(backend).await?;
+    let mut config = storage.config();
+    adjust(&mut config);
+    let app = Application::build(config).await.expect("server builds");
+    let addr = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    Some(TestApp {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        stop: Some(stop),
+        server: Some(server),
+        _storage: storage,
+    })
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            // Let the server release its pool before the database is dropped.
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async {
+                    let abort = server.abort_handle();
+                    if tokio::time::timeout(Duration::from_secs(15), server)
+                        .await
+                        .is_err()
+                    {
+                        abort.abort();
+                    }
+                })
+            });
+        }
+    }
+}
+
+/// A response as tests look at it.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    /// The envelope's error code.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or("")
+    }
+
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts the error envelope: status, code, a message and the request id echoed in the header.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert_eq!(self.code(), code, "unexpected code; body: {}", self.text);
+        assert!(
+            !self.message().is_empty(),
+            "error without message: {}",
+            self.text
+        );
+        let header_id = self
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(!header_id.is_empty(), "no X-Request-Id");
+        assert_eq!(
+            self.body["error"]["request_id"], header_id,
+            "request id mismatch: {}",
+            self.text
+        );
+        self
+    }
+
+    pub fn str(&self, field: &str) -> String {
+        self.body[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string `{field}` in {}", self.text))
+            .to_owned()
+    }
+}
+
+/// The credentials of one tenant.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub account_id: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let res = req.send().await.expect("request reaches the server");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.send(Method::GET, path, Some(token), None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.send(Method::POST, path, Some(token), Some(&body), &[])
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.send(Method::PATCH, path, Some(token), Some(&body), &[])
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.send(Method::DELETE, path, Some(token), None, &[])
+            .await
+    }
+
+    /// A new account with a key allowed everything.
+    pub async fn tenant(&self) -> Tenant {
+        self.tenant_with(json!({ "name": "tenant" }), &["*"]).await
+    }
+
+    pub async fn tenant_with(&self, account: Value, policy: &[&str]) -> Tenant {
+        let account_id = self
+            .post("/api/v1/accounts", ADMIN_TOKEN, account)
+            .await
+            .expect(201)
+            .str("id");
+        let key = self
+            .post(
+                &format!("/api/v1/accounts/{account_id}/keys"),
+                ADMIN_TOKEN,
+                json!({ "policy": policy }),
+            )
+            .await
+            .expect(201);
+        Tenant {
+            account_id,
+            token: key.str("token"),
+        }
+    }
+
+    /// An app `shop` and a subscription to `url`; returns (subscription id, secret).
+    pub async fn app_with_subscription(&self, t: &Tenant, url: &str) -> (String, String) {
+        self.post("/api/v1/apps", &t.token, json!({ "id": "shop" }))
+            .await
+            .expect(201);
+        let sub = self
+            .post(
+                "/api/v1/apps/shop/subscriptions",
+                &t.token,
+                json!({ "url": url }),
+            )
+            .await
+            .expect(201);
+        (sub.str("id"), sub.str("secret"))
+    }
+
+    /// Polls a delivery until `done` holds (at most `timeout`); returns its last state.
+    pub async fn wait_delivery(
+        &self,
+        t: &Tenant,
+        id: &str,
+        timeout: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let d = self
+                .get(&format!("/api/v1/deliveries/{id}"), &t.token)
+                .await
+                .expect(200)
+                .body;
+            if done(&d) || Instant::now() > deadline {
+                return d;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// One request as the receiver saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+#[derive(Default)]
+struct ReceiverState {
+    requests: Mutex<Vec<Recorded>>,
+    /// Statuses to answer with, in order; 200 once exhausted.
+    plan: Mutex<VecDeque<u16>>,
+}
+
+/// A real HTTP receiver on 127.0.0.1:0.
+#[derive(Clone)]
+pub struct Receiver {
+    pub url: String,
+    state: Arc<ReceiverState>,
+}
+
+impl Receiver {
+    pub async fn start() -> Self {
+        let state = Arc::new(ReceiverState::default());
+        let handler_state = state.clone();
+        let handler = move |uri: axum::http::Uri, headers: HeaderMap, body: Bytes| {
+            let state = handler_state.clone();
+            async move {
+                state.requests.lock().expect("lock").push(Recorded {
+                    path: uri.path().to_owned(),
+                    headers,
+                    body,
+                });
+                let status = state.plan.lock().expect("lock").pop_front().unwrap_or(200);
+                (
+                    StatusCode::from_u16(status).expect("status"),
+                    format!("answered {status}"),
+                )
+            }
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, Router::new().fallback(handler)).await });
+        Self {
+            url: format!("http://{addr}/hook"),
+            state,
+        }
+    }
+
+    /// The next requests get these statuses, in order.
+    pub fn respond_with(&self, statuses: &[u16]) {
+        self.state
+            .plan
+            .lock()
+            .expect("lock")
+            .extend(statuses.iter().copied());
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.requests.lock().expect("lock").clone()
+    }
+
+    /// Waits (at most `timeout`) until `n` requests arrived; returns what arrived.
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Recorded> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let got = self.requests();
+            if got.len() >= n || Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Verifies a recorded request with the independent `standardwebhooks` implementation.
+pub fn verify_signature(secret: &str, req: &Recorded) -> Result<(), String> {
+    let wh = standardwebhooks::Webhook::new(secret).map_err(|e| e.to_string())?;
+    wh.verify(&req.body, &req.headers)
+        .map_err(|e| e.to_string())
+}
