@@ -137,16 +137,18 @@ impl Storage {
 
     /// The configuration tests run with: port 0, loopback targets allowed, fast polling.
     pub fn config(&self) -> Config {
-        let mut c = Config::default();
-        c.listen = "127.0.0.1:0".parse().expect("address");
-        c.data_dir = self.dir.path().to_path_buf();
-        c.database_url = Some(self.database_url());
-        c.admin_token = Some(Redacted(ADMIN_TOKEN.into()));
-        c.master_key = Some(Redacted(MASTER_KEY.into()));
-        c.allowed_targets = vec!["127.0.0.0/8".parse().expect("cidr")];
+        let mut c = Config {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            data_dir: self.dir.path().to_path_buf(),
+            database_url: Some(self.database_url()),
+            admin_token: Some(Redacted(ADMIN_TOKEN.into())),
+            master_key: Some(Redacted(MASTER_KEY.into())),
+            allowed_targets: vec!["127.0.0.0/8".parse().expect("cidr")],
+            max_body_bytes: 64 * 1024,
+            ..Config::default()
+        };
         c.delivery.poll_interval_ms = 100;
         c.delivery.timeout_ms = 2_000;
-        c.max_body_bytes = 64 * 1024;
         c
     }
 }
