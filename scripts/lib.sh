@@ -1,0 +1,36 @@
+# Shared helpers of the project's scripts (sourced, not run).
+
+# Starts the local PostgreSQL cluster if it is not answering; returns non-zero if it cannot be had.
+ensure_postgres() {
+    if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+        return 0
+    fi
+    if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "installing PostgreSQL" >&2
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        else
+            return 1
+        fi
+    fi
+    echo "starting PostgreSQL" >&2
+    local version
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    for _ in $(seq 1 60); do
+        pg_isready -q -h 127.0.0.1 -p 5432 && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+# need_command CMD PACKAGE: installs the Debian package when CMD is missing (as root), else fails clearly.
+need_command() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    else
+        echo "missing $1: install the $2 package" >&2
+        return 1
+    fi
+}
