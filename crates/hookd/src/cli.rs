@@ -152,118 +152,69 @@ pub enum EventCmd {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
-    match cli.command {
+    let request = match cli.command {
         Command::Serve => {
             telemetry::init_logging(config.log_format);
             let app = Application::build(config).await?;
-            app.run_until_stopped(crate::app::shutdown_signal()).await
+            return app.run_until_stopped(crate::app::shutdown_signal()).await;
         }
         Command::Migrate => {
             telemetry::init_logging(config.log_format);
             let store = crate::store::connect(&config).await?;
             println!("migrations applied ({})", store.backend());
-            Ok(())
+            return Ok(());
         }
         Command::Config => {
             print!("{}", config.to_redacted_toml()?);
-            Ok(())
+            return Ok(());
+        }
+        Command::Receive { listen, secret } => {
+            return crate::cli_receive::run(listen, secret).await
         }
         Command::Account(AccountCmd::Create {
             name,
             parent,
             target,
-        }) => {
-            let body = json!({ "name": name, "parent_id": parent });
-            call(
-                &config,
-                &target,
-                None,
-                reqwest::Method::POST,
-                "/api/v1/accounts",
-                Some(body),
-            )
-            .await
-        }
+        }) => ApiCall::post(
+            target,
+            "/api/v1/accounts".into(),
+            json!({ "name": name, "parent_id": parent }),
+        ),
         Command::Account(AccountCmd::List { target }) => {
-            call(
-                &config,
-                &target,
-                None,
-                reqwest::Method::GET,
-                "/api/v1/accounts",
-                None,
-            )
-            .await
+            ApiCall::get(target, "/api/v1/accounts".into())
         }
         Command::Key(KeyCmd::Create {
             account,
             policy,
             user_id,
             target,
-        }) => {
-            let body = json!({ "policy": policy, "user_id": user_id });
-            let path = format!("/api/v1/accounts/{account}/keys");
-            call(
-                &config,
-                &target,
-                None,
-                reqwest::Method::POST,
-                &path,
-                Some(body),
-            )
-            .await
-        }
+        }) => ApiCall::post(
+            target,
+            format!("/api/v1/accounts/{account}/keys"),
+            json!({ "policy": policy, "user_id": user_id }),
+        ),
         Command::App(AppCmd::Create {
             account,
             id,
             target,
-        }) => {
-            let body = json!({ "id": id });
-            call(
-                &config,
-                &target,
-                Some(&account),
-                reqwest::Method::POST,
-                "/api/v1/apps",
-                Some(body),
-            )
-            .await
-        }
+        }) => ApiCall::post(target, "/api/v1/apps".into(), json!({ "id": id })).acting_in(account),
         Command::Subscription(SubscriptionCmd::Create {
             account,
             app,
             url,
             event_types,
             target,
-        }) => {
-            let body = json!({ "url": url, "event_types": event_types });
-            let path = format!("/api/v1/apps/{app}/subscriptions");
-            call(
-                &config,
-                &target,
-                Some(&account),
-                reqwest::Method::POST,
-                &path,
-                Some(body),
-            )
-            .await
-        }
+        }) => ApiCall::post(
+            target,
+            format!("/api/v1/apps/{app}/subscriptions"),
+            json!({ "url": url, "event_types": event_types }),
+        )
+        .acting_in(account),
         Command::Subscription(SubscriptionCmd::List {
             account,
             app,
             target,
-        }) => {
-            let path = format!("/api/v1/apps/{app}/subscriptions");
-            call(
-                &config,
-                &target,
-                Some(&account),
-                reqwest::Method::GET,
-                &path,
-                None,
-            )
-            .await
-        }
+        }) => ApiCall::get(target, format!("/api/v1/apps/{app}/subscriptions")).acting_in(account),
         Command::Event(EventCmd::Publish {
             account,
             app,
@@ -273,58 +224,87 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             let payload: Value =
                 serde_json::from_str(&payload).context("--payload is not valid JSON")?;
-            let body = json!({ "type": event_type, "payload": payload });
-            let path = format!("/api/v1/apps/{app}/events");
-            call(
-                &config,
-                &target,
-                Some(&account),
-                reqwest::Method::POST,
-                &path,
-                Some(body),
+            ApiCall::post(
+                target,
+                format!("/api/v1/apps/{app}/events"),
+                json!({ "type": event_type, "payload": payload }),
             )
-            .await
+            .acting_in(account)
         }
-        Command::Receive { listen, secret } => crate::cli_receive::run(listen, secret).await,
-    }
+    };
+    request.send(&config).await
 }
 
-/// Sends one admin request and prints the JSON answer; fails on an error status.
-async fn call(
-    config: &Config,
-    target: &Target,
-    account: Option<&str>,
+/// One request of an admin command.
+struct ApiCall {
+    target: Target,
+    account: Option<String>,
     method: reqwest::Method,
-    path: &str,
+    path: String,
     body: Option<Value>,
-) -> anyhow::Result<()> {
-    let base = target
-        .server
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", config.listen));
-    let token = ServerSecrets::load(config)?.admin_token;
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}{path}", base.trim_end_matches('/')))
-        .bearer_auth(token);
-    if let Some(account) = account {
-        request = request.header(crate::api::extract::ACCOUNT_HEADER, account);
+}
+
+impl ApiCall {
+    fn get(target: Target, path: String) -> Self {
+        Self {
+            target,
+            account: None,
+            method: reqwest::Method::GET,
+            path,
+            body: None,
+        }
     }
-    if let Some(body) = body {
-        request = request.json(&body);
+
+    fn post(target: Target, path: String, body: Value) -> Self {
+        Self {
+            target,
+            account: None,
+            method: reqwest::Method::POST,
+            path,
+            body: Some(body),
+        }
     }
-    let response = request
-        .send()
-        .await
-        .with_context(|| format!("cannot reach hookd at {base}"))?;
-    let status = response.status();
-    let text = response.text().await?;
-    let shown = serde_json::from_str::<Value>(&text)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or(text);
-    println!("{shown}");
-    if !status.is_success() {
-        bail!("hookd answered {status}");
+
+    /// Acts in `account` (sent as `Hookd-Account`).
+    fn acting_in(mut self, account: String) -> Self {
+        self.account = Some(account);
+        self
     }
-    Ok(())
+
+    /// Sends the request with the admin token and prints the JSON answer; fails on an error status.
+    async fn send(self, config: &Config) -> anyhow::Result<()> {
+        let base = self
+            .target
+            .server
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen));
+        let token = ServerSecrets::load(config)?.admin_token;
+        let mut request = reqwest::Client::new()
+            .request(
+                self.method,
+                format!("{}{}", base.trim_end_matches('/'), self.path),
+            )
+            .bearer_auth(token);
+        if let Some(account) = &self.account {
+            request = request.header(crate::api::extract::ACCOUNT_HEADER, account);
+        }
+        if let Some(body) = &self.body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach hookd at {base}"))?;
+        let status = response.status();
+        let text = response.text().await?;
+        let shown = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or(text);
+        println!("{shown}");
+        if !status.is_success() {
+            bail!("hookd answered {status}");
+        }
+        Ok(())
+    }
 }

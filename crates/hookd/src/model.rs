@@ -21,7 +21,7 @@ pub struct Corrupt {
     pub detail: String,
 }
 
-fn corrupt(what: &'static str, detail: impl ToString) -> Corrupt {
+pub fn corrupt(what: &'static str, detail: impl ToString) -> Corrupt {
     Corrupt {
         what,
         detail: detail.to_string(),

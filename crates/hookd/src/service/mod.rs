@@ -13,7 +13,7 @@ use crate::{
     crypto::{constant_time_eq, Sealer},
     delivery::{ssrf::Guard, Dispatcher},
     domain::{Action, Invalid, Policy},
-    model::Corrupt,
+    model::{corrupt, Corrupt},
     store::{Store, StoreError},
 };
 
@@ -191,24 +191,16 @@ impl Service {
         let stored = self
             .sealer
             .unseal(&row.sealed_secret)
-            .map_err(|e| Corrupt {
-                what: "key secret",
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| corrupt("key secret", e))?;
         if !constant_time_eq(&stored, secret.as_bytes()) {
             return Err(invalid);
         }
-        let policy: Vec<String> = serde_json::from_str(&row.policy).map_err(|e| Corrupt {
-            what: "key policy",
-            detail: e.to_string(),
-        })?;
+        let policy: Vec<String> =
+            serde_json::from_str(&row.policy).map_err(|e| corrupt("key policy", e))?;
         Ok(Principal::Key {
             key_id: row.id,
             account_id: row.account_id,
-            policy: Policy::parse(&policy).map_err(|e| Corrupt {
-                what: "key policy",
-                detail: e.to_string(),
-            })?,
+            policy: Policy::parse(&policy).map_err(|e| corrupt("key policy", e))?,
             user_id: row.user_id,
         })
     }

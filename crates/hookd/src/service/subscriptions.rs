@@ -8,7 +8,7 @@ use crate::{
         new_id, now_ms, Action, CallbackUrl, ExtraHeaders, Filter, Format, Invalid, SecretSet,
         SubscriptionStatus, WebhookSecret,
     },
-    model::{Corrupt, Subscription, SubscriptionWithSecret},
+    model::{corrupt, Subscription, SubscriptionWithSecret},
     store::{StoreError, SubscriptionRow},
 };
 
@@ -70,17 +70,11 @@ impl Service {
     }
 
     fn open_secrets(&self, row: &SubscriptionRow) -> Result<SecretSet> {
-        let raw = self.sealer.unseal(&row.secrets).map_err(|e| Corrupt {
-            what: "subscription secrets",
-            detail: e.to_string(),
-        })?;
-        SecretSet::from_json(&raw).map_err(|e| {
-            Corrupt {
-                what: "subscription secrets",
-                detail: e.to_string(),
-            }
-            .into()
-        })
+        let raw = self
+            .sealer
+            .unseal(&row.secrets)
+            .map_err(|e| corrupt("subscription secrets", e))?;
+        Ok(SecretSet::from_json(&raw).map_err(|e| corrupt("subscription secrets", e))?)
     }
 
     pub async fn create_subscription(
