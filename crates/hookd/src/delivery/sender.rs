@@ -142,3 +142,64 @@ fn describe(err: &reqwest::Error) -> String {
         None => format!("{kind}: {err}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered() -> Rendered {
+        Rendered {
+            body: b"{}".to_vec(),
+            headers: vec![("content-type", "application/json".to_owned())],
+        }
+    }
+
+    /// The connect-time guard: a URL saved while allowed (or a name whose DNS changed) is still refused
+    /// when it leads to a non-public address at send time.
+    #[tokio::test]
+    async fn refuses_non_public_targets_at_connect_time() {
+        let sender = Sender::new(&DeliveryConfig::default(), Guard::default()).unwrap();
+        for url in [
+            "http://127.0.0.1:9/",
+            "http://[::1]:9/",
+            "http://[::ffff:169.254.169.254]/",
+            "http://localhost:9/",
+        ] {
+            let reply = sender
+                .send(url, &rendered(), &ExtraHeaders::default())
+                .await;
+            assert_eq!(reply.status, None, "{url}");
+            let error = reply.error.unwrap_or_default();
+            assert!(error.contains("non-public address"), "{url}: {error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn records_redirects_as_failures_without_following() {
+        use axum::{http::header::LOCATION, http::StatusCode, response::IntoResponse, Router};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().fallback(|| async {
+            (
+                StatusCode::FOUND,
+                [(LOCATION, "http://169.254.169.254/")],
+                "moved",
+            )
+                .into_response()
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let guard = Guard::new(vec!["127.0.0.0/8".parse().unwrap()]);
+        let sender = Sender::new(&DeliveryConfig::default(), guard).unwrap();
+        let reply = sender
+            .send(
+                &format!("http://{addr}/"),
+                &rendered(),
+                &ExtraHeaders::default(),
+            )
+            .await;
+        assert_eq!(reply.status, Some(302));
+        assert!(!reply.is_success());
+        assert_eq!(reply.excerpt.as_deref(), Some("moved"));
+        assert!(reply.error.unwrap().contains("not followed"));
+    }
+}

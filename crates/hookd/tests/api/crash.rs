@@ -4,66 +4,13 @@
 
 use std::{
     collections::HashSet,
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use serde_json::json;
 
-use crate::helpers::{Backend, Receiver, Storage, ADMIN_TOKEN, MASTER_KEY};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `hookd serve` as a child process on a fresh port; returns it with its base URL.
-fn start(storage: &Storage) -> (Child, String) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_hookd"))
-        .arg("serve")
-        .env("HOOKD_LISTEN", format!("127.0.0.1:{port}"))
-        .env("HOOKD_DATA_DIR", storage.dir.path())
-        .env("HOOKD_DATABASE_URL", storage.database_url())
-        .env("HOOKD_ADMIN_TOKEN", ADMIN_TOKEN)
-        .env("HOOKD_MASTER_KEY", MASTER_KEY)
-        .env("HOOKD_ALLOWED_TARGETS", "127.0.0.0/8")
-        .env("HOOKD_DELIVERY__POLL_INTERVAL_MS", "100")
-        .env("HOOKD_DELIVERY__TIMEOUT_MS", "2000")
-        .env("HOOKD_DELIVERY__LEASE_MARGIN_MS", "1000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start hookd");
-    (child, format!("http://127.0.0.1:{port}"))
-}
-
-async fn wait_ready(http: &reqwest::Client, base: &str, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Some(status) = child.try_wait().expect("child status") {
-            panic!("hookd exited before becoming ready: {status}");
-        }
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("hookd at {base} did not become ready");
-}
-
-fn sigkill(child: &mut Child) {
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("SIGKILL");
-    child.wait().expect("reap");
-}
+use crate::helpers::{sigkill, start_child, wait_ready, Backend, Receiver, Storage, ADMIN_TOKEN};
 
 async fn kill_during_publish_and_delivery(backend: Backend) {
     let Some(storage) = Storage::new(backend).await else {
@@ -71,7 +18,7 @@ async fn kill_during_publish_and_delivery(backend: Backend) {
     };
     let receiver = Receiver::start().await;
     let http = reqwest::Client::new();
-    let (mut child, base) = start(&storage);
+    let (mut child, base) = start_child(&storage);
     wait_ready(&http, &base, &mut child).await;
 
     // A tenant, an app and a subscription to the receiver.
@@ -172,7 +119,7 @@ async fn kill_during_publish_and_delivery(backend: Backend) {
         acked.len()
     );
 
-    let (mut child, base) = start(&storage);
+    let (mut child, base) = start_child(&storage);
     wait_ready(&http, &base, &mut child).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let missing = loop {

@@ -8,6 +8,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use std::process::{Child, Command, Stdio};
+
 use axum::{
     body::Bytes,
     http::{HeaderMap, StatusCode},
@@ -478,4 +480,56 @@ pub fn verify_signature(secret: &str, req: &Recorded) -> Result<(), String> {
     let wh = standardwebhooks::Webhook::new(secret).map_err(|e| e.to_string())?;
     wh.verify(&req.body, &req.headers)
         .map_err(|e| e.to_string())
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts the real `hookd serve` binary as a child process on a fresh port; returns it with its base URL.
+pub fn start_child(storage: &Storage) -> (Child, String) {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_hookd"))
+        .arg("serve")
+        .env("HOOKD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HOOKD_DATA_DIR", storage.dir.path())
+        .env("HOOKD_DATABASE_URL", storage.database_url())
+        .env("HOOKD_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("HOOKD_MASTER_KEY", MASTER_KEY)
+        .env("HOOKD_ALLOWED_TARGETS", "127.0.0.0/8")
+        .env("HOOKD_DELIVERY__POLL_INTERVAL_MS", "100")
+        .env("HOOKD_DELIVERY__TIMEOUT_MS", "2000")
+        .env("HOOKD_DELIVERY__LEASE_MARGIN_MS", "1000")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start hookd");
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+pub async fn wait_ready(http: &reqwest::Client, base: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("child status") {
+            panic!("hookd exited before becoming ready: {status}");
+        }
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("hookd at {base} did not become ready");
+}
+
+pub fn sigkill(child: &mut Child) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("SIGKILL");
+    child.wait().expect("reap");
 }

@@ -6,6 +6,7 @@
 mod accounts;
 mod apps;
 mod bad_input;
+mod cli;
 mod crash;
 mod deliveries;
 mod events;
