@@ -25,6 +25,7 @@ const DRAIN: Duration = Duration::from_secs(10);
 
 pub struct Application {
     listener: TcpListener,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
     router: axum::Router,
     dispatcher: Dispatcher,
     store: Arc<dyn Store>,
@@ -105,11 +106,29 @@ impl Application {
             ROTATION_GRACE_MS,
         ));
         let router = api::router(service, telemetry::metrics_handle(), config.max_body_bytes);
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                // One process-wide crypto provider; the HTTP client's rustls uses the same one.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "loading TLS certificate {} and key {}",
+                            cert.display(),
+                            key.display()
+                        )
+                    })?;
+                Some(tls)
+            }
+            _ => None,
+        };
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         Ok(Self {
             listener,
+            tls,
             router,
             dispatcher,
             store,
@@ -137,14 +156,33 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let dispatcher = tokio::spawn(self.dispatcher.clone().run(stop_rx, DRAIN));
-        tracing::info!(listen = %self.local_addr(), backend = self.store.backend(), "hookd serving");
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: no new requests, finishing attempts in flight");
-                let _ = stop_tx.send(true);
-            })
-            .await;
+        tracing::info!(
+            listen = %self.local_addr(), tls = self.tls.is_some(), backend = self.store.backend(), "hookd serving"
+        );
+        let stopping = async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new requests, finishing attempts in flight");
+            let _ = stop_tx.send(true);
+        };
+        let served = match self.tls {
+            None => {
+                axum::serve(self.listener, self.router)
+                    .with_graceful_shutdown(stopping)
+                    .await
+            }
+            Some(tls) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    stopping.await;
+                    stopper.graceful_shutdown(Some(DRAIN));
+                });
+                axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?
+                    .handle(handle)
+                    .serve(self.router.into_make_service())
+                    .await
+            }
+        };
         dispatcher.await.context("dispatcher task failed")?;
         served.context("serving the API")
     }

@@ -27,6 +27,9 @@ pub struct Config {
     /// Networks exempt from the SSRF guard, e.g. `127.0.0.0/8` (comma-separated in the environment).
     #[serde(deserialize_with = "comma_list")]
     pub allowed_targets: Vec<IpNet>,
+    /// PEM certificate chain and private key: when both are set the listener serves HTTPS only.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
     /// Largest request body the API accepts.
     pub max_body_bytes: usize,
     /// SQLite `synchronous` setting: `full` (fsync on every commit, the default) or `normal`
@@ -79,6 +82,8 @@ impl Default for Config {
             admin_token: None,
             master_key: None,
             allowed_targets: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
             max_body_bytes: 1024 * 1024,
             sqlite_synchronous: SqliteSync::Full,
             database_max_connections: 16,
@@ -143,6 +148,9 @@ impl Config {
         }
         if d.poll_interval_ms == 0 {
             bail!("delivery.poll_interval_ms must be positive");
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            bail!("tls_cert and tls_key must be set together");
         }
         if let Some(url) = &self.database_url {
             if !(url.starts_with("sqlite:")

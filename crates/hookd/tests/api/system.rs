@@ -61,3 +61,37 @@ async fn health_readiness_metrics(app: TestApp) {
         );
     }
 }
+
+/// With `tls_cert`/`tls_key` the listener speaks HTTPS (and only HTTPS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_https_with_configured_certificate() {
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |c| {
+        c.tls_cert = Some(cert_path.clone());
+        c.tls_key = Some(key_path.clone());
+    })
+    .await
+    .unwrap();
+    let https = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let url = app.base.replace("http://", "https://");
+    let res = https.get(format!("{url}/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "ok");
+    assert!(
+        app.http
+            .get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .is_err(),
+        "plain HTTP is refused"
+    );
+}
