@@ -105,7 +105,7 @@ impl Application {
             secrets.admin_token.clone(),
             ROTATION_GRACE_MS,
         ));
-        let router = api::router(service, telemetry::metrics_handle(), config.max_body_bytes);
+        let router = api::router(service, telemetry::metrics_handle(), &config);
         let tls = match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => {
                 // One process-wide crypto provider; the HTTP client's rustls uses the same one.

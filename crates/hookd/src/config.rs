@@ -30,6 +30,9 @@ pub struct Config {
     /// PEM certificate chain and private key: when both are set the listener serves HTTPS only.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// Per-account request rates of dialect actions (`"cams:UpdateAccountWebhook" = 10`), overriding the
+    /// vendor defaults; 0 removes a limit.
+    pub dialect_rate_limits: std::collections::BTreeMap<String, u32>,
     /// Largest request body the API accepts.
     pub max_body_bytes: usize,
     /// SQLite `synchronous` setting: `full` (fsync on every commit, the default) or `normal`
@@ -82,6 +85,7 @@ impl Default for Config {
             admin_token: None,
             master_key: None,
             allowed_targets: Vec::new(),
+            dialect_rate_limits: Default::default(),
             tls_cert: None,
             tls_key: None,
             max_body_bytes: 1024 * 1024,

@@ -13,6 +13,7 @@ mod cli_receive;
 pub mod config;
 pub mod crypto;
 pub mod delivery;
+pub mod dialects;
 pub mod domain;
 pub mod model;
 pub mod service;

@@ -132,6 +132,9 @@ pub struct Subscription {
     pub format: Format,
     pub headers: BTreeMap<String, String>,
     pub description: Option<String>,
+    /// The vendor dialect config this subscription is (`cams`, `ess`, `live-snapshot`, `live-rtc:<id>`,
+    /// `meeting:<id>`); null for subscriptions made through the native API.
+    pub source: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -151,6 +154,7 @@ impl TryFrom<&SubscriptionRow> for Subscription {
             format: Format::parse(&r.format).ok_or_else(|| corrupt("format", &r.format))?,
             headers: serde_json::from_str(&r.headers).map_err(|e| corrupt("headers", e))?,
             description: r.description.clone(),
+            source: r.source.clone(),
             created_at: time(r.created_at),
             updated_at: time(r.updated_at),
         })
@@ -171,6 +175,15 @@ pub struct SubscriptionWithSecret {
     pub subscription: Subscription,
     /// `whsec_…`; verify `webhook-signature` with it.
     pub secret: String,
+}
+
+/// A subscription's secrets: the current signing secret and the vendor secrets a dialect stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubscriptionSecrets {
+    /// `whsec_…`, the current signing secret.
+    pub secret: String,
+    /// Vendor secrets by their vendor names, e.g. `NotifyAuthKey`, `CallbackKey`, `CallbackToken`.
+    pub vendor_secrets: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

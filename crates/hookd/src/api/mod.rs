@@ -33,6 +33,8 @@ use error::{ApiError, ErrorBody};
 #[derive(Clone)]
 pub struct ApiState {
     pub service: Arc<Service>,
+    pub dialect_limits: Arc<crate::dialects::limits::ActionLimits>,
+    pub nonces: Arc<crate::dialects::limits::NonceCache>,
     pub metrics: PrometheusHandle,
     pub openapi: Arc<String>,
 }
@@ -80,13 +82,15 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     routes().split_for_parts().1
 }
 
-pub fn router(service: Arc<Service>, metrics: PrometheusHandle, max_body_bytes: usize) -> Router {
+pub fn router(service: Arc<Service>, metrics: PrometheusHandle, config: &crate::Config) -> Router {
+    let max_body_bytes = config.max_body_bytes;
     let (router, doc) = routes().split_for_parts();
     let openapi = Arc::new(
         doc.to_pretty_json()
             .expect("the OpenAPI document serialises"),
     );
     router
+        .merge(crate::dialects::router())
         .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(axum::middleware::from_fn(request_context))
@@ -95,6 +99,10 @@ pub fn router(service: Arc<Service>, metrics: PrometheusHandle, max_body_bytes: 
         }))
         .with_state(ApiState {
             service,
+            dialect_limits: Arc::new(crate::dialects::limits::ActionLimits::new(
+                &config.dialect_rate_limits,
+            )),
+            nonces: Default::default(),
             metrics,
             openapi,
         })

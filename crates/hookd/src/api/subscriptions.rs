@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     domain::{Format, SubscriptionStatus},
-    model::{Subscription, SubscriptionWithSecret},
+    model::{Subscription, SubscriptionSecrets, SubscriptionWithSecret},
     service::{NewSubscription, SubscriptionPatch},
 };
 
@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(enable_subscription))
         .routes(routes!(disable_subscription))
         .routes(routes!(rotate_subscription_secret))
+        .routes(routes!(get_subscription_secret))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -100,6 +101,7 @@ async fn create_subscription(
         headers: body.headers,
         description: body.description,
         enabled: body.enabled,
+        ..NewSubscription::default()
     };
     let created = state.service.create_subscription(&scope, &app, new).await?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -156,6 +158,7 @@ async fn update_subscription(
         format: body.format,
         headers: body.headers,
         description: body.description,
+        vendor_secrets: None,
     };
     Ok(Json(
         state
@@ -235,6 +238,23 @@ async fn rotate_subscription_secret(
         state
             .service
             .rotate_subscription_secret(&scope, &app, &sub, secret.as_deref())
+            .await?,
+    ))
+}
+
+/// The subscription's current signing secret, and the vendor secrets a dialect stored with it.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/subscriptions/{sub}/secret", tag = "subscriptions",
+    params(("app" = String, Path), ("sub" = String, Path)),
+    responses((status = 200, body = SubscriptionSecrets), ErrorResponses), security(("bearer" = [])))]
+async fn get_subscription_secret(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path((app, sub)): Path<(String, String)>,
+) -> ApiResult<Json<SubscriptionSecrets>> {
+    Ok(Json(
+        state
+            .service
+            .subscription_secrets(&scope, &app, &sub)
             .await?,
     ))
 }

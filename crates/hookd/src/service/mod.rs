@@ -12,13 +12,13 @@ use std::sync::Arc;
 use crate::{
     crypto::{constant_time_eq, Sealer},
     delivery::{ssrf::Guard, Dispatcher},
-    domain::{Action, Invalid, Policy},
+    domain::{Action, Invalid, Policy, Product},
     model::{corrupt, Corrupt},
     store::{Store, StoreError},
 };
 
 pub use events::{NewEvent, Published};
-pub use subscriptions::{NewSubscription, SubscriptionPatch};
+pub use subscriptions::{DialectSubscription, NewSubscription, SubscriptionPatch};
 
 /// Default and largest page sizes of list operations.
 pub const DEFAULT_PAGE: i64 = 50;
@@ -45,6 +45,12 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An access key's principal and its secret.
+pub struct KeyMaterial {
+    pub principal: Principal,
+    pub secret: Vec<u8>,
+}
 
 /// Who is calling.
 #[derive(Debug, Clone)]
@@ -185,24 +191,38 @@ impl Service {
         let Some((key_id, secret)) = token.split_once(':') else {
             return Err(invalid);
         };
+        match self.access_key(key_id).await? {
+            Some(key) if constant_time_eq(&key.secret, secret.as_bytes()) => Ok(key.principal),
+            _ => Err(invalid),
+        }
+    }
+
+    /// An access key with its secret opened, for dialects that verify HMAC signatures made with it.
+    pub async fn access_key(&self, key_id: &str) -> Result<Option<KeyMaterial>> {
         let Some(row) = self.store.get_key(key_id).await? else {
-            return Err(invalid);
+            return Ok(None);
         };
-        let stored = self
+        let secret = self
             .sealer
             .unseal(&row.sealed_secret)
             .map_err(|e| corrupt("key secret", e))?;
-        if !constant_time_eq(&stored, secret.as_bytes()) {
-            return Err(invalid);
-        }
         let policy: Vec<String> =
             serde_json::from_str(&row.policy).map_err(|e| corrupt("key policy", e))?;
-        Ok(Principal::Key {
-            key_id: row.id,
-            account_id: row.account_id,
-            policy: Policy::parse(&policy).map_err(|e| corrupt("key policy", e))?,
-            user_id: row.user_id,
-        })
+        Ok(Some(KeyMaterial {
+            secret,
+            principal: Principal::Key {
+                key_id: row.id,
+                account_id: row.account_id,
+                policy: Policy::parse(&policy).map_err(|e| corrupt("key policy", e))?,
+                user_id: row.user_id,
+            },
+        }))
+    }
+
+    /// Whether the account has a dialect product enabled.
+    pub async fn has_product(&self, account_id: &str, product: Product) -> Result<bool> {
+        let account = self.get_account(account_id).await?;
+        Ok(account.products.contains(&product))
     }
 
     /// The account a call acts in. A key acts in its own account, or in a direct child account when it

@@ -8,7 +8,7 @@ use crate::{
         new_id, now_ms, Action, CallbackUrl, ExtraHeaders, Filter, Format, Invalid, SecretSet,
         SubscriptionStatus, WebhookSecret,
     },
-    model::{corrupt, Subscription, SubscriptionWithSecret},
+    model::{corrupt, Subscription, SubscriptionSecrets, SubscriptionWithSecret},
     store::{StoreError, SubscriptionRow},
 };
 
@@ -24,6 +24,10 @@ pub struct NewSubscription {
     pub headers: BTreeMap<String, String>,
     pub description: Option<String>,
     pub enabled: Option<bool>,
+    /// Set by dialects: which vendor config this is.
+    pub source: Option<String>,
+    /// Set by dialects: vendor secrets, sealed at rest.
+    pub vendor_secrets: BTreeMap<String, String>,
 }
 
 /// Changes to a subscription; `None` leaves a field as it is, `Some(None)` clears a nullable one.
@@ -36,6 +40,15 @@ pub struct SubscriptionPatch {
     pub format: Option<Format>,
     pub headers: Option<BTreeMap<String, String>>,
     pub description: Option<Option<String>>,
+    /// Replaces the vendor secrets (dialects only).
+    pub vendor_secrets: Option<BTreeMap<String, String>>,
+}
+
+/// A dialect-made subscription with its vendor secrets opened.
+#[derive(Debug, Clone)]
+pub struct DialectSubscription {
+    pub subscription: Subscription,
+    pub vendor_secrets: BTreeMap<String, String>,
 }
 
 fn check_description(d: Option<String>) -> Result<Option<String>> {
@@ -77,6 +90,21 @@ impl Service {
         Ok(SecretSet::from_json(&raw).map_err(|e| corrupt("subscription secrets", e))?)
     }
 
+    fn seal_vendor_secrets(&self, secrets: &BTreeMap<String, String>) -> Option<Vec<u8>> {
+        (!secrets.is_empty()).then(|| self.sealer.seal(json(secrets).as_bytes()))
+    }
+
+    fn open_vendor_secrets(&self, row: &SubscriptionRow) -> Result<BTreeMap<String, String>> {
+        let Some(sealed) = &row.vendor_secrets else {
+            return Ok(BTreeMap::new());
+        };
+        let raw = self
+            .sealer
+            .unseal(sealed)
+            .map_err(|e| corrupt("vendor secrets", e))?;
+        Ok(serde_json::from_slice(&raw).map_err(|e| corrupt("vendor secrets", e))?)
+    }
+
     pub async fn create_subscription(
         &self,
         scope: &Scope,
@@ -84,6 +112,16 @@ impl Service {
         new: NewSubscription,
     ) -> Result<SubscriptionWithSecret> {
         scope.require(Action::SubscriptionsWrite)?;
+        self.insert_subscription(scope, app_id, new).await
+    }
+
+    /// Creates a subscription without checking a native action: dialects check their vendor action first.
+    pub(crate) async fn insert_subscription(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        new: NewSubscription,
+    ) -> Result<SubscriptionWithSecret> {
         let app = self.app_row(scope, app_id).await?;
         let url = self.callback_url(&new.url).await?;
         let filter = Filter::parse(&new.event_types, new.channel_id.as_deref(), &new.users)?;
@@ -114,6 +152,8 @@ impl Service {
             description: check_description(new.description)?,
             created_at: now,
             updated_at: now,
+            source: new.source,
+            vendor_secrets: self.seal_vendor_secrets(&new.vendor_secrets),
         };
         self.store
             .insert_subscription(&row, app.max_subscriptions)
@@ -188,6 +228,17 @@ impl Service {
         patch: SubscriptionPatch,
     ) -> Result<Subscription> {
         scope.require(Action::SubscriptionsWrite)?;
+        self.change_subscription(scope, app_id, id, patch).await
+    }
+
+    /// Applies a patch without checking a native action (dialects check their vendor action first).
+    pub(crate) async fn change_subscription(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        id: &str,
+        patch: SubscriptionPatch,
+    ) -> Result<Subscription> {
         let mut row = self.subscription_row(scope, app_id, id).await?;
         if let Some(url) = &patch.url {
             row.url = self.callback_url(url).await?.as_str().to_owned();
@@ -213,6 +264,9 @@ impl Service {
         if let Some(description) = patch.description {
             row.description = check_description(description)?;
         }
+        if let Some(secrets) = &patch.vendor_secrets {
+            row.vendor_secrets = self.seal_vendor_secrets(secrets);
+        }
         self.save(row).await
     }
 
@@ -224,6 +278,18 @@ impl Service {
         status: SubscriptionStatus,
     ) -> Result<Subscription> {
         scope.require(Action::SubscriptionsWrite)?;
+        self.change_subscription_status(scope, app_id, id, status)
+            .await
+    }
+
+    /// Sets the status without checking a native action (dialects check their vendor action first).
+    pub(crate) async fn change_subscription_status(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        id: &str,
+        status: SubscriptionStatus,
+    ) -> Result<Subscription> {
         let mut row = self.subscription_row(scope, app_id, id).await?;
         row.status = status.as_str().to_owned();
         let saved = self.save(row).await?;
@@ -261,6 +327,16 @@ impl Service {
 
     pub async fn delete_subscription(&self, scope: &Scope, app_id: &str, id: &str) -> Result<()> {
         scope.require(Action::SubscriptionsWrite)?;
+        self.remove_subscription(scope, app_id, id).await
+    }
+
+    /// Deletes without checking a native action (dialects check their vendor action first).
+    pub(crate) async fn remove_subscription(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        id: &str,
+    ) -> Result<()> {
         self.app_row(scope, app_id).await?;
         if self
             .store
@@ -271,5 +347,42 @@ impl Service {
         } else {
             Err(Error::NotFound("subscription"))
         }
+    }
+
+    /// The current signing secret and the vendor secrets of a subscription.
+    pub async fn subscription_secrets(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        id: &str,
+    ) -> Result<SubscriptionSecrets> {
+        scope.require(Action::SubscriptionsRead)?;
+        let row = self.subscription_row(scope, app_id, id).await?;
+        Ok(SubscriptionSecrets {
+            secret: self.open_secrets(&row)?.current.expose(),
+            vendor_secrets: self.open_vendor_secrets(&row)?,
+        })
+    }
+
+    /// The dialect subscriptions of an app whose source starts with `prefix`, with their vendor secrets
+    /// (dialects check their vendor action first).
+    pub(crate) async fn dialect_subscriptions(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<DialectSubscription>> {
+        let rows = self
+            .store
+            .subscriptions_by_source(&scope.account_id, app_id, prefix)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DialectSubscription {
+                    subscription: Subscription::try_from(row)?,
+                    vendor_secrets: self.open_vendor_secrets(row)?,
+                })
+            })
+            .collect()
     }
 }

@@ -99,6 +99,10 @@ pub struct SubscriptionRow {
     pub description: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The dialect config this subscription is (`ess`, `live-rtc:<id>` …); `None` for native ones.
+    pub source: Option<String>,
+    /// Sealed JSON object of vendor secrets (`NotifyAuthKey`, `CallbackToken` …).
+    pub vendor_secrets: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -236,6 +240,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         account_id: &str,
         app_id: &str,
+    ) -> Result<Vec<SubscriptionRow>>;
+    /// The app's subscriptions whose `source` starts with `prefix`, oldest first.
+    async fn subscriptions_by_source(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        prefix: &str,
     ) -> Result<Vec<SubscriptionRow>>;
     async fn update_subscription(&self, sub: &SubscriptionRow) -> Result<bool>;
     /// Deletes the subscription and cancels its unfinished deliveries.

@@ -20,7 +20,7 @@ macro_rules! app_cols {
 }
 macro_rules! subscription_cols {
     () => {
-        "id, account_id, app_id, url, status, event_types, channel_id, users, format, secrets, headers, description, created_at, updated_at"
+        "id, account_id, app_id, url, status, event_types, channel_id, users, format, secrets, headers, description, created_at, updated_at, source, vendor_secrets"
     };
 }
 macro_rules! event_cols {
@@ -216,7 +216,7 @@ macro_rules! impl_store {
                     return Err(StoreError::QuotaExceeded);
                 }
                 sqlx::query(concat!(
-                    "INSERT INTO subscriptions (", subscription_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                    "INSERT INTO subscriptions (", subscription_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
                 ))
                 .bind(&sub.id)
                 .bind(&sub.account_id)
@@ -232,6 +232,8 @@ macro_rules! impl_store {
                 .bind(&sub.description)
                 .bind(sub.created_at)
                 .bind(sub.updated_at)
+                .bind(&sub.source)
+                .bind(&sub.vendor_secrets)
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from_write)?;
@@ -272,10 +274,23 @@ macro_rules! impl_store {
                 .await?)
             }
 
+            async fn subscriptions_by_source(&self, account_id: &str, app_id: &str, prefix: &str) -> Result<Vec<SubscriptionRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 \
+                     AND substr(source, 1, length($3)) = $3 ORDER BY id"
+                ))
+                .bind(account_id)
+                .bind(app_id)
+                .bind(prefix)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
             async fn update_subscription(&self, sub: &SubscriptionRow) -> Result<bool> {
                 let done = sqlx::query(
                     "UPDATE subscriptions SET url = $1, status = $2, event_types = $3, channel_id = $4, users = $5, format = $6, \
-                     secrets = $7, headers = $8, description = $9, updated_at = $10 WHERE account_id = $11 AND app_id = $12 AND id = $13",
+                     secrets = $7, headers = $8, description = $9, updated_at = $10, vendor_secrets = $11 \
+                     WHERE account_id = $12 AND app_id = $13 AND id = $14",
                 )
                 .bind(&sub.url)
                 .bind(&sub.status)
@@ -287,6 +302,7 @@ macro_rules! impl_store {
                 .bind(&sub.headers)
                 .bind(&sub.description)
                 .bind(sub.updated_at)
+                .bind(&sub.vendor_secrets)
                 .bind(&sub.account_id)
                 .bind(&sub.app_id)
                 .bind(&sub.id)

@@ -28,6 +28,7 @@ const ROUTES: &[(&str, &str)] = &[
         "post",
         "/api/v1/apps/{app}/subscriptions/{sub}/rotate-secret",
     ),
+    ("get", "/api/v1/apps/{app}/subscriptions/{sub}/secret"),
     ("get", "/api/v1/apps/{app}/subscriptions/{sub}/deliveries"),
     ("post", "/api/v1/apps/{app}/events"),
     ("get", "/api/v1/apps/{app}/events"),

@@ -1,0 +1,354 @@
+//! Tencent Cloud API 3.0 (`POST /` with `X-TC-Action`), as the ESS 2020-11-11 SDKs call it:
+//! TC3-HMAC-SHA256 verification, the `{"Response":{…,"RequestId"}}` envelope (errors inside it, HTTP 200),
+//! and `ModifyApplicationCallbackInfo`, which adds or removes callback URLs on the `ess` app of the caller's
+//! account (or of a child named by `Agent.ProxyOrganizationId`).
+
+pub mod tc3;
+
+use std::collections::BTreeMap;
+
+use axum::{
+    body::Bytes,
+    http::{header, HeaderMap, HeaderValue, Method, Uri},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{
+    api::ApiState,
+    domain::{now_ms, Product},
+    service::{self, NewSubscription, Principal, Scope},
+};
+
+const VERSION: &str = "2020-11-11";
+const ACTION: &str = "ModifyApplicationCallbackInfo";
+/// Requests signed more than this far from now are refused (`AuthFailure.SignatureExpire`).
+const MAX_SKEW_SECS: i64 = 300;
+/// The source marking subscriptions made through this dialect.
+pub const SOURCE: &str = "ess";
+
+/// An error as the Tencent SDK reads it.
+#[derive(Debug)]
+pub struct TcError {
+    code: &'static str,
+    message: String,
+}
+
+fn err(code: &'static str, message: impl Into<String>) -> TcError {
+    TcError {
+        code,
+        message: message.into(),
+    }
+}
+
+impl From<service::Error> for TcError {
+    fn from(e: service::Error) -> Self {
+        use service::Error as E;
+        match e {
+            E::Invalid(i) => err("InvalidParameterValue", i.to_string()),
+            E::NotFound(what) => err("InvalidParameterValue", format!("{what} not found")),
+            E::Forbidden(action) => err(
+                "UnauthorizedOperation.NoPermissionFeature",
+                format!("the key's policy does not allow {action}"),
+            ),
+            E::QuotaExceeded(m) => err("LimitExceeded", m),
+            E::Conflict { message, .. } => err("FailedOperation", message),
+            other => {
+                tracing::error!(error = %other, "ESS dialect call failed");
+                err("InternalError", "internal error")
+            }
+        }
+    }
+}
+
+/// Answers with Tencent's envelope. The SDK only parses errors when the content type is exactly
+/// `application/json`.
+fn envelope(request_id: &str, result: Result<Value, TcError>) -> Response {
+    let body = match result {
+        Ok(mut fields) => {
+            fields["RequestId"] = json!(request_id);
+            json!({ "Response": fields })
+        }
+        Err(e) => {
+            json!({ "Response": { "Error": { "Code": e.code, "Message": e.message }, "RequestId": request_id } })
+        }
+    };
+    let mut response = body.to_string().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+pub async fn handle(
+    state: &ApiState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    let request_id = crate::api::error::current_request_id();
+    envelope(&request_id, serve(state, method, uri, headers, body).await)
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn serve(
+    state: &ApiState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Value, TcError> {
+    let action = header(headers, "x-tc-action").unwrap_or_default();
+    let version = header(headers, "x-tc-version").unwrap_or_default();
+    let principal = authenticate(state, method, uri, headers, body).await?;
+    if version != VERSION {
+        return Err(err(
+            "NoSuchVersion",
+            format!("version `{version}` is not supported; use {VERSION}"),
+        ));
+    }
+    if action != ACTION {
+        return Err(err(
+            "InvalidAction",
+            format!("action `{action}` is not supported"),
+        ));
+    }
+    modify_application_callback_info(state, &principal, body).await
+}
+
+/// Verifies the TC3-HMAC-SHA256 signature and timestamp; returns the key's principal.
+async fn authenticate(
+    state: &ApiState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Principal, TcError> {
+    let auth = header(headers, "authorization")
+        .and_then(tc3::Authorization::parse)
+        .ok_or_else(|| {
+            err(
+                "AuthFailure.InvalidAuthorization",
+                "the Authorization header is not a TC3-HMAC-SHA256 signature",
+            )
+        })?;
+    let timestamp: i64 = header(headers, "x-tc-timestamp")
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| {
+            err(
+                "AuthFailure.InvalidAuthorization",
+                "X-TC-Timestamp is missing or not a number",
+            )
+        })?;
+    if (now_ms() / 1000 - timestamp).abs() > MAX_SKEW_SECS {
+        return Err(err(
+            "AuthFailure.SignatureExpire",
+            "the signature expired: X-TC-Timestamp is more than 5 minutes from now",
+        ));
+    }
+    let key = state
+        .service
+        .access_key(auth.secret_id)
+        .await
+        .map_err(TcError::from)?
+        .ok_or_else(|| {
+            err(
+                "AuthFailure.SecretIdNotFound",
+                "the SecretId does not exist",
+            )
+        })?;
+    let expected = tc3::expected_signature(
+        &key.secret,
+        method.as_str(),
+        uri.query().unwrap_or(""),
+        headers,
+        body,
+        &auth,
+        timestamp,
+    )
+    .ok_or_else(|| err("AuthFailure.SignatureFailure", "a signed header is missing"))?;
+    if !crate::crypto::constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+        return Err(err(
+            "AuthFailure.SignatureFailure",
+            "the request signature does not match",
+        ));
+    }
+    Ok(key.principal)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ModifyRequest {
+    operator: Option<UserInfo>,
+    operate_type: Option<i64>,
+    callback_info: Option<CallbackInfo>,
+    agent: Option<Agent>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserInfo {
+    user_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CallbackInfo {
+    callback_url: Option<String>,
+    callback_key: Option<String>,
+    callback_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Agent {
+    proxy_organization_id: Option<String>,
+}
+
+async fn modify_application_callback_info(
+    state: &ApiState,
+    principal: &Principal,
+    body: &Bytes,
+) -> Result<Value, TcError> {
+    let request: ModifyRequest = serde_json::from_slice(body).map_err(|e| {
+        err(
+            "InvalidParameter.ParamError",
+            format!("the request body is not valid: {e}"),
+        )
+    })?;
+    let user_id = request
+        .operator
+        .and_then(|o| o.user_id)
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| err("InvalidParameter.ParamError", "Operator.UserId is required"))?;
+    let child = request
+        .agent
+        .and_then(|a| a.proxy_organization_id)
+        .filter(|p| !p.is_empty());
+    let scope = scope(state, principal, child.as_deref()).await?;
+    let action = format!("ess:{ACTION}");
+    scope.require_named(&action).map_err(TcError::from)?;
+    if !state
+        .service
+        .has_product(&scope.account_id, Product::Ess)
+        .await
+        .map_err(TcError::from)?
+    {
+        return Err(err(
+            "UnauthorizedOperation.NoPermissionFeature",
+            "the account has not enabled ESS callbacks",
+        ));
+    }
+    if !state.dialect_limits.allow(&scope.account_id, &action) {
+        return Err(err(
+            "RequestLimitExceeded",
+            "too many requests; the limit is 20 per second",
+        ));
+    }
+    let info = request
+        .callback_info
+        .ok_or_else(|| err("InvalidParameter.ParamError", "CallbackInfo is required"))?;
+    let url = info.callback_url.filter(|u| !u.is_empty()).ok_or_else(|| {
+        err(
+            "InvalidParameter.ParamError",
+            "CallbackInfo.CallbackUrl is required",
+        )
+    })?;
+    let existing = state
+        .service
+        .dialect_subscriptions(&scope, SOURCE, SOURCE)
+        .await
+        .map_err(TcError::from)?
+        .into_iter()
+        .find(|s| {
+            s.subscription.url == url
+                || url::Url::parse(&url).is_ok_and(|u| u.as_str() == s.subscription.url)
+        });
+    match request.operate_type {
+        Some(1) => {
+            if existing.is_some() {
+                return Ok(json!({}));
+            }
+            let mut vendor_secrets = BTreeMap::new();
+            if let Some(key) = info.callback_key.filter(|k| !k.is_empty()) {
+                if key.len() != 32 {
+                    return Err(err(
+                        "InvalidParameterValue",
+                        "CallbackInfo.CallbackKey must be 32 characters (an AES-256 key)",
+                    ));
+                }
+                vendor_secrets.insert("CallbackKey".to_owned(), key);
+            }
+            if let Some(token) = info.callback_token.filter(|t| !t.is_empty()) {
+                if token.len() > 128 {
+                    return Err(err(
+                        "InvalidParameterValue",
+                        "CallbackInfo.CallbackToken must be at most 128 characters",
+                    ));
+                }
+                vendor_secrets.insert("CallbackToken".to_owned(), token);
+            }
+            let new = NewSubscription {
+                url: url.clone(),
+                description: Some(format!("ESS callback set by Operator.UserId {user_id}")),
+                source: Some(SOURCE.to_owned()),
+                vendor_secrets,
+                ..NewSubscription::default()
+            };
+            state
+                .service
+                .insert_subscription(&scope, SOURCE, new)
+                .await
+                .map_err(|e| match e {
+                    service::Error::Invalid(i) => err(
+                        "InvalidParameterValue",
+                        format!("CallbackInfo.CallbackUrl: {}", i.message),
+                    ),
+                    other => other.into(),
+                })?;
+            Ok(json!({}))
+        }
+        Some(2) => {
+            let found = existing.ok_or_else(|| err("FailedOperation", "当前配置不存在"))?;
+            state
+                .service
+                .remove_subscription(&scope, SOURCE, &found.subscription.id)
+                .await
+                .map_err(TcError::from)?;
+            Ok(json!({}))
+        }
+        Some(other) => Err(err(
+            "InvalidParameterValue",
+            format!("OperateType must be 1 (add) or 2 (delete), got {other}"),
+        )),
+        None => Err(err(
+            "InvalidParameter.ParamError",
+            "OperateType is required",
+        )),
+    }
+}
+
+/// The caller's account, or the child account named by `Agent.ProxyOrganizationId`.
+async fn scope(
+    state: &ApiState,
+    principal: &Principal,
+    child: Option<&str>,
+) -> Result<Scope, TcError> {
+    state
+        .service
+        .scope(principal, child)
+        .await
+        .map_err(|e| match e {
+            service::Error::NotFound(_) => err(
+                "InvalidParameterValue",
+                "Agent.ProxyOrganizationId is not an organization this key may act for",
+            ),
+            other => other.into(),
+        })
+}
