@@ -4,8 +4,9 @@
 //! operations the native API uses, and answers in the vendor's wire form. Business rules stay in
 //! `service`; only vendor limits and wire shapes live here.
 //!
-//! Built so far: Tencent Cloud ESS (`tencent`).
+//! Built so far: Alibaba Cloud CAMS and ApsaraVideo Live (`aliyun`), Tencent Cloud ESS (`tencent`).
 
+pub mod aliyun;
 pub mod limits;
 pub mod tencent;
 
@@ -34,6 +35,12 @@ async fn root(
 ) -> Response {
     if headers.contains_key("x-tc-action") {
         return tencent::handle(&state, &method, &uri, &headers, &body).await;
+    }
+    let rpc_query = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("Action=")));
+    if headers.contains_key("x-acs-action") || rpc_query {
+        return aliyun::handle(&state, &method, &uri, &headers, &body).await;
     }
     ApiError::for_status(StatusCode::NOT_FOUND).into_response()
 }

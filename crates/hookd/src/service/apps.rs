@@ -130,3 +130,13 @@ impl Service {
         }
     }
 }
+
+impl Service {
+    /// An app of the scope's account, without a native policy check (dialects check their vendor action).
+    pub(crate) async fn dialect_app(&self, scope: &Scope, id: &str) -> Result<Option<App>> {
+        match self.store.get_app(&scope.account_id, id).await? {
+            Some(row) => Ok(Some(row.try_into()?)),
+            None => Ok(None),
+        }
+    }
+}
