@@ -90,10 +90,10 @@ impl Application {
             }
         }
         let guard = Guard::new(config.allowed_targets.clone());
-        let sender = Sender::new(&config.delivery, guard.clone())?;
+        let sender = Arc::new(Sender::new(&config.delivery, guard.clone())?);
         let dispatcher = Dispatcher::new(
             store.clone(),
-            sender,
+            sender.clone(),
             sealer.clone(),
             config.delivery.clone(),
         );
@@ -102,6 +102,7 @@ impl Application {
             sealer,
             guard,
             dispatcher.clone(),
+            sender,
             secrets.admin_token.clone(),
             ROTATION_GRACE_MS,
         ));

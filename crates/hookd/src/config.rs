@@ -57,6 +57,8 @@ pub struct DeliveryConfig {
     pub poll_interval_ms: u64,
     /// Bytes of the receiver's response kept with each attempt.
     pub response_excerpt_bytes: usize,
+    /// A PEM bundle of extra CA certificates receivers' TLS certificates may chain to (private CAs).
+    pub ca_certs: Option<PathBuf>,
     /// How long, beyond `timeout_ms`, a lease outlives its attempt before another dispatcher may take the
     /// delivery over (time to record the outcome). Also how long deliveries of a crashed PostgreSQL node wait.
     pub lease_margin_ms: u64,
@@ -106,6 +108,7 @@ impl Default for DeliveryConfig {
             poll_interval_ms: 1_000,
             response_excerpt_bytes: 4096,
             lease_margin_ms: 30_000,
+            ca_certs: None,
         }
     }
 }

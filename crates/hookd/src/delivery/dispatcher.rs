@@ -30,7 +30,7 @@ pub struct Dispatcher {
 
 struct Inner {
     store: Arc<dyn Store>,
-    sender: Sender,
+    sender: Arc<Sender>,
     sealer: Sealer,
     config: DeliveryConfig,
     node_id: String,
@@ -41,7 +41,7 @@ struct Inner {
 impl Dispatcher {
     pub fn new(
         store: Arc<dyn Store>,
-        sender: Sender,
+        sender: Arc<Sender>,
         sealer: Sealer,
         config: DeliveryConfig,
     ) -> Self {

@@ -42,7 +42,17 @@ impl Reply {
 
 impl Sender {
     pub fn new(config: &DeliveryConfig, guard: Guard) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(path) = &config.ca_certs {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("reading CA certificates {}", path.display()))?;
+            for cert in reqwest::Certificate::from_pem_bundle(&pem)
+                .with_context(|| format!("parsing CA certificates {}", path.display()))?
+            {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(Duration::from_millis(config.connect_timeout_ms))

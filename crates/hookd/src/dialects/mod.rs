@@ -4,9 +4,11 @@
 //! operations the native API uses, and answers in the vendor's wire form. Business rules stay in
 //! `service`; only vendor limits and wire shapes live here.
 //!
-//! Built so far: Alibaba Cloud CAMS and ApsaraVideo Live (`aliyun`), Tencent Cloud ESS (`tencent`).
+//! Alibaba Cloud CAMS and ApsaraVideo Live (`aliyun`), Tencent Cloud ESS (`tencent`) and Huawei Cloud
+//! Meeting (`huawei`).
 
 pub mod aliyun;
+pub mod huawei;
 pub mod limits;
 pub mod tencent;
 
@@ -23,7 +25,9 @@ use crate::api::{error::ApiError, ApiState};
 
 /// The dialect routes. `POST|GET /` is shared by the RPC-style vendors and told apart by their headers.
 pub fn router() -> Router<ApiState> {
-    Router::new().route("/", post(root).get(root))
+    Router::new()
+        .route("/", post(root).get(root))
+        .merge(huawei::router())
 }
 
 async fn root(

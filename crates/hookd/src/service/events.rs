@@ -36,7 +36,7 @@ fn request_hash(e: &NewEvent) -> String {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::crypto::hex(&h.finalize())
 }
 
 fn check_idempotency_key(key: &str) -> Result<()> {

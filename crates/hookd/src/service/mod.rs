@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::{
     crypto::{constant_time_eq, Sealer},
-    delivery::{ssrf::Guard, Dispatcher},
+    delivery::{sender::Sender, ssrf::Guard, Dispatcher},
     domain::{Action, Invalid, Policy, Product},
     model::{corrupt, Corrupt},
     store::{Store, StoreError},
@@ -155,6 +155,7 @@ pub struct Service {
     sealer: Sealer,
     guard: Guard,
     dispatcher: Dispatcher,
+    sender: Arc<Sender>,
     admin_token: String,
     rotation_grace_ms: i64,
 }
@@ -165,6 +166,7 @@ impl Service {
         sealer: Sealer,
         guard: Guard,
         dispatcher: Dispatcher,
+        sender: Arc<Sender>,
         admin_token: String,
         rotation_grace_ms: i64,
     ) -> Self {
@@ -173,6 +175,7 @@ impl Service {
             sealer,
             guard,
             dispatcher,
+            sender,
             admin_token,
             rotation_grace_ms,
         }

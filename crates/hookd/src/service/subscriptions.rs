@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
+use crate::delivery::formats::meeting;
 use crate::{
     domain::{
         new_id, now_ms, Action, CallbackUrl, ExtraHeaders, Filter, Format, Invalid, SecretSet,
@@ -384,5 +385,62 @@ impl Service {
                 })
             })
             .collect()
+    }
+
+    /// Enables a Meeting webhook config only after its receiver passes the `meeting.verify` handshake:
+    /// a signed `meeting.verify` callback whose answer must echo the nonce. On failure the status stays.
+    pub(crate) async fn enable_after_meeting_handshake(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        id: &str,
+    ) -> Result<Subscription> {
+        let row = self.subscription_row(scope, app_id, id).await?;
+        let vendor = self.open_vendor_secrets(&row)?;
+        let key = vendor
+            .get("subscriberKey")
+            .map(String::as_str)
+            .unwrap_or_default();
+        let app = vendor
+            .get("subscriberId")
+            .map(String::as_str)
+            .unwrap_or_default();
+        let (request, nonce) = meeting::render(
+            app,
+            key.as_bytes(),
+            "meeting.verify",
+            &serde_json::json!({}),
+            now_ms(),
+        );
+        let reply = self
+            .sender
+            .send(&row.url, &request, &ExtraHeaders::default())
+            .await;
+        let failed = |why: String| {
+            Invalid::new(
+                "url",
+                format!(
+                    "`{}` did not pass the meeting.verify handshake: {why}",
+                    row.url
+                ),
+            )
+        };
+        if !reply.is_success() {
+            let why = match (reply.status, reply.error) {
+                (_, Some(error)) => error,
+                (Some(status), None) => format!("it answered HTTP {status}"),
+                (None, None) => "no answer".to_owned(),
+            };
+            return Err(failed(why).into());
+        }
+        if !reply
+            .excerpt
+            .as_deref()
+            .is_some_and(|body| meeting::echoes(body, &nonce))
+        {
+            return Err(failed("the answer did not echo the nonce".to_owned()).into());
+        }
+        self.change_subscription_status(scope, app_id, id, SubscriptionStatus::Enabled)
+            .await
     }
 }

@@ -1,6 +1,7 @@
 //! Callback formats: how one attempt's body and headers are built and signed (SPEC §5). One module per
 //! format; `render` dispatches on the subscription's format.
 
+pub mod meeting;
 pub mod native;
 
 use crate::domain::{ExtraHeaders, Format, SecretSet};

@@ -8,7 +8,7 @@ use hmac::{Hmac, Mac};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
-use crate::dialects::tencent::tc3::hex;
+use crate::crypto::hex;
 
 /// RFC 3986 unreserved characters stay; everything else is percent-encoded (a space as `%20`).
 const RFC3986: &AsciiSet = &NON_ALPHANUMERIC

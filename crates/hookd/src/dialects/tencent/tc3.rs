@@ -4,6 +4,8 @@ use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+use crate::crypto::hex;
+
 /// The parts of `Authorization: TC3-HMAC-SHA256 Credential=<id>/<date>/<service>/tc3_request,
 /// SignedHeaders=<h1;h2>, Signature=<hex>`.
 #[derive(Debug, PartialEq, Eq)]
@@ -52,10 +54,6 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
 
 fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The signature the request should carry, or `None` if a signed header is absent or the credential

@@ -1,0 +1,164 @@
+"""Huawei Cloud Meeting App ID authentication and webhook link-config, driven with the official Python SDK
+(huaweicloudsdkmeeting) pointed at hookd over HTTPS by changing only the endpoint."""
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+
+import pytest
+import requests
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkmeeting.v1 import (DeleteWebHookConfigRequest, MeetingClient, SetWebHookConfigRequest,
+                                      ShowWebHookConfigRequest, UpdateWebHookConfigStatusRequest,
+                                      WebHookConfigRequest)
+from huaweicloudsdkmeeting.v1.meeting_credentials import AuthTypeEnum, MeetingCredentials, TenantSceneEnum
+
+from conftest import Receiver
+
+SUBSCRIBER_KEY = "subscriber-key-0123456789"
+
+
+def client(hookd, key_id, secret, corp=None):
+    cfg = HttpConfig.get_default_config()
+    cfg.ssl_ca_cert = hookd.verify
+    cred = (MeetingCredentials().with_auth_type_enum(AuthTypeEnum.APP_ID)
+            .with_app_id(key_id).with_app_key(secret).with_user_id("user01"))
+    if corp:
+        cred = cred.with_tenant_scene_enum(TenantSceneEnum.MULTI_TENANT).with_corp_id(corp)
+    return (MeetingClient.new_builder().with_http_config(cfg).with_credentials(cred)
+            .with_endpoint(hookd.base).build())
+
+
+def set_config(c, url, corp=None):
+    return c.set_web_hook_config(SetWebHookConfigRequest(body=WebHookConfigRequest(
+        corp_id=corp, subscriber_id="app-in-callbacks", subscriber_key=SUBSCRIBER_KEY, url=url)))
+
+
+def show(c, corp=None):
+    return c.show_web_hook_config(ShowWebHookConfigRequest(corp_id=corp))
+
+
+def fails(call):
+    with pytest.raises(ClientRequestException) as e:
+        call()
+    return e.value.status_code, e.value.error_code, e.value.error_msg
+
+
+def echo_nonce(body):
+    """A receiver that passes the meeting.verify handshake."""
+    try:
+        return json.dumps({"nonce": json.loads(body)["nonce"]}).encode()
+    except (ValueError, KeyError):
+        return b"ok"
+
+
+def check_meeting_signature(body):
+    """Verifies a meeting callback as Huawei documents it: HMAC-SHA256(subscriberKey,
+    appID + timestamp + nonce + eventInfo as sent)."""
+    text = body.decode()
+    message = json.loads(text)
+    event_info = text[text.index('"eventInfo":') + len('"eventInfo":'):text.rindex("}")]
+    expected = hmac.new(SUBSCRIBER_KEY.encode(), (message["appID"] + str(message["timestamp"]) + message["nonce"]
+                                                  + event_info).encode(), hashlib.sha256).hexdigest()
+    assert message["signature"] == expected
+    return message
+
+
+def test_link_config_lifecycle(hookd_tls, tls_cert):
+    receiver = Receiver(tls=tls_cert, answer=echo_nonce)
+    account, key_id, secret = hookd_tls.tenant()
+    c = client(hookd_tls, key_id, secret)
+    set_config(c, receiver.url)
+    shown = show(c)
+    assert (shown.url, shown.subscriber_id, shown.status) == (receiver.url, "app-in-callbacks", 1)
+    [sub] = hookd_tls.native("GET", "/api/v1/apps/meeting/subscriptions", account=account)["data"]
+    assert (sub["id"], sub["source"], sub["status"]) == (shown.id, "meeting", "disabled")
+    secrets = hookd_tls.native("GET", f"/api/v1/apps/meeting/subscriptions/{sub['id']}/secret", account=account)
+    assert secrets["vendor_secrets"] == {"subscriberId": "app-in-callbacks", "subscriberKey": SUBSCRIBER_KEY}
+
+    c.update_web_hook_config_status(UpdateWebHookConfigStatusRequest(id=shown.id, status=0))
+    [verify] = receiver.requests
+    message = check_meeting_signature(verify["body"])
+    assert message["eventInfo"]["event"] == "meeting.verify" and message["appID"] == "app-in-callbacks"
+    assert show(c).status == 0
+
+    event = hookd_tls.native("POST", "/api/v1/apps/meeting/events", account=account,
+                             json={"type": "meeting.started", "payload": {"meetingID": "m1"}})
+    got = receiver.wait_for(2)
+    assert len(got) == 2 and got[1]["headers"]["webhook-id"] == event["id"]
+
+    c.update_web_hook_config_status(UpdateWebHookConfigStatusRequest(id=shown.id, status=2))
+    assert show(c).status == 2
+    c.delete_web_hook_config(DeleteWebHookConfigRequest(id=shown.id))
+    assert fails(lambda: show(c))[0] == 404
+    assert fails(lambda: c.delete_web_hook_config(DeleteWebHookConfigRequest(id=shown.id)))[0] == 404
+    receiver.server.shutdown()
+
+
+def test_enabling_needs_the_nonce_echoed(hookd_tls, tls_cert):
+    silent = Receiver(tls=tls_cert)  # answers 200 with an empty body
+    _, key_id, secret = hookd_tls.tenant()
+    c = client(hookd_tls, key_id, secret)
+    set_config(c, silent.url)
+    config_id = show(c).id
+    status, code, message = fails(lambda: c.update_web_hook_config_status(UpdateWebHookConfigStatusRequest(id=config_id, status=0)))
+    assert status == 400 and "meeting.verify" in message and "nonce" in message, message
+    assert show(c).status == 1, "the status stays unchanged"
+    assert len(silent.requests) == 1
+    silent.server.shutdown()
+
+
+def test_parameter_errors_and_scoping(hookd_tls, tls_cert):
+    parent, key_id, secret = hookd_tls.tenant()
+    child, _, _ = hookd_tls.tenant(parent=parent)
+    stranger, _, _ = hookd_tls.tenant()
+    c = client(hookd_tls, key_id, secret)
+    assert fails(lambda: set_config(c, "http://127.0.0.1:9/plain"))[0] == 400
+    set_config(c, "https://127.0.0.1:9/child", corp=child)
+    assert show(c, corp=child).url == "https://127.0.0.1:9/child"
+    assert fails(lambda: show(c))[0] == 404
+    assert fails(lambda: set_config(c, "https://127.0.0.1:9/x", corp=stranger))[0] == 403
+    assert fails(lambda: show(client(hookd_tls, key_id, secret, corp=stranger)))[0] == 403
+
+    _, key_id, secret = hookd_tls.tenant(policy=["live:*"])
+    assert fails(lambda: set_config(client(hookd_tls, key_id, secret), "https://127.0.0.1:9/"))[0] == 403
+
+
+def app_auth(hookd, app_id, app_key, nonce=None, expire=None, user="user01"):
+    """App ID authentication as Huawei documents it, written independently of hookd."""
+    nonce = nonce or uuid.uuid4().hex
+    expire = expire or int(time.time()) + 600
+    data = f"{app_id}:{user}:{expire}:{nonce}"
+    signature = hmac.new(app_key.encode(), data.encode(), hashlib.sha256).hexdigest().upper()
+    headers = {"Authorization": f"HMAC-SHA256 signature={signature},access={base64.b64encode(app_id.encode()).decode()}",
+               "Content-Type": "application/json"}
+    body = {"appId": app_id, "userId": user, "corpId": None, "expireTime": expire, "nonce": nonce, "clientType": 72}
+    return headers, body
+
+
+def test_app_auth_rejections(hookd_tls):
+    _, key_id, secret = hookd_tls.tenant()
+    assert fails(lambda: show(client(hookd_tls, key_id, secret + "x")))[0] == 401
+    assert fails(lambda: show(client(hookd_tls, "HKunknownappid0000000000000", secret)))[0] == 401
+
+    url = hookd_tls.base + "/v2/usg/acs/auth/appauth"
+    post = lambda headers, body: requests.post(url, headers=headers, data=json.dumps(body), verify=hookd_tls.verify)
+    headers, body = app_auth(hookd_tls, key_id, secret)
+    first = post(headers, body)
+    assert first.status_code == 200 and first.json()["validPeriod"] >= 12 * 3600, first.text
+    token = first.json()["accessToken"]
+    assert post(headers, body).status_code == 401, "a replayed nonce is refused"
+    headers, body = app_auth(hookd_tls, key_id, secret)
+    assert post(headers, dict(body, userId="someone-else")).status_code == 401, "an altered body is refused"
+    headers, body = app_auth(hookd_tls, key_id, secret, expire=int(time.time()) - 10)
+    assert post(headers, body).json()["error_code"].startswith("USG.")
+    assert post(headers, body).status_code == 401, "an expired request is refused"
+
+    config = hookd_tls.base + "/v1/mmc/management/webhook/link-config"
+    ok = requests.get(config, headers={"X-Access-Token": token}, verify=hookd_tls.verify)
+    assert ok.status_code == 404 and ok.headers.get("X-Request-Id")
+    bad = requests.get(config, headers={"X-Access-Token": "bogus"}, verify=hookd_tls.verify)
+    assert bad.status_code == 401 and bad.json()["error_code"] == "USG.000000004"
