@@ -61,6 +61,29 @@ def test_cams_account_webhook(hookd, receiver):
     assert secrets["vendor_secrets"] == {"QueueFlag": "Y"}
 
 
+def test_cams_phone_webhook(hookd, receiver):
+    account, key_id, secret = hookd.tenant()
+    cams = CamsClient(config(hookd, key_id, secret))
+    body = cams.update_phone_webhook(cams_models.UpdatePhoneWebhookRequest(
+        phone_number="8613800000000", http_flag="Y", queue_flag="N",
+        status_callback_url=receiver.url, up_callback_url="http://127.0.0.1:9/up")).body
+    assert body.code == "OK"
+    subs = {s["source"]: s for s in native_subs(hookd, account, "cams")}
+    assert set(subs) == {"cams:phone:status:8613800000000", "cams:phone:inbound:8613800000000"}
+    status = subs["cams:phone:status:8613800000000"]
+    assert (status["url"], status["channel_id"], status["event_types"]) == (receiver.url, "8613800000000", ["cams.status"])
+    assert subs["cams:phone:inbound:8613800000000"]["event_types"] == ["cams.inbound"]
+
+    publish = lambda channel: hookd.native("POST", "/api/v1/apps/cams/events", account=account,
+                                           json={"type": "cams.status", "payload": {}, "channel_id": channel})
+    publish("8613800000000")
+    publish("8613900000000")
+    time.sleep(0.5)
+    assert len(receiver.wait_for(1)) == 1, "only the number's own reports arrive"
+    code, _ = fails(lambda: cams.update_phone_webhook(cams_models.UpdatePhoneWebhookRequest(phone_number="86139", http_flag="Y")))
+    assert code == "MissingParameter"
+
+
 def test_cams_child_accounts_and_denials(hookd):
     parent, key_id, secret = hookd.tenant()
     child, _, _ = hookd.tenant(parent=parent)

@@ -15,8 +15,10 @@ pub const VERSION: &str = "2020-06-06";
 /// The app and the subscription source of CAMS account webhooks.
 pub const SOURCE: &str = "cams";
 const ACTION: &str = "cams:UpdateAccountWebhook";
-/// The event type CAMS status callbacks carry.
+const PHONE_ACTION: &str = "cams:UpdatePhoneWebhook";
+/// The event types of CAMS status reports and inbound messages.
 pub const STATUS_EVENT: &str = "cams.status";
+pub const INBOUND_EVENT: &str = "cams.inbound";
 
 const CODES: Codes = Codes {
     unknown_account: (400, "Unknown.ResourceOwnerId"),
@@ -38,17 +40,6 @@ fn flag(call: &Call<'_>, name: &str) -> Result<Option<bool>, AcsError> {
     }
 }
 
-fn invalid_url(e: service::Error) -> AcsError {
-    match e {
-        service::Error::Invalid(i) => err(
-            400,
-            "InvalidParameter",
-            format!("StatusCallbackUrl: {}", i.message),
-        ),
-        other => AcsError::from_service(other, "InvalidParameter"),
-    }
-}
-
 pub async fn update_account_webhook(call: &Call<'_>) -> Result<Value, AcsError> {
     let scope = call
         .scope(
@@ -58,71 +49,164 @@ pub async fn update_account_webhook(call: &Call<'_>) -> Result<Value, AcsError> 
             &CODES,
         )
         .await?;
-    let http = flag(call, "HttpFlag")?;
-    let queue = flag(call, "QueueFlag")?;
-    let url = call.params.get("StatusCallbackUrl");
+    let flags = Flags::read(call)?;
+    let target = Target {
+        source: SOURCE.to_owned(),
+        url: call.params.get("StatusCallbackUrl"),
+        url_name: "StatusCallbackUrl",
+        event_type: STATUS_EVENT,
+        channel: None,
+    };
+    upsert(call, &scope, target, flags).await?;
+    Ok(json!({ "Code": "OK", "Message": "SUCCESS" }))
+}
+
+/// `UpdatePhoneWebhook`: a phone number's status callback (`cams.status` events of that number) and
+/// inbound-message callback (`cams.inbound` events), each a subscription filtered on the number.
+pub async fn update_phone_webhook(call: &Call<'_>) -> Result<Value, AcsError> {
+    let scope = call
+        .scope(
+            call.params.get("CustSpaceId"),
+            PHONE_ACTION,
+            Product::Cams,
+            &CODES,
+        )
+        .await?;
+    let phone = call.params.require("PhoneNumber")?.to_owned();
+    let flags = Flags::read(call)?;
+    let status_url = call.params.get("StatusCallbackUrl");
+    let up_url = call.params.get("UpCallbackUrl");
+    if status_url.is_none() && up_url.is_none() {
+        return Err(err(
+            400,
+            "MissingParameter",
+            "StatusCallbackUrl or UpCallbackUrl is mandatory for this action",
+        ));
+    }
+    for (url, url_name, kind, event_type) in [
+        (status_url, "StatusCallbackUrl", "status", STATUS_EVENT),
+        (up_url, "UpCallbackUrl", "inbound", INBOUND_EVENT),
+    ] {
+        if url.is_none() {
+            continue;
+        }
+        let target = Target {
+            source: format!("{SOURCE}:phone:{kind}:{phone}"),
+            url,
+            url_name,
+            event_type,
+            channel: Some(phone.clone()),
+        };
+        upsert(call, &scope, target, flags).await?;
+    }
+    Ok(json!({ "Code": "OK", "Message": "SUCCESS" }))
+}
+
+/// HttpFlag (deliver over HTTP) and QueueFlag (deliver into the operator's queue), each optional.
+#[derive(Clone, Copy)]
+struct Flags {
+    http: Option<bool>,
+    queue: Option<bool>,
+}
+
+impl Flags {
+    fn read(call: &Call<'_>) -> Result<Self, AcsError> {
+        Ok(Self {
+            http: flag(call, "HttpFlag")?,
+            queue: flag(call, "QueueFlag")?,
+        })
+    }
+}
+
+/// One CAMS callback: the subscription of `source` on the account's `cams` app.
+struct Target<'a> {
+    source: String,
+    url: Option<&'a str>,
+    url_name: &'static str,
+    event_type: &'static str,
+    channel: Option<String>,
+}
+
+/// Creates the callback's subscription, or changes its URL and flags.
+async fn upsert(
+    call: &Call<'_>,
+    scope: &service::Scope,
+    target: Target<'_>,
+    flags: Flags,
+) -> Result<(), AcsError> {
     let service = &call.state.service;
+    let invalid_url = |e: service::Error| match e {
+        service::Error::Invalid(i) => err(
+            400,
+            "InvalidParameter",
+            format!("{}: {}", target.url_name, i.message),
+        ),
+        other => AcsError::from_service(other, "InvalidParameter"),
+    };
     let existing = service
-        .dialect_subscriptions(&scope, SOURCE, SOURCE)
+        .dialect_subscriptions(scope, SOURCE, &target.source)
         .await
         .map_err(|e| AcsError::from_service(e, "InvalidParameter"))?
         .into_iter()
-        .next();
-    let mut settings = BTreeMap::new();
+        .find(|s| s.subscription.source.as_deref() == Some(target.source.as_str()));
+    let queue_flag = |q: bool| if q { "Y" } else { "N" }.to_owned();
     match existing {
         Some(current) => {
             let id = current.subscription.id.clone();
-            settings = current.vendor_secrets;
-            if let Some(q) = queue {
-                settings.insert("QueueFlag".to_owned(), if q { "Y" } else { "N" }.to_owned());
+            let mut settings = current.vendor_secrets;
+            if let Some(q) = flags.queue {
+                settings.insert("QueueFlag".to_owned(), queue_flag(q));
             }
             let patch = SubscriptionPatch {
-                url: url.map(str::to_owned),
+                url: target.url.map(str::to_owned),
                 vendor_secrets: Some(settings),
                 ..SubscriptionPatch::default()
             };
             service
-                .change_subscription(&scope, SOURCE, &id, patch)
+                .change_subscription(scope, SOURCE, &id, patch)
                 .await
                 .map_err(invalid_url)?;
-            if let Some(http) = http {
+            if let Some(http) = flags.http {
                 let status = if http {
                     SubscriptionStatus::Enabled
                 } else {
                     SubscriptionStatus::Disabled
                 };
                 service
-                    .change_subscription_status(&scope, SOURCE, &id, status)
+                    .change_subscription_status(scope, SOURCE, &id, status)
                     .await
                     .map_err(|e| AcsError::from_service(e, "InvalidParameter"))?;
             }
         }
         None => {
-            let url = url.ok_or_else(|| {
+            let url = target.url.ok_or_else(|| {
                 err(
                     400,
                     "MissingParameter",
-                    "StatusCallbackUrl is mandatory when no webhook is configured yet",
+                    format!(
+                        "{} is mandatory when no webhook is configured yet",
+                        target.url_name
+                    ),
                 )
             })?;
-            settings.insert(
-                "QueueFlag".to_owned(),
-                if queue.unwrap_or(false) { "Y" } else { "N" }.to_owned(),
-            );
             let new = NewSubscription {
                 url: url.to_owned(),
-                event_types: vec![STATUS_EVENT.to_owned()],
-                enabled: Some(http.unwrap_or(true)),
-                description: Some("CAMS status callback".to_owned()),
-                source: Some(SOURCE.to_owned()),
-                vendor_secrets: settings,
+                event_types: vec![target.event_type.to_owned()],
+                channel_id: target.channel,
+                enabled: Some(flags.http.unwrap_or(true)),
+                description: Some(format!("CAMS {} callback", target.event_type)),
+                source: Some(target.source),
+                vendor_secrets: BTreeMap::from([(
+                    "QueueFlag".to_owned(),
+                    queue_flag(flags.queue.unwrap_or(false)),
+                )]),
                 ..NewSubscription::default()
             };
             service
-                .insert_subscription(&scope, SOURCE, new)
+                .insert_subscription(scope, SOURCE, new)
                 .await
                 .map_err(invalid_url)?;
         }
     }
-    Ok(json!({ "Code": "OK", "Message": "SUCCESS" }))
+    Ok(())
 }

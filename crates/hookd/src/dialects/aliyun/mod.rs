@@ -265,6 +265,7 @@ async fn serve(
     };
     match (version.as_str(), action.as_str()) {
         (cams::VERSION, "UpdateAccountWebhook") => cams::update_account_webhook(&call).await,
+        (cams::VERSION, "UpdatePhoneWebhook") => cams::update_phone_webhook(&call).await,
         (live::VERSION, _) if live::ACTIONS.contains(&action.as_str()) => {
             live::dispatch(&call, &action).await
         }
