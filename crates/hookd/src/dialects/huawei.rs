@@ -448,13 +448,19 @@ async fn show_config(
     })))
 }
 
-/// The config named by `?id=` in the scope's account.
-async fn config_by_id(state: &ApiState, scope: &Scope, q: &ConfigQuery) -> Result<String, HwError> {
+/// The account the call acts in and the config named by `?id=` there, after the checks of `action`.
+async fn config_by_id(
+    state: &ApiState,
+    headers: &HeaderMap,
+    q: &ConfigQuery,
+    action: &str,
+) -> Result<(Scope, String), HwError> {
+    let scope = scope(state, headers, q.corp_id.as_deref(), action).await?;
     let id =
         q.id.as_deref()
             .ok_or_else(|| err(400, "MMC.111070005", "id is required"))?;
-    match current_config(state, scope).await? {
-        Some(c) if c.subscription.id == id => Ok(c.subscription.id),
+    match current_config(state, &scope).await? {
+        Some(c) if c.subscription.id == id => Ok((scope, c.subscription.id)),
         _ => Err(err(
             404,
             "MMC.111070404",
@@ -468,14 +474,7 @@ async fn delete_config(
     headers: HeaderMap,
     Query(q): Query<ConfigQuery>,
 ) -> Result<Json<Value>, HwError> {
-    let scope = scope(
-        &state,
-        &headers,
-        q.corp_id.as_deref(),
-        "meeting:DeleteWebHookConfig",
-    )
-    .await?;
-    let id = config_by_id(&state, &scope, &q).await?;
+    let (scope, id) = config_by_id(&state, &headers, &q, "meeting:DeleteWebHookConfig").await?;
     state
         .service
         .remove_subscription(&scope, SOURCE, &id)
@@ -488,14 +487,8 @@ async fn change_status(
     headers: HeaderMap,
     Query(q): Query<ConfigQuery>,
 ) -> Result<Json<Value>, HwError> {
-    let scope = scope(
-        &state,
-        &headers,
-        q.corp_id.as_deref(),
-        "meeting:UpdateWebHookConfigStatus",
-    )
-    .await?;
-    let id = config_by_id(&state, &scope, &q).await?;
+    let (scope, id) =
+        config_by_id(&state, &headers, &q, "meeting:UpdateWebHookConfigStatus").await?;
     match q.status {
         Some(0) => {
             state
