@@ -78,11 +78,6 @@ fn routes() -> OpenApiRouter<ApiState> {
         .merge(system::router())
 }
 
-/// The OpenAPI document, as served at `/api/v1/openapi.json`.
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    routes().split_for_parts().1
-}
-
 pub fn router(service: Arc<Service>, metrics: PrometheusHandle, config: &crate::Config) -> Router {
     let max_body_bytes = config.max_body_bytes;
     let (router, doc) = routes().split_for_parts();
