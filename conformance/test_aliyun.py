@@ -1,12 +1,14 @@
 """Alibaba Cloud CAMS 2020-06-06 and ApsaraVideo Live 2016-11-01, driven with the official Python SDKs
 (alibabacloud-cams20200606, alibabacloud-live20161101) pointed at hookd by changing only the endpoint."""
 import hashlib
+import json
 import hmac
 import time
 import urllib.parse
 import uuid
 
 import pytest
+import receivers
 import requests
 from alibabacloud_cams20200606 import models as cams_models
 from alibabacloud_cams20200606.client import Client as CamsClient
@@ -53,6 +55,7 @@ def test_cams_account_webhook(hookd, receiver):
                          json={"type": "cams.status", "payload": {"MessageId": "m1", "Status": "DELIVERED"}})
     got = receiver.wait_for(1)
     assert len(got) == 1 and got[0]["headers"]["webhook-id"] == event["id"]
+    assert json.loads(got[0]["body"]) == [{"MessageId": "m1", "Status": "DELIVERED"}], "CAMS sends an array of reports"
 
     assert webhook(cams, http="N", queue="Y").body.code == "OK"
     [sub] = native_subs(hookd, account, "cams")
@@ -192,7 +195,8 @@ def test_live_snapshot_notify_config(hookd, receiver):
     assert secrets["vendor_secrets"] == {"NotifyReqAuth": "yes", "NotifyAuthKey": AUTH_KEY}
 
     hookd.native("POST", f"/api/v1/apps/{d}/events", account=account, json={"type": "live.snapshot", "payload": {"ossObject": "a.jpg"}})
-    assert len(receiver.wait_for(1)) == 1
+    [delivered] = receiver.wait_for(1)
+    assert receivers.live_snapshot(delivered, receiver.url, AUTH_KEY) == {"ossObject": "a.jpg"}
 
     code, e = fails(lambda: snapshot(live, "add", domain_name=d, notify_url=receiver.url))
     assert (code, e.status_code) == ("ConfigAlreadyExists", 409)
@@ -259,7 +263,11 @@ def test_rtc_event_subscriptions(hookd, receiver):
     publish(type="UserEvent", payload={"Event": "join"}, channel_id="ch1", user_id="u3")
     publish(type="UserEvent", payload={"Event": "join"}, channel_id="ch2", user_id="u1")
     time.sleep(0.5)
-    assert len(receiver.wait_for(1)) == 1, "only the matching event is delivered"
+    [delivered] = receiver.wait_for(1)
+    assert len(receiver.requests) == 1, "only the matching event is delivered"
+    message = json.loads(delivered["body"])
+    assert (message["SubscribeID"], message["AppId"], message["ChannelID"]) == (sub_id, "rtc01", "ch1")
+    assert message["Contents"] == [{"Event": "UserEvent", "UserEvent": {"Event": "join"}}]
 
     live.update_event_sub(live_models.UpdateEventSubRequest(app_id="rtc01", subscribe_id=sub_id, users=["u3"]))
     assert list_subs(live)[0].users == ["u3"]

@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pytest
+import receivers
 import requests
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkcore.http.http_config import HttpConfig
@@ -55,18 +56,6 @@ def echo_nonce(body):
         return b"ok"
 
 
-def check_meeting_signature(body):
-    """Verifies a meeting callback as Huawei documents it: HMAC-SHA256(subscriberKey,
-    appID + timestamp + nonce + eventInfo as sent)."""
-    text = body.decode()
-    message = json.loads(text)
-    event_info = text[text.index('"eventInfo":') + len('"eventInfo":'):text.rindex("}")]
-    expected = hmac.new(SUBSCRIBER_KEY.encode(), (message["appID"] + str(message["timestamp"]) + message["nonce"]
-                                                  + event_info).encode(), hashlib.sha256).hexdigest()
-    assert message["signature"] == expected
-    return message
-
-
 def test_link_config_lifecycle(hookd_tls, tls_cert):
     receiver = Receiver(tls=tls_cert, answer=echo_nonce)
     account, key_id, secret = hookd_tls.tenant()
@@ -81,7 +70,7 @@ def test_link_config_lifecycle(hookd_tls, tls_cert):
 
     c.update_web_hook_config_status(UpdateWebHookConfigStatusRequest(id=shown.id, status=0))
     [verify] = receiver.requests
-    message = check_meeting_signature(verify["body"])
+    message = receivers.meeting(verify["body"], SUBSCRIBER_KEY)
     assert message["eventInfo"]["event"] == "meeting.verify" and message["appID"] == "app-in-callbacks"
     assert show(c).status == 0
 
@@ -89,6 +78,9 @@ def test_link_config_lifecycle(hookd_tls, tls_cert):
                              json={"type": "meeting.started", "payload": {"meetingID": "m1"}})
     got = receiver.wait_for(2)
     assert len(got) == 2 and got[1]["headers"]["webhook-id"] == event["id"]
+    delivered = receivers.meeting(got[1]["body"], SUBSCRIBER_KEY)
+    assert delivered["eventInfo"] == {"event": "meeting.started", "timestamp": delivered["eventInfo"]["timestamp"],
+                                      "payload": {"meetingID": "m1"}}
 
     c.update_web_hook_config_status(UpdateWebHookConfigStatusRequest(id=shown.id, status=2))
     assert show(c).status == 2

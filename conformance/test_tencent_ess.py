@@ -7,6 +7,7 @@ import time
 from unittest import mock
 
 import pytest
+import receivers
 import requests
 from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
@@ -58,7 +59,10 @@ def test_add_delete_and_native_view(hookd, receiver):
     event = hookd.native("POST", "/api/v1/apps/ess/events", account=account,
                          json={"type": "FlowStatusChange", "payload": {"FlowId": "f1"}})
     got = receiver.wait_for(1)
-    assert len(got) == 1 and got[0]["headers"]["webhook-id"] == event["id"]
+    assert len(got) == 1
+    message = receivers.ess(got[0], callback_key=KEY, callback_token="tok_ABC")
+    assert message == {"MsgId": event["id"], "MsgType": "FlowStatusChange", "MsgVersion": "CustomApp",
+                       "MsgData": {"FlowId": "f1"}}
 
     assert modify(c, receiver.url, operate_type=2).RequestId
     assert ess_subscriptions(hookd, account) == []

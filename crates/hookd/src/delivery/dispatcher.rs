@@ -10,7 +10,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use tokio::sync::{watch, Notify, Semaphore};
 
-use super::{formats, retry, sender::Sender};
+use super::{formats, retry::Profile, sender::Sender};
 use crate::{
     config::DeliveryConfig,
     crypto::Sealer,
@@ -143,8 +143,15 @@ impl Dispatcher {
         let inner = &self.inner;
         let started_at = now_ms();
         let clock = std::time::Instant::now();
+        // An unreadable format gets the standard schedule; the render error below records why.
+        let profile = Format::parse(&job.format).map_or(Profile::Standard, Profile::for_format);
         let reply = match self.render(&job, started_at) {
-            Ok((rendered, headers)) => inner.sender.send(&job.url, &rendered, &headers).await,
+            Ok((rendered, headers)) => {
+                inner
+                    .sender
+                    .send(&job.url, &rendered, &headers, profile.timeout())
+                    .await
+            }
             Err(problem) => super::sender::Reply {
                 status: None,
                 error: Some(problem),
@@ -157,7 +164,7 @@ impl Dispatcher {
         let (status, next_attempt_at) = if reply.is_success() {
             ("succeeded", None)
         } else {
-            match retry::standard_delay(attempt_no) {
+            match profile.delay(attempt_no) {
                 Some(delay) => ("retrying", Some(finished_at + delay.as_millis() as i64)),
                 None => ("dead", None),
             }
@@ -208,11 +215,34 @@ impl Dispatcher {
         let headers = serde_json::from_str::<BTreeMap<String, String>>(&job.headers)
             .map_err(|e| e.to_string())
             .and_then(|map| ExtraHeaders::parse(&map).map_err(|e| e.to_string()))?;
+        let vendor: BTreeMap<String, String> = match &job.vendor_secrets {
+            Some(sealed) => {
+                let raw = self
+                    .inner
+                    .sealer
+                    .unseal(sealed)
+                    .map_err(|e| e.to_string())?;
+                serde_json::from_slice(&raw).map_err(|e| e.to_string())?
+            }
+            None => BTreeMap::new(),
+        };
         let event = formats::EventView {
             id: &job.event_id,
             event_type: &job.event_type,
             payload: &job.payload,
+            channel_id: job.channel_id.as_deref(),
+            user_id: job.user_id.as_deref(),
+            created_at_ms: job.event_created_at,
         };
-        Ok((formats::render(format, &event, &secrets, now), headers))
+        let target = formats::TargetView {
+            subscription_id: &job.subscription_id,
+            app_id: &job.app_id,
+            url: &job.url,
+            vendor: &vendor,
+        };
+        Ok((
+            formats::render(format, &event, &target, &secrets, now)?,
+            headers,
+        ))
     }
 }

@@ -72,7 +72,14 @@ impl Sender {
         })
     }
 
-    pub async fn send(&self, url: &str, rendered: &Rendered, extra: &ExtraHeaders) -> Reply {
+    /// Sends one attempt; `timeout` overrides the configured whole-request timeout.
+    pub async fn send(
+        &self,
+        url: &str,
+        rendered: &Rendered,
+        extra: &ExtraHeaders,
+        timeout: Option<Duration>,
+    ) -> Reply {
         let parsed = match url::Url::parse(url) {
             Ok(u) => u,
             Err(e) => return Reply::failed(format!("invalid URL: {e}")),
@@ -89,6 +96,9 @@ impl Sender {
             }
         }
         let mut request = self.client.post(parsed);
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
         for (name, value) in &rendered.headers {
             request = request.header(*name, value);
         }
@@ -176,7 +186,7 @@ mod tests {
             "http://localhost:9/",
         ] {
             let reply = sender
-                .send(url, &rendered(), &ExtraHeaders::default())
+                .send(url, &rendered(), &ExtraHeaders::default(), None)
                 .await;
             assert_eq!(reply.status, None, "{url}");
             let error = reply.error.unwrap_or_default();
@@ -205,6 +215,7 @@ mod tests {
                 &format!("http://{addr}/"),
                 &rendered(),
                 &ExtraHeaders::default(),
+                None,
             )
             .await;
         assert_eq!(reply.status, Some(302));

@@ -24,7 +24,7 @@ use sha2::Sha256;
 use crate::{
     api::ApiState,
     crypto::{constant_time_eq, hex},
-    domain::{now_ms, Product, SubscriptionStatus},
+    domain::{now_ms, Format, Product, SubscriptionStatus},
     service::{self, NewSubscription, Principal, Scope, SubscriptionPatch},
 };
 
@@ -391,6 +391,7 @@ async fn set_config(
                 url,
                 enabled: Some(false),
                 description: Some("Huawei Cloud Meeting webhook".to_owned()),
+                format: Some(Format::Meeting),
                 source: Some(SOURCE.to_owned()),
                 vendor_secrets: vendor,
                 ..NewSubscription::default()

@@ -8,8 +8,10 @@ use super::Invalid;
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
+        // Serialised as the kebab-case of the variant, which is its name (a test checks they agree).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -59,7 +61,7 @@ string_enum! {
 
 string_enum! {
     /// How a subscription's callbacks are shaped and signed (SPEC §5).
-    Format { Native = "native" }
+    Format { Native = "native", Cams = "cams", Ess = "ess", LiveSnapshot = "live-snapshot", LiveRtc = "live-rtc", Meeting = "meeting" }
 }
 
 string_enum! {
@@ -207,6 +209,20 @@ impl ExtraHeaders {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_and_openapi_names_are_the_names() {
+        fn check<T: serde::Serialize + Copy>(all: &[T], name: fn(T) -> &'static str) {
+            for v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), name(*v));
+            }
+        }
+        check(AppKind::ALL, AppKind::as_str);
+        check(Product::ALL, Product::as_str);
+        check(Format::ALL, Format::as_str);
+        check(SubscriptionStatus::ALL, SubscriptionStatus::as_str);
+        check(DeliveryStatus::ALL, DeliveryStatus::as_str);
+    }
 
     #[test]
     fn enums_round_trip_their_names() {

@@ -414,7 +414,7 @@ impl Service {
         );
         let reply = self
             .sender
-            .send(&row.url, &request, &ExtraHeaders::default())
+            .send(&row.url, &request, &ExtraHeaders::default(), None)
             .await;
         let failed = |why: String| {
             Invalid::new(

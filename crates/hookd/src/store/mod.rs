@@ -162,10 +162,13 @@ pub struct DeliveryJob {
     pub event_type: String,
     pub payload: String,
     pub event_created_at: i64,
+    pub channel_id: Option<String>,
+    pub user_id: Option<String>,
     pub url: String,
     pub format: String,
     pub secrets: Vec<u8>,
     pub headers: String,
+    pub vendor_secrets: Option<Vec<u8>>,
 }
 
 /// What a finished attempt changes.

@@ -493,7 +493,8 @@ macro_rules! impl_store {
                 }
                 let mut select = sqlx::QueryBuilder::<$db>::new(
                     "SELECT d.id AS delivery_id, d.event_id, d.account_id, d.app_id, d.subscription_id, d.attempts, \
-                     e.event_type, e.payload, e.created_at AS event_created_at, s.url, s.format, s.secrets, s.headers \
+                     e.event_type, e.payload, e.created_at AS event_created_at, e.channel_id, e.user_id, \
+                     s.url, s.format, s.secrets, s.headers, s.vendor_secrets \
                      FROM deliveries d JOIN events e ON e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id \
                      WHERE d.id IN (",
                 );

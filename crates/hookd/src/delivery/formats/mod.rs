@@ -1,8 +1,14 @@
-//! Callback formats: how one attempt's body and headers are built and signed (SPEC §5). One module per
-//! format; `render` dispatches on the subscription's format.
+//! Callback formats: how one attempt's body and headers are built and signed (SPEC §5), one module per
+//! format. Every format also carries the Standard Webhooks headers, signed over the body actually sent, so
+//! any subscription can be verified with its `whsec_` secret whatever its vendor form.
 
+pub mod cams;
+pub mod ess;
+pub mod live;
 pub mod meeting;
 pub mod native;
+
+use std::collections::BTreeMap;
 
 use crate::domain::{ExtraHeaders, Format, SecretSet};
 
@@ -13,18 +19,67 @@ pub struct Rendered {
     pub headers: Vec<(&'static str, String)>,
 }
 
+impl Rendered {
+    pub fn json(body: String) -> Self {
+        Self {
+            body: body.into_bytes(),
+            headers: vec![("content-type", "application/json".to_owned())],
+        }
+    }
+}
+
 /// The event as formats see it.
 pub struct EventView<'a> {
     pub id: &'a str,
     pub event_type: &'a str,
+    /// The payload's JSON text.
     pub payload: &'a str,
+    pub channel_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+    pub created_at_ms: i64,
+}
+
+/// The subscription as formats see it.
+pub struct TargetView<'a> {
+    pub subscription_id: &'a str,
+    pub app_id: &'a str,
+    pub url: &'a str,
+    /// Vendor secrets and settings (`CallbackKey`, `NotifyAuthKey`, `subscriberKey` …).
+    pub vendor: &'a BTreeMap<String, String>,
 }
 
 /// Builds the request for `event` in `format`, signed with the secrets active at `now_ms`.
-pub fn render(format: Format, event: &EventView<'_>, secrets: &SecretSet, now_ms: i64) -> Rendered {
-    match format {
-        Format::Native => native::render(event, secrets, now_ms),
-    }
+pub fn render(
+    format: Format,
+    event: &EventView<'_>,
+    target: &TargetView<'_>,
+    secrets: &SecretSet,
+    now_ms: i64,
+) -> Result<Rendered, String> {
+    let mut rendered = match format {
+        Format::Native => Rendered::json(event.payload.to_owned()),
+        Format::Cams => cams::render(event)?,
+        Format::Ess => ess::render(event, target.vendor)?,
+        Format::LiveSnapshot => live::render_snapshot(event, target, now_ms)?,
+        Format::LiveRtc => live::render_rtc(event, target)?,
+        Format::Meeting => {
+            let app_id = target
+                .vendor
+                .get("subscriberId")
+                .map(String::as_str)
+                .unwrap_or_default();
+            let key = match target.vendor.get("subscriberKey") {
+                Some(k) => k.as_bytes(),
+                None => secrets.current.key(),
+            };
+            let payload: serde_json::Value =
+                serde_json::from_str(event.payload).map_err(|e| e.to_string())?;
+            meeting::render(app_id, key, event.event_type, &payload, now_ms).0
+        }
+    };
+    let signed = native::signature_headers(event.id, &rendered.body, secrets, now_ms);
+    rendered.headers.extend(signed);
+    Ok(rendered)
 }
 
 /// Extra headers configured on the subscription, in the order they are sent.

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::{err, AcsError, Call, Codes};
 use crate::{
-    domain::{Product, SubscriptionStatus},
+    domain::{Format, Product, SubscriptionStatus},
     service::{self, NewSubscription, SubscriptionPatch},
 };
 
@@ -195,6 +195,7 @@ async fn upsert(
                 channel_id: target.channel,
                 enabled: Some(flags.http.unwrap_or(true)),
                 description: Some(format!("CAMS {} callback", target.event_type)),
+                format: Some(Format::Cams),
                 source: Some(target.source),
                 vendor_secrets: BTreeMap::from([(
                     "QueueFlag".to_owned(),

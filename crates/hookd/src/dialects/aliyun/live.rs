@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::{err, AcsError, Call, Codes};
 use crate::{
-    domain::{AppKind, Product},
+    domain::{AppKind, Format, Product},
     service::{self, DialectSubscription, NewSubscription, Scope, SubscriptionPatch},
 };
 
@@ -219,6 +219,7 @@ async fn add_snapshot(call: &Call<'_>, scope: &Scope) -> Result<Value, AcsError>
         url,
         event_types: vec![SNAPSHOT_EVENT.to_owned()],
         description: Some("ApsaraVideo Live snapshot callback".to_owned()),
+        format: Some(Format::LiveSnapshot),
         source: Some(SNAPSHOT_SOURCE.to_owned()),
         vendor_secrets: settings,
         ..NewSubscription::default()
@@ -405,6 +406,7 @@ async fn create_event_sub(call: &Call<'_>, scope: &Scope) -> Result<Value, AcsEr
         channel_id: channel,
         users,
         description: Some("ApsaraVideo Live RTC event subscription".to_owned()),
+        format: Some(Format::LiveRtc),
         source: Some(RTC_SOURCE.to_owned()),
         ..NewSubscription::default()
     };

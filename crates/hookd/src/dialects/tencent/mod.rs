@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::{
     api::ApiState,
-    domain::{now_ms, Product},
+    domain::{now_ms, Format, Product},
     service::{self, NewSubscription, Principal, Scope},
 };
 
@@ -297,6 +297,7 @@ async fn modify_application_callback_info(
             let new = NewSubscription {
                 url: url.clone(),
                 description: Some(format!("ESS callback set by Operator.UserId {user_id}")),
+                format: Some(Format::Ess),
                 source: Some(SOURCE.to_owned()),
                 vendor_secrets,
                 ..NewSubscription::default()
