@@ -55,6 +55,10 @@ pub struct CreateSubscription {
     pub description: Option<String>,
     /// Default true.
     pub enabled: Option<bool>,
+    /// Secrets and settings of the vendor format (`CallbackKey`, `CallbackToken`, `NotifyReqAuth`,
+    /// `NotifyAuthKey`, `subscriberId`, `subscriberKey`); see docs/FORMATS.md.
+    #[serde(default)]
+    pub vendor_secrets: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -72,6 +76,8 @@ pub struct UpdateSubscription {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+    /// Replaces the vendor secrets and settings.
+    pub vendor_secrets: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -101,6 +107,7 @@ async fn create_subscription(
         headers: body.headers,
         description: body.description,
         enabled: body.enabled,
+        vendor_secrets: body.vendor_secrets,
         ..NewSubscription::default()
     };
     let created = state.service.create_subscription(&scope, &app, new).await?;
@@ -158,7 +165,7 @@ async fn update_subscription(
         format: body.format,
         headers: body.headers,
         description: body.description,
-        vendor_secrets: None,
+        vendor_secrets: body.vendor_secrets,
     };
     Ok(Json(
         state

@@ -61,6 +61,30 @@ fn check_description(d: Option<String>) -> Result<Option<String>> {
     }
 }
 
+/// Vendor secrets: at most 10, names 1–64 letters/digits, values 1–256 characters.
+fn check_vendor_secrets(secrets: &BTreeMap<String, String>) -> Result<()> {
+    if secrets.len() > 10 {
+        return Err(Invalid::new("vendor_secrets", "at most 10 entries").into());
+    }
+    for (name, value) in secrets {
+        if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(Invalid::new(
+                format!("vendor_secrets.{name}"),
+                "names are 1 to 64 letters and digits",
+            )
+            .into());
+        }
+        if value.is_empty() || value.len() > 256 {
+            return Err(Invalid::new(
+                format!("vendor_secrets.{name}"),
+                "values are 1 to 256 characters",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).expect("plain data serialises")
 }
@@ -92,6 +116,7 @@ impl Service {
     }
 
     fn seal_vendor_secrets(&self, secrets: &BTreeMap<String, String>) -> Option<Vec<u8>> {
+        // Checked by `check_vendor_secrets` at the edge of every write.
         (!secrets.is_empty()).then(|| self.sealer.seal(json(secrets).as_bytes()))
     }
 
@@ -124,6 +149,7 @@ impl Service {
         new: NewSubscription,
     ) -> Result<SubscriptionWithSecret> {
         let app = self.app_row(scope, app_id).await?;
+        check_vendor_secrets(&new.vendor_secrets)?;
         let url = self.callback_url(&new.url).await?;
         let filter = Filter::parse(&new.event_types, new.channel_id.as_deref(), &new.users)?;
         let headers = ExtraHeaders::parse(&new.headers)?;
@@ -266,6 +292,7 @@ impl Service {
             row.description = check_description(description)?;
         }
         if let Some(secrets) = &patch.vendor_secrets {
+            check_vendor_secrets(secrets)?;
             row.vendor_secrets = self.seal_vendor_secrets(secrets);
         }
         self.save(row).await

@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 mod deliveries;
 mod events;
+mod formats;
 mod helpers;
 mod openapi;
 mod subscriptions;
