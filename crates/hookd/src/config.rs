@@ -288,6 +288,24 @@ mod tests {
     }
 
     #[test]
+    fn file_sets_dialect_rate_limits() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "hookd.toml",
+                "listen = \"127.0.0.1:9999\"\n[dialect_rate_limits]\n\"cams:UpdateAccountWebhook\" = 20\n",
+            )?;
+            let c = Config::load(Some(std::path::Path::new("hookd.toml"))).expect("loads");
+            assert_eq!(c.listen.port(), 9999);
+            assert_eq!(c.dialect_rate_limits["cams:UpdateAccountWebhook"], 20);
+            assert!(Config::load(Some(std::path::Path::new("missing.toml"))).is_err());
+            jail.create_file("typo.toml", "lisen = \"x\"\n")?;
+            let err = Config::load(Some(std::path::Path::new("typo.toml"))).unwrap_err();
+            assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn bad_values_are_reported() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("HOOKD_ALLOWED_TARGETS", "not-a-net");
