@@ -147,10 +147,6 @@ impl Application {
         &self.admin_token
     }
 
-    pub fn store(&self) -> Arc<dyn Store> {
-        self.store.clone()
-    }
-
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
