@@ -19,18 +19,7 @@ async fn failed_attempts_are_retried(app: TestApp) {
     receiver.respond_with(&[500]);
     let t = app.tenant().await;
     let (_, secret) = app.app_with_subscription(&t, &receiver.url).await;
-    let published = app
-        .post(
-            "/api/v1/apps/shop/events",
-            &t.token,
-            json!({ "type": "t", "payload": {} }),
-        )
-        .await
-        .expect(201);
-    let delivery = published.body["deliveries"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let delivery = app.publish_to_shop(&t).await;
 
     let d = app
         .wait_delivery(&t, &delivery, Duration::from_secs(3), |d| {
@@ -82,15 +71,7 @@ async fn manual_retry_and_listing(app: TestApp) {
     let (sub, _) = app.app_with_subscription(&t, &receiver.url).await;
     let mut deliveries = Vec::new();
     for _ in 0..3 {
-        let p = app
-            .post(
-                "/api/v1/apps/shop/events",
-                &t.token,
-                json!({ "type": "t", "payload": {} }),
-            )
-            .await
-            .expect(201);
-        deliveries.push(p.body["deliveries"][0]["id"].as_str().unwrap().to_owned());
+        deliveries.push(app.publish_to_shop(&t).await);
     }
     for d in &deliveries {
         app.wait_delivery(&t, d, Duration::from_secs(10), |v| {
@@ -165,15 +146,7 @@ async fn disabled_and_deleted_subscriptions(app: TestApp) {
     let t = app.tenant().await;
     let (sub, _) = app.app_with_subscription(&t, &receiver.url).await;
     let path = format!("/api/v1/apps/shop/subscriptions/{sub}");
-    let p = app
-        .post(
-            "/api/v1/apps/shop/events",
-            &t.token,
-            json!({ "type": "t", "payload": {} }),
-        )
-        .await
-        .expect(201);
-    let first = p.body["deliveries"][0]["id"].as_str().unwrap().to_owned();
+    let first = app.publish_to_shop(&t).await;
     app.wait_delivery(&t, &first, Duration::from_secs(5), |d| {
         d["status"] == "retrying"
     })

@@ -374,6 +374,22 @@ impl TestApp {
         (sub.str("id"), sub.str("secret"))
     }
 
+    /// Publishes a `t` event with an empty payload to `shop`; returns the first delivery's id.
+    pub async fn publish_to_shop(&self, t: &Tenant) -> String {
+        let published = self
+            .post(
+                "/api/v1/apps/shop/events",
+                &t.token,
+                json!({ "type": "t", "payload": {} }),
+            )
+            .await
+            .expect(201);
+        published.body["deliveries"][0]["id"]
+            .as_str()
+            .expect("a delivery")
+            .to_owned()
+    }
+
     /// Polls a delivery until `done` holds (at most `timeout`); returns its last state.
     pub async fn wait_delivery(
         &self,
