@@ -84,31 +84,42 @@ def start_hookd(backend, extra_env=None):
         "RUST_LOG": "warn",
     })
     env.update(extra_env or {})
-    process = subprocess.Popen([BINARY, "serve"], env=env)
     scheme = "https" if "HOOKD_TLS_CERT" in env else "http"
     base = f"{scheme}://127.0.0.1:{port}"
     verify = env.get("HOOKD_DELIVERY__CA_CERTS", True)
-    deadline = time.time() + 30
-    while True:
-        assert process.poll() is None, "hookd exited during start-up"
-        try:
-            if requests.get(base + "/readyz", timeout=1, verify=verify).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.time() < deadline, "hookd did not become ready"
-        time.sleep(0.05)
+
+    def launch():
+        process = subprocess.Popen([BINARY, "serve"], env=env)
+        deadline = time.time() + 30
+        while True:
+            assert process.poll() is None, "hookd exited during start-up"
+            try:
+                if requests.get(base + "/readyz", timeout=1, verify=verify).ok:
+                    return process
+            except requests.ConnectionError:
+                pass
+            assert time.time() < deadline, "hookd did not become ready"
+            time.sleep(0.05)
+
+    hookd = Hookd(base, launch())
+    hookd.verify = verify
+
+    def restart():
+        """Stops hookd (SIGTERM) and starts it again on the same port and data."""
+        hookd.process.terminate()
+        hookd.process.wait(timeout=20)
+        hookd.process = launch()
+
+    hookd.restart = restart
 
     def cleanup():
-        process.terminate()
-        process.wait(timeout=20)
+        hookd.process.terminate()
+        hookd.process.wait(timeout=20)
         shutil.rmtree(data, ignore_errors=True)
         if database:
             subprocess.run(["psql", os.environ["HOOKD_TEST_DATABASE_URL"], "-qc",
                             f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=True)
 
-    hookd = Hookd(base, process)
-    hookd.verify = verify
     return hookd, cleanup
 
 

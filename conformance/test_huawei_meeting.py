@@ -90,6 +90,15 @@ def test_link_config_lifecycle(hookd_tls, tls_cert):
     receiver.server.shutdown()
 
 
+def test_tokens_survive_a_restart(hookd_tls):
+    """The SDK keeps its token for 12 hours and never renews it on a 401, so tokens must outlive restarts."""
+    _, key_id, secret = hookd_tls.tenant()
+    c = client(hookd_tls, key_id, secret)
+    set_config(c, "https://127.0.0.1:9/meeting")
+    hookd_tls.restart()
+    assert show(c).url == "https://127.0.0.1:9/meeting"
+
+
 def test_enabling_needs_the_nonce_echoed(hookd_tls, tls_cert):
     silent = Receiver(tls=tls_cert)  # answers 200 with an empty body
     _, key_id, secret = hookd_tls.tenant()

@@ -35,7 +35,6 @@ pub struct ApiState {
     pub service: Arc<Service>,
     pub dialect_limits: Arc<crate::dialects::limits::ActionLimits>,
     pub nonces: Arc<crate::dialects::limits::NonceCache>,
-    pub meeting_tokens: Arc<crate::dialects::huawei::Tokens>,
     pub metrics: PrometheusHandle,
     pub openapi: Arc<String>,
 }
@@ -99,7 +98,6 @@ pub fn router(service: Arc<Service>, metrics: PrometheusHandle, config: &crate::
                 &config.dialect_rate_limits,
             )),
             nonces: Default::default(),
-            meeting_tokens: Default::default(),
             metrics,
             openapi,
         })

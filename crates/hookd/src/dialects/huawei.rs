@@ -3,9 +3,8 @@
 //! `meeting` app; enabling it runs the `meeting.verify` handshake. Errors are `{error_code, error_msg}`.
 //!
 //! The Huawei SDK fetches tokens over https only, so hookd must serve TLS (`HOOKD_TLS_CERT`/`_KEY`) for it.
-//! Tokens live in this process's memory for 24 hours (the SDK renews after 12).
-
-use std::{collections::HashMap, sync::Mutex};
+//! Tokens are valid for 24 hours (the SDK renews after 12) and stored as hashes, so they survive restarts
+//! and work on every node; revoking the key revokes its tokens.
 
 use axum::{
     body::Bytes,
@@ -25,7 +24,7 @@ use crate::{
     api::ApiState,
     crypto::{constant_time_eq, hex},
     domain::{now_ms, Format, Product, SubscriptionStatus},
-    service::{self, NewSubscription, Principal, Scope, SubscriptionPatch},
+    service::{self, NewSubscription, Scope, SubscriptionPatch},
 };
 
 /// The app and the subscription source of Meeting webhook configs.
@@ -89,38 +88,6 @@ impl From<service::Error> for HwError {
                 err(500, "MMC.111070500", "internal error")
             }
         }
-    }
-}
-
-/// Issued access tokens.
-#[derive(Default)]
-pub struct Tokens {
-    issued: Mutex<HashMap<String, Issued>>,
-}
-
-#[derive(Clone)]
-struct Issued {
-    principal: Principal,
-    /// The account named at authentication (the key's own, or a child's `corpId`).
-    account: Option<String>,
-    expires_at: i64,
-}
-
-impl Tokens {
-    fn issue(&self, issued: Issued) -> String {
-        let mut raw = [0u8; 24];
-        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut raw);
-        let token = hex(&raw);
-        let mut map = self.issued.lock().unwrap_or_else(|p| p.into_inner());
-        let now = now_ms();
-        map.retain(|_, t| t.expires_at > now);
-        map.insert(token.clone(), issued);
-        token
-    }
-
-    fn get(&self, token: &str) -> Option<Issued> {
-        let map = self.issued.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(token).filter(|t| t.expires_at > now_ms()).cloned()
     }
 }
 
@@ -237,11 +204,11 @@ async fn app_auth(
             other => other.into(),
         })?;
     let created = now_ms();
-    let token = state.meeting_tokens.issue(Issued {
-        principal: key.principal,
-        account: corp.map(|_| scope.account_id.clone()),
-        expires_at: created + TOKEN_LIFETIME_SECS * 1000,
-    });
+    let bound = corp.map(|_| scope.account_id.as_str());
+    let token = state
+        .service
+        .issue_access_token(&key.principal, bound, TOKEN_LIFETIME_SECS * 1000)
+        .await?;
     Ok(Json(json!({
         "accessToken": token,
         "tokenIp": "",
@@ -265,21 +232,22 @@ async fn scope(
     named: Option<&str>,
     action: &str,
 ) -> Result<Scope, HwError> {
-    let token = headers
-        .get("x-access-token")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|t| state.meeting_tokens.get(t))
-        .ok_or_else(|| {
-            err(
-                401,
-                "USG.000000004",
-                "X-Access-Token is missing, unknown or expired",
-            )
-        })?;
-    let account = named.or(token.account.as_deref());
+    let presented = headers.get("x-access-token").and_then(|v| v.to_str().ok());
+    let found = match presented {
+        Some(token) => state.service.access_token(token).await?,
+        None => None,
+    };
+    let (principal, bound) = found.ok_or_else(|| {
+        err(
+            401,
+            "USG.000000004",
+            "X-Access-Token is missing, unknown or expired",
+        )
+    })?;
+    let account = named.or(bound.as_deref());
     let scope = state
         .service
-        .scope(&token.principal, account)
+        .scope(&principal, account)
         .await
         .map_err(|e| match e {
             service::Error::NotFound(_) => err(

@@ -222,6 +222,43 @@ impl Service {
         }))
     }
 
+    /// Issues a random access token for `principal`'s key, bound to `account` (when a child was named),
+    /// valid for `lifetime_ms`. Only its hash is stored, so it survives restarts and works on every node.
+    pub async fn issue_access_token(
+        &self,
+        principal: &Principal,
+        account: Option<&str>,
+        lifetime_ms: i64,
+    ) -> Result<String> {
+        let Principal::Key { key_id, .. } = principal else {
+            return Err(Error::Forbidden("tokens are issued to access keys".into()));
+        };
+        let token = crate::crypto::random_hex32();
+        let hash = crate::crypto::hex(&<sha2::Sha256 as sha2::Digest>::digest(token.as_bytes()));
+        self.store
+            .insert_token(
+                &hash,
+                key_id,
+                account,
+                crate::domain::now_ms() + lifetime_ms,
+            )
+            .await?;
+        Ok(token)
+    }
+
+    /// The principal and bound account of an unexpired token whose key still exists.
+    pub async fn access_token(&self, token: &str) -> Result<Option<(Principal, Option<String>)>> {
+        let hash = crate::crypto::hex(&<sha2::Sha256 as sha2::Digest>::digest(token.as_bytes()));
+        let Some((key_id, account)) = self.store.get_token(&hash, crate::domain::now_ms()).await?
+        else {
+            return Ok(None);
+        };
+        Ok(self
+            .access_key(&key_id)
+            .await?
+            .map(|key| (key.principal, account)))
+    }
+
     /// Whether the account has a dialect product enabled.
     pub async fn has_product(&self, account_id: &str, product: Product) -> Result<bool> {
         let account = self.get_account(account_id).await?;

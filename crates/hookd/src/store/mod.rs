@@ -218,6 +218,21 @@ pub trait Store: Send + Sync + 'static {
     async fn list_keys(&self, account_id: &str, page: &Page) -> Result<Vec<KeyRow>>;
     async fn delete_key(&self, account_id: &str, id: &str) -> Result<bool>;
 
+    /// Stores an access token's hash (and drops expired ones).
+    async fn insert_token(
+        &self,
+        token_hash: &str,
+        key_id: &str,
+        account_id: Option<&str>,
+        expires_at: i64,
+    ) -> Result<()>;
+    /// The key id and account of an unexpired token.
+    async fn get_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<(String, Option<String>)>>;
+
     async fn insert_app(&self, app: &AppRow) -> Result<()>;
     async fn get_app(&self, account_id: &str, id: &str) -> Result<Option<AppRow>>;
     async fn list_apps(&self, account_id: &str, page: &Page) -> Result<Vec<AppRow>>;

@@ -143,6 +143,32 @@ macro_rules! impl_store {
                 Ok(done.rows_affected() > 0)
             }
 
+            async fn insert_token(&self, token_hash: &str, key_id: &str, account_id: Option<&str>, expires_at: i64) -> Result<()> {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query("DELETE FROM access_tokens WHERE expires_at < $1")
+                    .bind(crate::domain::now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO access_tokens (token_hash, key_id, account_id, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash)
+                    .bind(key_id)
+                    .bind(account_id)
+                    .bind(expires_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_write)?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_token(&self, token_hash: &str, now: i64) -> Result<Option<(String, Option<String>)>> {
+                Ok(sqlx::query_as("SELECT key_id, account_id FROM access_tokens WHERE token_hash = $1 AND expires_at > $2")
+                    .bind(token_hash)
+                    .bind(now)
+                    .fetch_optional(&self.reader)
+                    .await?)
+            }
+
             async fn insert_app(&self, app: &AppRow) -> Result<()> {
                 let mut conn = self.writer.acquire().await?;
                 insert_app(&mut *conn, app).await
