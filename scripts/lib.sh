@@ -24,6 +24,21 @@ ensure_postgres() {
     return 1
 }
 
+# Starts the local Redis server if it is not answering; returns non-zero if it cannot be had.
+ensure_redis() {
+    if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+        return 0
+    fi
+    command -v redis-server >/dev/null 2>&1 || need_command redis-server redis-server || return 1
+    echo "starting Redis" >&2
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+    for _ in $(seq 1 40); do
+        redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0
+        sleep 0.25
+    done
+    return 1
+}
+
 # need_command CMD PACKAGE: installs the Debian package when CMD is missing (as root), else fails clearly.
 need_command() {
     command -v "$1" >/dev/null 2>&1 && return 0

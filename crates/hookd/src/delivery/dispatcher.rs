@@ -152,11 +152,7 @@ impl Dispatcher {
                     .send(&job.url, &rendered, &headers, profile.timeout())
                     .await
             }
-            Err(problem) => super::sender::Reply {
-                status: None,
-                error: Some(problem),
-                excerpt: None,
-            },
+            Err(problem) => super::sender::Reply::failed(problem),
         };
         let duration = clock.elapsed();
         let attempt_no = job.attempts + 1;

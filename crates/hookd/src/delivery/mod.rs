@@ -3,6 +3,7 @@
 
 pub mod dispatcher;
 pub mod formats;
+pub mod queue;
 pub mod retry;
 pub mod sender;
 pub mod ssrf;

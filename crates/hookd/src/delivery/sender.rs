@@ -16,6 +16,8 @@ pub struct Sender {
     client: reqwest::Client,
     guard: Guard,
     excerpt_bytes: usize,
+    timeout: Duration,
+    queues: super::queue::Queues,
 }
 
 /// The result of one HTTP attempt.
@@ -24,18 +26,31 @@ pub struct Reply {
     pub status: Option<u16>,
     pub error: Option<String>,
     pub excerpt: Option<String>,
+    /// A queue destination confirmed the message (queues have no HTTP status).
+    pub accepted: bool,
 }
 
 impl Reply {
     pub fn is_success(&self) -> bool {
-        self.status.is_some_and(|s| (200..300).contains(&s))
+        self.accepted || self.status.is_some_and(|s| (200..300).contains(&s))
     }
 
-    fn failed(error: impl Into<String>) -> Self {
+    pub fn failed(error: impl Into<String>) -> Self {
         Self {
             status: None,
             error: Some(error.into()),
             excerpt: None,
+            accepted: false,
+        }
+    }
+
+    /// A broker's confirmation, kept as the attempt's excerpt.
+    pub fn accepted(confirmation: String) -> Self {
+        Self {
+            status: None,
+            error: None,
+            excerpt: Some(confirmation),
+            accepted: true,
         }
     }
 }
@@ -69,6 +84,8 @@ impl Sender {
             client,
             guard,
             excerpt_bytes: config.response_excerpt_bytes,
+            timeout: config.timeout(),
+            queues: Default::default(),
         })
     }
 
@@ -84,6 +101,13 @@ impl Sender {
             Ok(u) => u,
             Err(e) => return Reply::failed(format!("invalid URL: {e}")),
         };
+        if parsed.scheme() == "redis" {
+            let timeout = timeout.unwrap_or(self.timeout);
+            return self
+                .queues
+                .redis(&self.guard, &parsed, rendered, extra, timeout)
+                .await;
+        }
         // IP literals never reach the resolver, so they are checked here.
         let literal = match parsed.host() {
             Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
@@ -137,6 +161,7 @@ impl Sender {
             status: Some(status),
             error,
             excerpt: (!excerpt.is_empty()).then(|| String::from_utf8_lossy(&excerpt).into_owned()),
+            accepted: false,
         }
     }
 }

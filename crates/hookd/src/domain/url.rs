@@ -1,4 +1,5 @@
-//! `CallbackUrl`: an absolute http(s) URL a callback may be sent to. Whether its host is allowed (the SSRF
+//! `CallbackUrl`: where a callback goes — an absolute http(s) URL, or a queue destination
+//! (`redis://host:port/<stream key>`). Whether its host is allowed (the SSRF
 //! guard) depends on DNS and configuration, so that check lives in `delivery::ssrf`.
 
 use super::Invalid;
@@ -19,8 +20,15 @@ impl CallbackUrl {
             ));
         }
         let url = url::Url::parse(raw).map_err(|e| bad(&format!("is not a valid URL ({e})")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(bad("must use http or https"));
+        if !matches!(url.scheme(), "http" | "https" | "redis") {
+            return Err(bad(
+                "must use http or https (or redis://host:port/<stream> for a Redis stream)",
+            ));
+        }
+        if url.scheme() == "redis" && url.path().trim_start_matches('/').is_empty() {
+            return Err(bad(
+                "must name the stream key as its path (redis://host:port/<stream>)",
+            ));
         }
         if url.host().is_none() {
             return Err(bad("has no host"));
@@ -45,12 +53,22 @@ impl CallbackUrl {
     }
 
     pub fn host(&self) -> url::Host<&str> {
-        // `parse` refuses URLs without a host.
-        self.0.host().unwrap_or(url::Host::Domain(""))
+        // `parse` refuses URLs without a host. Non-http schemes keep IP literals as opaque text.
+        match self.0.host() {
+            Some(url::Host::Domain(d)) => match d.parse::<std::net::IpAddr>() {
+                Ok(std::net::IpAddr::V4(v4)) => url::Host::Ipv4(v4),
+                Ok(std::net::IpAddr::V6(v6)) => url::Host::Ipv6(v6),
+                Err(_) => url::Host::Domain(d),
+            },
+            Some(other) => other,
+            None => url::Host::Domain(""),
+        }
     }
 
     pub fn port(&self) -> u16 {
-        self.0.port_or_known_default().unwrap_or(80)
+        self.0
+            .port_or_known_default()
+            .unwrap_or(if self.0.scheme() == "redis" { 6379 } else { 80 })
     }
 }
 

@@ -13,5 +13,6 @@ mod events;
 mod formats;
 mod helpers;
 mod openapi;
+mod queues;
 mod subscriptions;
 mod system;
