@@ -124,3 +124,139 @@ async fn ten_thousand_events_into_a_redis_stream(app: TestApp) {
         "every published event is in the stream exactly once"
     );
 }
+
+/// A Redis server of the test's own (free port, append-only file in a temp dir), so it can be restarted.
+struct OwnRedis {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl OwnRedis {
+    fn start(port: u16, dir: tempfile::TempDir) -> Self {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+            ])
+            .args([
+                "--appendfsync",
+                "always",
+                "--dir",
+                dir.path().to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is installed");
+        Self { port, dir, child }
+    }
+
+    async fn connection(&self) -> redis::aio::MultiplexedConnection {
+        let url = format!("redis://127.0.0.1:{}/", self.port);
+        for _ in 0..100 {
+            if let Ok(conn) = redis::Client::open(url.as_str())
+                .unwrap()
+                .get_multiplexed_async_connection()
+                .await
+            {
+                return conn;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server on port {} did not start", self.port);
+    }
+
+    /// Stops the server (SIGTERM: it flushes its append-only file) and starts it again on the same data.
+    async fn restart(mut self) -> Self {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        self.child.wait().unwrap();
+        let (port, dir) = (
+            self.port,
+            std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap()),
+        );
+        let restarted = Self::start(port, dir);
+        restarted.connection().await;
+        restarted
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+both_backends!(redis_restart_mid_run_loses_nothing);
+
+async fn redis_restart_mid_run_loses_nothing(app: TestApp) {
+    if redis().await.is_none() {
+        return; // redis-server is not installed here either
+    }
+    let port = crate::helpers::free_port();
+    let mut server = OwnRedis::start(port, tempfile::tempdir().unwrap());
+    let mut conn = server.connection().await;
+    let t = app.tenant().await;
+    app.post("/api/v1/apps", &t.token, json!({ "id": "shop" }))
+        .await
+        .expect(201);
+    app.post(
+        "/api/v1/apps/shop/subscriptions",
+        &t.token,
+        json!({ "url": format!("redis://127.0.0.1:{port}/events") }),
+    )
+    .await
+    .expect(201);
+
+    const EVENTS: usize = 1_000;
+    let mut published = HashSet::new();
+    for n in 0..EVENTS {
+        if n == EVENTS / 2 {
+            server = server.restart().await;
+        }
+        let r = app
+            .post(
+                "/api/v1/apps/shop/events",
+                &t.token,
+                json!({ "type": "t", "payload": { "n": n } }),
+            )
+            .await;
+        published.insert(r.expect(201).str("id"));
+    }
+    // Attempts that failed while the broker was down are retried 5 s (±20 %) later.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let seen = loop {
+        conn = match redis::cmd("PING").query_async::<String>(&mut conn).await {
+            Ok(_) => conn,
+            Err(_) => server.connection().await,
+        };
+        let entries: Vec<StreamEntry> = redis::cmd("XRANGE")
+            .arg("events")
+            .arg("-")
+            .arg("+")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let seen: HashSet<String> = entries
+            .iter()
+            .filter_map(|(_, fields)| fields.iter().find(|(k, _)| k == "webhook-id"))
+            .map(|(_, v)| String::from_utf8(v.clone()).unwrap())
+            .collect();
+        if seen.is_superset(&published) || tokio::time::Instant::now() > deadline {
+            break seen;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let missing = published.difference(&seen).count();
+    assert_eq!(
+        missing, 0,
+        "{missing} of {EVENTS} events missing after the broker restart"
+    );
+}
