@@ -125,7 +125,10 @@ def start_hookd(backend, extra_env=None):
 
 @pytest.fixture(scope="module", params=list(backends()))
 def hookd(request):
-    server, cleanup = start_hookd(request.param)
+    # CAMS receipts of QueueFlag=Y accounts go into a Redis stream of this server's own.
+    stream = "hookd-conformance-cams-" + uuid.uuid4().hex[:12]
+    server, cleanup = start_hookd(request.param, {"HOOKD_CAMS_QUEUE": f"redis://127.0.0.1:6379/{stream}"})
+    server.cams_queue = stream
     yield server
     cleanup()
 

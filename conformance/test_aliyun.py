@@ -9,7 +9,9 @@ import uuid
 
 import pytest
 import receivers
+import redis
 import requests
+from conftest import start_hookd
 from alibabacloud_cams20200606 import models as cams_models
 from alibabacloud_cams20200606.client import Client as CamsClient
 from alibabacloud_live20161101 import models as live_models
@@ -58,10 +60,61 @@ def test_cams_account_webhook(hookd, receiver):
     assert json.loads(got[0]["body"]) == [{"MessageId": "m1", "Status": "DELIVERED"}], "CAMS sends an array of reports"
 
     assert webhook(cams, http="N", queue="Y").body.code == "OK"
-    [sub] = native_subs(hookd, account, "cams")
+    subs = {s["source"]: s for s in native_subs(hookd, account, "cams")}
+    sub = subs["cams"]
     assert sub["status"] == "disabled" and sub["url"] == receiver.url
     secrets = hookd.native("GET", f"/api/v1/apps/cams/subscriptions/{sub['id']}/secret", account=account)
     assert secrets["vendor_secrets"] == {"QueueFlag": "Y"}
+    queued = subs["cams#queue"]
+    assert (queued["url"], queued["status"], queued["format"]) == ("hookd:cams-queue", "enabled", "cams")
+
+
+def queued_reports(hookd, event_id, timeout=10.0):
+    """The bodies of the entries for `event_id` in the server's CAMS queue (a Redis stream)."""
+    conn = redis.Redis(host="127.0.0.1", port=6379)
+    deadline = time.time() + timeout
+    while True:
+        found = [fields for _, fields in conn.xrange(hookd.cams_queue)
+                 if fields[b"webhook-id"].decode() == event_id]
+        if found or time.time() > deadline:
+            return [json.loads(f[b"body"]) for f in found]
+        time.sleep(0.1)
+
+
+def test_cams_queue_flag_routes_receipts_to_the_operator_queue(hookd, receiver):
+    account, key_id, secret = hookd.tenant()
+    cams = CamsClient(config(hookd, key_id, secret))
+    assert webhook(cams, receiver.url, http="Y", queue="Y").body.code == "OK"
+    publish = lambda n: hookd.native("POST", "/api/v1/apps/cams/events", account=account,
+                                     json={"type": "cams.status", "payload": {"MessageId": n, "Status": "READ"}})
+    event = publish("q1")
+    assert queued_reports(hookd, event["id"]) == [[{"MessageId": "q1", "Status": "READ"}]]
+    assert len(receiver.wait_for(1)) == 1, "HttpFlag=Y still calls the status URL"
+
+    # QueueFlag=N stops the queue; HttpFlag=N the URL.
+    assert webhook(cams, queue="N", http="N").body.code == "OK"
+    event = publish("q2")
+    time.sleep(1.0)
+    assert queued_reports(hookd, event["id"], timeout=0) == []
+    assert len(receiver.requests) == 1
+
+    # A queue-only account needs no status URL.
+    other, key_id, secret = hookd.tenant()
+    only_queue = CamsClient(config(hookd, key_id, secret))
+    assert webhook(only_queue, http="N", queue="Y").body.code == "OK"
+    assert [s["source"] for s in native_subs(hookd, other, "cams")] == ["cams#queue"]
+
+
+def test_cams_queue_flag_needs_an_operator_queue():
+    server, cleanup = start_hookd("sqlite")
+    try:
+        _, key_id, secret = server.tenant()
+        cams = CamsClient(config(server, key_id, secret))
+        code, e = fails(lambda: webhook(cams, "http://127.0.0.1:9/", queue="Y"))
+        assert code == "InvalidParameter" and "HOOKD_CAMS_QUEUE" in e.message
+        assert webhook(cams, "http://127.0.0.1:9/", queue="N").body.code == "OK"
+    finally:
+        cleanup()
 
 
 def test_cams_phone_webhook(hookd, receiver):

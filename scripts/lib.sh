@@ -39,6 +39,39 @@ ensure_redis() {
     return 1
 }
 
+# port_open PORT: whether something listens on 127.0.0.1:PORT.
+port_open() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Starts the local NATS server with JetStream if it is not answering; returns non-zero if it cannot be had.
+ensure_nats() {
+    port_open 4222 && return 0
+    command -v nats-server >/dev/null 2>&1 || need_command nats-server nats-server || return 1
+    echo "starting NATS" >&2
+    mkdir -p /var/lib/nats-server
+    start-stop-daemon --start --oknodo --background --exec "$(command -v nats-server)" -- \
+        -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server
+    for _ in $(seq 1 40); do
+        port_open 4222 && return 0
+        sleep 0.25
+    done
+    return 1
+}
+
+# Starts the local RabbitMQ broker if it is not answering; returns non-zero if it cannot be had.
+ensure_rabbitmq() {
+    port_open 5672 && return 0
+    command -v rabbitmq-server >/dev/null 2>&1 || need_command rabbitmq-server rabbitmq-server || return 1
+    echo "starting RabbitMQ" >&2
+    rabbitmq-server -detached || true
+    for _ in $(seq 1 120); do
+        port_open 5672 && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
 # need_command CMD PACKAGE: installs the Debian package when CMD is missing (as root), else fails clearly.
 need_command() {
     command -v "$1" >/dev/null 2>&1 && return 0

@@ -18,11 +18,6 @@ use crate::{
     telemetry,
 };
 
-/// Grace period of the previous secret after a rotation.
-const ROTATION_GRACE_MS: i64 = 24 * 3600 * 1000;
-/// How long shutdown waits for attempts in flight.
-const DRAIN: Duration = Duration::from_secs(10);
-
 pub struct Application {
     listener: TcpListener,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
@@ -30,6 +25,8 @@ pub struct Application {
     dispatcher: Dispatcher,
     store: Arc<dyn Store>,
     admin_token: String,
+    retention_ms: u64,
+    shutdown_grace_ms: u64,
 }
 
 /// The admin token and master key, from configuration or the data directory.
@@ -90,7 +87,14 @@ impl Application {
             }
         }
         let guard = Guard::new(config.allowed_targets.clone());
-        let sender = Arc::new(Sender::new(&config.delivery, guard.clone())?);
+        let cams_queue = match &config.cams_queue {
+            Some(raw) => Some(
+                crate::domain::CallbackUrl::parse(raw)
+                    .map_err(|e| anyhow::anyhow!("cams_queue: {}", e.message))?,
+            ),
+            None => None,
+        };
+        let sender = Arc::new(Sender::new(&config.delivery, guard.clone(), cams_queue)?);
         let dispatcher = Dispatcher::new(
             store.clone(),
             sender.clone(),
@@ -104,7 +108,7 @@ impl Application {
             dispatcher.clone(),
             sender,
             secrets.admin_token.clone(),
-            ROTATION_GRACE_MS,
+            i64::try_from(config.delivery.rotation_grace_ms).unwrap_or(i64::MAX / 4),
         ));
         let router = api::router(service, telemetry::metrics_handle(), &config);
         let tls = match (&config.tls_cert, &config.tls_key) {
@@ -134,6 +138,8 @@ impl Application {
             dispatcher,
             store,
             admin_token: secrets.admin_token,
+            retention_ms: config.retention_ms,
+            shutdown_grace_ms: config.shutdown_grace_ms,
         })
     }
 
@@ -152,7 +158,16 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let dispatcher = tokio::spawn(self.dispatcher.clone().run(stop_rx, DRAIN));
+        let drain = Duration::from_millis(self.shutdown_grace_ms);
+        let dispatcher = tokio::spawn(self.dispatcher.clone().run(stop_rx.clone(), drain));
+        if self.retention_ms > 0 {
+            let keep = Duration::from_millis(self.retention_ms);
+            tokio::spawn(crate::delivery::retention::run(
+                self.store.clone(),
+                keep,
+                stop_rx,
+            ));
+        }
         tracing::info!(
             listen = %self.local_addr(), tls = self.tls.is_some(), backend = self.store.backend(), "hookd serving"
         );
@@ -172,7 +187,7 @@ impl Application {
                 let stopper = handle.clone();
                 tokio::spawn(async move {
                     stopping.await;
-                    stopper.graceful_shutdown(Some(DRAIN));
+                    stopper.graceful_shutdown(Some(drain));
                 });
                 axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?
                     .handle(handle)

@@ -43,6 +43,15 @@ pub struct Config {
     /// `text` or `json` logs.
     pub log_format: LogFormat,
     pub delivery: DeliveryConfig,
+    /// On SIGTERM or SIGINT: how long attempts in flight may finish before they are abandoned and their
+    /// deliveries returned to the queue (`HOOKD_SHUTDOWN_GRACE_MS`).
+    pub shutdown_grace_ms: u64,
+    /// How long event payloads and attempt logs are kept once their deliveries are finished
+    /// (`HOOKD_RETENTION_MS`); events, deliveries and their counts stay. 0 keeps everything.
+    pub retention_ms: u64,
+    /// Where CAMS receipts of accounts that set `QueueFlag=Y` go (`HOOKD_CAMS_QUEUE`): a queue destination
+    /// such as `nats://127.0.0.1:4222/hookd.cams`. The operator's own broker: the SSRF guard does not apply.
+    pub cams_queue: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,6 +59,8 @@ pub struct Config {
 pub struct DeliveryConfig {
     /// Attempts in flight at once, across all subscriptions.
     pub concurrency: usize,
+    /// Attempts in flight at once for one subscription, so a slow receiver cannot take every slot.
+    pub subscription_concurrency: usize,
     /// Whole-request timeout of one attempt.
     pub timeout_ms: u64,
     pub connect_timeout_ms: u64,
@@ -62,6 +73,14 @@ pub struct DeliveryConfig {
     /// How long, beyond `timeout_ms`, a lease outlives its attempt before another dispatcher may take the
     /// delivery over (time to record the outcome). Also how long deliveries of a crashed PostgreSQL node wait.
     pub lease_margin_ms: u64,
+    /// The longest `Retry-After` (on 429 and 503) honoured; a longer one waits this long instead.
+    pub max_retry_after_ms: u64,
+    /// How long a rotated-out signing secret keeps signing beside the new one.
+    pub rotation_grace_ms: u64,
+    /// A subscription whose every attempt has failed for this long, with at least `lock_min_dead`
+    /// deliveries dead meanwhile, is locked (`subscription.locked` goes to the account's `ops` app).
+    pub lock_after_ms: u64,
+    pub lock_min_dead: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +114,9 @@ impl Default for Config {
             database_max_connections: 16,
             log_format: LogFormat::Text,
             delivery: DeliveryConfig::default(),
+            retention_ms: 30 * 24 * 3_600_000,
+            shutdown_grace_ms: 10_000,
+            cams_queue: None,
         }
     }
 }
@@ -103,11 +125,16 @@ impl Default for DeliveryConfig {
     fn default() -> Self {
         Self {
             concurrency: 256,
+            subscription_concurrency: 64,
             timeout_ms: 15_000,
             connect_timeout_ms: 5_000,
             poll_interval_ms: 1_000,
             response_excerpt_bytes: 4096,
             lease_margin_ms: 30_000,
+            max_retry_after_ms: 3_600_000,
+            rotation_grace_ms: 24 * 3_600_000,
+            lock_after_ms: 5 * 24 * 3_600_000,
+            lock_min_dead: 10,
             ca_certs: None,
         }
     }
@@ -146,7 +173,17 @@ impl Config {
         if self.max_body_bytes < 1024 {
             bail!("max_body_bytes must be at least 1024");
         }
+        if let Some(queue) = &self.cams_queue {
+            let url = crate::domain::CallbackUrl::parse(queue)
+                .map_err(|e| anyhow::anyhow!("cams_queue: {}", e.message))?;
+            if url.destination() == crate::domain::Destination::Http {
+                bail!("cams_queue must be a queue destination (redis://, nats:// or amqp://)");
+            }
+        }
         let d = &self.delivery;
+        if d.subscription_concurrency == 0 {
+            bail!("delivery.subscription_concurrency must be at least 1");
+        }
         if d.concurrency == 0 || d.concurrency > 100_000 {
             bail!("delivery.concurrency must be between 1 and 100000");
         }
@@ -179,7 +216,8 @@ impl Config {
     /// The configuration as TOML with secrets redacted, for `hookd config`.
     pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
-        shown.database_url = Some(redact_url_password(&self.database_url()));
+        shown.database_url = Some(crate::domain::url::redact(&self.database_url()));
+        shown.cams_queue = self.cams_queue.as_deref().map(crate::domain::url::redact);
         toml_string(&shown)
     }
 }
@@ -208,16 +246,6 @@ fn render_table(value: &serde_json::Value, prefix: &str, out: &mut String) {
         };
         out.push_str(&format!("\n[{name}]\n"));
         render_table(v, &name, out);
-    }
-}
-
-pub(crate) fn redact_url_password(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("redacted"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
     }
 }
 
@@ -316,10 +344,19 @@ mod tests {
     }
 
     #[test]
-    fn redacts_database_password() {
-        assert_eq!(
-            redact_url_password("postgres://u:pw@h/db"),
-            "postgres://u:redacted@h/db"
-        );
+    fn cams_queue_must_be_a_queue_and_is_shown_redacted() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("HOOKD_CAMS_QUEUE", "https://example.com/cams");
+            let err = Config::load(None).unwrap_err();
+            assert!(format!("{err:#}").contains("queue destination"), "{err:#}");
+            jail.set_env("HOOKD_CAMS_QUEUE", "amqp://app:pw@mq/?exchange=cams");
+            let c = Config::load(None).expect("loads");
+            let shown = c.to_redacted_toml().expect("renders");
+            assert!(
+                shown.contains("amqp://app:****@mq/?exchange=cams"),
+                "{shown}"
+            );
+            Ok(())
+        });
     }
 }

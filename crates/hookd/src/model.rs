@@ -9,7 +9,11 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::{AppKind, DeliveryStatus, Filter, Format, Product, SubscriptionStatus},
+    delivery::{
+        batch::BatchPolicy,
+        retry::{RetryPolicy, Schedule},
+    },
+    domain::{AppKind, DeliveryStatus, Filter, Format, Ordering, Product, SubscriptionStatus},
     store::{AccountRow, AppRow, AttemptRow, DeliveryRow, EventRow, KeyRow, SubscriptionRow},
 };
 
@@ -135,6 +139,17 @@ pub struct Subscription {
     /// The vendor dialect config this subscription is (`cams`, `ess`, `live-snapshot`, `live-rtc:<id>`,
     /// `meeting:<id>`); null for subscriptions made through the native API.
     pub source: Option<String>,
+    /// The retry policy in force: the subscription's own, or its format's profile.
+    pub retry: RetryPolicy,
+    /// The subscription's request timeout in ms; null: the server's (5 s for the `live` profile).
+    pub timeout_ms: Option<i64>,
+    /// `whpk_…`: the ed25519 public key that verifies the `v1a` signatures, when the subscription signs so.
+    pub public_key: Option<String>,
+    /// Deliveries per second at most (GCRA, no bursts); null: unlimited.
+    pub rate_limit: Option<i32>,
+    pub ordering: Ordering,
+    /// Several events per request (array formats); null: one per request.
+    pub batch: Option<BatchPolicy>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -142,19 +157,35 @@ pub struct Subscription {
 impl TryFrom<&SubscriptionRow> for Subscription {
     type Error = Corrupt;
     fn try_from(r: &SubscriptionRow) -> Result<Self, Corrupt> {
+        let format = Format::parse(&r.format).ok_or_else(|| corrupt("format", &r.format))?;
+        if let Some(stored) = &r.retry {
+            RetryPolicy::from_json(stored).ok_or_else(|| corrupt("retry policy", stored))?;
+        }
         Ok(Self {
             id: r.id.clone(),
             app_id: r.app_id.clone(),
-            url: r.url.clone(),
+            url: crate::domain::url::redact(&r.url),
             status: SubscriptionStatus::parse(&r.status)
                 .ok_or_else(|| corrupt("subscription status", &r.status))?,
             event_types: json_list("event types", &r.event_types)?,
             channel_id: r.channel_id.clone(),
             users: json_list("users", &r.users)?,
-            format: Format::parse(&r.format).ok_or_else(|| corrupt("format", &r.format))?,
+            format,
             headers: serde_json::from_str(&r.headers).map_err(|e| corrupt("headers", e))?,
             description: r.description.clone(),
             source: r.source.clone(),
+            retry: Schedule::of(r.retry.as_deref(), Some(format)).policy(),
+            timeout_ms: r.timeout_ms,
+            public_key: r.public_key.clone(),
+            rate_limit: r.rate_limit,
+            batch: match &r.batch {
+                Some(raw) => {
+                    Some(BatchPolicy::from_json(raw).ok_or_else(|| corrupt("batch", raw))?)
+                }
+                None => None,
+            },
+            ordering: Ordering::parse(&r.ordering)
+                .ok_or_else(|| corrupt("ordering", &r.ordering))?,
             created_at: time(r.created_at),
             updated_at: time(r.updated_at),
         })

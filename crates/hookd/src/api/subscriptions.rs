@@ -10,11 +10,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     double_option,
     error::ApiResult,
+    events::PublishedEvent,
     extract::{Acting, ApiJson, ApiQuery, OptionalJson},
     ApiState, ErrorResponses, ListQuery, ListResponse,
 };
 use crate::{
-    domain::{Format, SubscriptionStatus},
+    delivery::{batch::BatchPolicy, retry::RetryPolicy},
+    domain::{Format, Ordering, SubscriptionStatus},
     model::{Subscription, SubscriptionSecrets, SubscriptionWithSecret},
     service::{NewSubscription, SubscriptionPatch},
 };
@@ -31,6 +33,8 @@ pub fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(disable_subscription))
         .routes(routes!(rotate_subscription_secret))
         .routes(routes!(get_subscription_secret))
+        .routes(routes!(send_test_event))
+        .routes(routes!(replay_subscription))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -59,6 +63,21 @@ pub struct CreateSubscription {
     /// `NotifyAuthKey`, `subscriberId`, `subscriberKey`); see docs/FORMATS.md.
     #[serde(default)]
     pub vendor_secrets: BTreeMap<String, String>,
+    /// `standard`, `live`, `meeting`, or the delays in seconds before each retry (`[5, 60, 600]`);
+    /// default: the format's profile.
+    pub retry: Option<RetryPolicy>,
+    /// Request timeout in ms, 100 to the server's `delivery.timeout_ms`; default the server's (5 s for `live`).
+    pub timeout_ms: Option<u64>,
+    /// Also sign every callback with a fresh ed25519 key (`v1a,` entries in `webhook-signature`); the
+    /// response's `public_key` verifies them. Default false.
+    #[serde(default)]
+    pub asymmetric_signing: bool,
+    /// Deliveries per second at most, 1 to 10 000, paced evenly (no bursts); default unlimited.
+    pub rate_limit: Option<u32>,
+    /// `none` (default: parallel, any order) or `fifo` (one at a time, in publish order).
+    pub ordering: Option<Ordering>,
+    /// Several events per request, for the `cams` format: up to `max_events`, waiting at most `max_wait_ms`.
+    pub batch: Option<BatchPolicy>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -78,6 +97,25 @@ pub struct UpdateSubscription {
     pub description: Option<Option<String>>,
     /// Replaces the vendor secrets and settings.
     pub vendor_secrets: Option<BTreeMap<String, String>>,
+    /// `null` returns to the format's profile.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<RetryPolicy>)]
+    pub retry: Option<Option<RetryPolicy>>,
+    /// `null` returns to the server's timeout.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<u64>)]
+    pub timeout_ms: Option<Option<u64>>,
+    /// true adds an ed25519 signing key (an existing one is kept), false removes it.
+    pub asymmetric_signing: Option<bool>,
+    /// `null` removes the limit.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<u32>)]
+    pub rate_limit: Option<Option<u32>>,
+    pub ordering: Option<Ordering>,
+    /// `null` sends one event per request again.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<BatchPolicy>)]
+    pub batch: Option<Option<BatchPolicy>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -108,6 +146,12 @@ async fn create_subscription(
         description: body.description,
         enabled: body.enabled,
         vendor_secrets: body.vendor_secrets,
+        retry: body.retry,
+        timeout_ms: body.timeout_ms,
+        asymmetric_signing: body.asymmetric_signing,
+        rate_limit: body.rate_limit,
+        ordering: body.ordering,
+        batch: body.batch,
         ..NewSubscription::default()
     };
     let created = state.service.create_subscription(&scope, &app, new).await?;
@@ -166,6 +210,12 @@ async fn update_subscription(
         headers: body.headers,
         description: body.description,
         vendor_secrets: body.vendor_secrets,
+        retry: body.retry,
+        timeout_ms: body.timeout_ms,
+        asymmetric_signing: body.asymmetric_signing,
+        rate_limit: body.rate_limit,
+        ordering: body.ordering,
+        batch: body.batch,
     };
     Ok(Json(
         state
@@ -247,6 +297,56 @@ async fn rotate_subscription_secret(
             .rotate_subscription_secret(&scope, &app, &sub, secret.as_deref())
             .await?,
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Replay {
+    /// Deliveries created at or after this time (RFC 3339) are sent again.
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct Replayed {
+    /// How many dead or retrying deliveries were queued again.
+    pub requeued: u64,
+}
+
+/// Send a synthetic `hookd.test` event to this subscription, whatever its filter.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/test", tag = "subscriptions",
+    params(("app" = String, Path), ("sub" = String, Path)),
+    responses((status = 201, body = PublishedEvent), ErrorResponses), security(("bearer" = [])))]
+async fn send_test_event(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path((app, sub)): Path<(String, String)>,
+) -> ApiResult<(StatusCode, Json<PublishedEvent>)> {
+    let published = state.service.send_test_event(&scope, &app, &sub).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PublishedEvent {
+            event: published.event,
+            deliveries: published.deliveries,
+        }),
+    ))
+}
+
+/// Send again every dead or retrying delivery of this subscription since a time (one more attempt each,
+/// at the subscription's rate limit).
+#[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/replay", tag = "subscriptions",
+    params(("app" = String, Path), ("sub" = String, Path)), request_body = Replay,
+    responses((status = 202, body = Replayed), ErrorResponses), security(("bearer" = [])))]
+async fn replay_subscription(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path((app, sub)): Path<(String, String)>,
+    ApiJson(body): ApiJson<Replay>,
+) -> ApiResult<(StatusCode, Json<Replayed>)> {
+    let requeued = state
+        .service
+        .replay_subscription(&scope, &app, &sub, body.since)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(Replayed { requeued })))
 }
 
 /// The subscription's current signing secret, and the vendor secrets a dialect stored with it.

@@ -6,17 +6,31 @@
 //! plus a margin for recording it), so a node that dies mid-attempt only delays that delivery until its
 //! lease runs out; it is then attempted again (at-least-once).
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::Duration,
+};
 
+use serde_json::json;
 use tokio::sync::{watch, Notify, Semaphore};
 
-use super::{formats, retry::Profile, sender::Sender};
+use super::{
+    batch::BatchPolicy,
+    formats, ops,
+    pace::{Pacer, Slot},
+    retry::Schedule,
+    sender::Sender,
+};
 use crate::{
     config::DeliveryConfig,
     crypto::Sealer,
     domain::{new_id, now_ms, ExtraHeaders, Format, SecretSet},
-    store::{AttemptOutcome, AttemptRow, DeliveryJob, Store},
+    store::{AttemptOutcome, AttemptRow, DeliveryJob, HealthChange, LockRule, Store},
 };
+
+/// How long a woken dispatcher waits for more slots to free before it claims.
+const WAKE_COALESCE: Duration = Duration::from_millis(2);
 
 /// Deliveries leased per store round trip.
 const CLAIM_BATCH: usize = 256;
@@ -36,6 +50,57 @@ struct Inner {
     node_id: String,
     wake: Notify,
     slots: Arc<Semaphore>,
+    pacer: Pacer,
+    /// Attempts in flight (or waiting for their rate-limit slot) per subscription.
+    in_flight: std::sync::Mutex<HashMap<String, usize>>,
+}
+
+/// One attempt counted in its subscription's in-flight number until dropped (also on a panic).
+struct Counted {
+    inner: Arc<Inner>,
+    subscription: String,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.inner.leave(&self.subscription);
+    }
+}
+
+impl Inner {
+    fn in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The free attempt slots of each subscription with attempts in flight.
+    fn room(&self) -> HashMap<String, i64> {
+        let cap = self.config.subscription_concurrency;
+        self.in_flight()
+            .iter()
+            .map(|(id, n)| (id.clone(), cap.saturating_sub(*n) as i64))
+            .collect()
+    }
+
+    /// Counts an attempt of `subscription` in, unless the subscription is at its cap.
+    fn enter(&self, subscription: &str) -> bool {
+        let mut in_flight = self.in_flight();
+        let n = in_flight.entry(subscription.to_owned()).or_default();
+        if *n >= self.config.subscription_concurrency {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn leave(&self, subscription: &str) {
+        let mut in_flight = self.in_flight();
+        if let Some(n) = in_flight.get_mut(subscription) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                in_flight.remove(subscription);
+            }
+        }
+    }
 }
 
 impl Dispatcher {
@@ -55,6 +120,8 @@ impl Dispatcher {
                 node_id: new_id("node"),
                 wake: Notify::new(),
                 slots,
+                pacer: Pacer::default(),
+                in_flight: Default::default(),
             }),
         }
     }
@@ -65,7 +132,8 @@ impl Dispatcher {
     }
 
     /// Runs until `shutdown` turns true, then waits up to `drain` for attempts in flight. Attempts still
-    /// running after that keep their leases, which expire and hand the deliveries to the next start.
+    /// running after that are abandoned and their deliveries returned to the queue at once, for another
+    /// node or the next start (a receiver may then see such a callback twice: at least once).
     pub async fn run(self, mut shutdown: watch::Receiver<bool>, drain: Duration) {
         let inner = &self.inner;
         let poll = Duration::from_millis(inner.config.poll_interval_ms);
@@ -88,7 +156,10 @@ impl Dispatcher {
                 continue; // a full batch: more may be due
             }
             tokio::select! {
-                _ = inner.wake.notified() => {}
+                _ = inner.wake.notified() => {
+                    // Let attempts finishing together free their slots before one claim takes them up.
+                    tokio::time::sleep(WAKE_COALESCE).await;
+                }
                 _ = tokio::time::sleep(poll) => {}
                 _ = shutdown.changed() => {}
             }
@@ -96,9 +167,16 @@ impl Dispatcher {
         let all = u32::try_from(inner.config.concurrency).unwrap_or(u32::MAX);
         match tokio::time::timeout(drain, inner.slots.acquire_many(all)).await {
             Ok(_) => tracing::info!("dispatcher stopped; no attempts in flight"),
-            Err(_) => tracing::warn!(
-                "dispatcher stopped with attempts still in flight; their leases will expire"
-            ),
+            Err(_) => match inner.store.release_leases_of(&inner.node_id).await {
+                Ok(n) => tracing::warn!(
+                    count = n,
+                    "dispatcher stopped with attempts still in flight; their deliveries were returned to the queue"
+                ),
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "dispatcher stopped with attempts still in flight; returning them failed, their leases will expire"
+                ),
+            },
         }
     }
 
@@ -113,7 +191,14 @@ impl Dispatcher {
         let lease_until = now.saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX / 4));
         let jobs = match inner
             .store
-            .claim_due(&inner.node_id, now, lease_until, limit as i64)
+            .claim_due(
+                &inner.node_id,
+                now,
+                lease_until,
+                limit as i64,
+                &inner.room(),
+                inner.config.subscription_concurrency as i64,
+            )
             .await
         {
             Ok(jobs) => jobs,
@@ -123,15 +208,40 @@ impl Dispatcher {
             }
         };
         let started = jobs.len();
-        for job in jobs {
+        for unit in self.group(jobs, now, lease_until).await {
+            let job = &unit[0];
             let Ok(permit) = inner.slots.clone().try_acquire_owned() else {
                 // Cannot happen: we leased no more than the free slots. Leave the lease to expire.
                 tracing::error!(delivery.id = %job.delivery_id, "no free delivery slot for a leased delivery");
                 continue;
             };
+            if !inner.enter(&job.subscription_id) {
+                // More of this subscription in one batch than its cap allows: the rest go back, due now.
+                self.defer(&unit, now).await;
+                continue;
+            }
+            let wait = match job.rate_limit.and_then(|r| u32::try_from(r).ok()) {
+                Some(rate) => match inner.pacer.slot(&job.subscription_id, rate, now) {
+                    Slot::Wait(wait) => wait,
+                    Slot::Defer(due) => {
+                        inner.leave(&job.subscription_id);
+                        self.defer(&unit, due).await;
+                        continue;
+                    }
+                },
+                None => Duration::ZERO,
+            };
             let this = self.clone();
+            let counted = Counted {
+                inner: self.inner.clone(),
+                subscription: job.subscription_id.clone(),
+            };
             tokio::spawn(async move {
-                this.attempt(job).await;
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+                this.attempt(unit).await;
+                drop(counted);
                 drop(permit);
                 this.inner.wake.notify_one();
             });
@@ -139,32 +249,152 @@ impl Dispatcher {
         started
     }
 
-    async fn attempt(&self, job: DeliveryJob) {
+    /// Returns leased deliveries to the queue, due at `due`, without counting an attempt.
+    async fn defer(&self, unit: &[DeliveryJob], due: i64) {
+        for job in unit {
+            if let Err(e) = self
+                .inner
+                .store
+                .defer(&job.delivery_id, &self.inner.node_id, due)
+                .await
+            {
+                // The lease expires and the delivery is taken up again later.
+                tracing::error!(delivery.id = %job.delivery_id, error = %e, "returning a leased delivery failed");
+            }
+        }
+    }
+
+    /// Turns claimed deliveries into units of work: one delivery each, or, for a batching subscription,
+    /// up to its `max_events`, topped up with its other waiting deliveries.
+    async fn group(
+        &self,
+        jobs: Vec<DeliveryJob>,
+        now: i64,
+        lease_until: i64,
+    ) -> Vec<Vec<DeliveryJob>> {
+        let mut units = Vec::new();
+        let mut batches: Vec<(BatchPolicy, Vec<DeliveryJob>)> = Vec::new();
+        for job in jobs {
+            let policy = job
+                .batch
+                .as_deref()
+                .and_then(BatchPolicy::from_json)
+                .filter(|_| job.payload_expired_at.is_none());
+            let Some(policy) = policy else {
+                units.push(vec![job]);
+                continue;
+            };
+            let open = batches.iter_mut().find(|(p, b)| {
+                b[0].subscription_id == job.subscription_id && b.len() < p.max_events as usize
+            });
+            match open {
+                Some((_, batch)) => batch.push(job),
+                None => batches.push((policy, vec![job])),
+            }
+        }
+        for (policy, mut batch) in batches {
+            let room = (policy.max_events as usize).saturating_sub(batch.len());
+            if room > 0 {
+                let lead: Vec<String> = batch.iter().map(|j| j.delivery_id.clone()).collect();
+                let more = self
+                    .inner
+                    .store
+                    .claim_batch(
+                        &batch[0].subscription_id,
+                        &lead,
+                        &self.inner.node_id,
+                        now,
+                        lease_until,
+                        room as i64,
+                    )
+                    .await;
+                match more {
+                    Ok(more) => batch.extend(more),
+                    Err(e) => {
+                        tracing::error!(subscription.id = %batch[0].subscription_id, error = %e, "leasing a batch failed")
+                    }
+                }
+            }
+            units.push(batch);
+        }
+        units
+    }
+
+    /// One request for a unit (one delivery, or a batch of one subscription's), each delivery's outcome
+    /// recorded on its own.
+    async fn attempt(&self, jobs: Vec<DeliveryJob>) {
         let inner = &self.inner;
+        let job = &jobs[0];
         let started_at = now_ms();
         let clock = std::time::Instant::now();
         // An unreadable format gets the standard schedule; the render error below records why.
-        let profile = Format::parse(&job.format).map_or(Profile::Standard, Profile::for_format);
-        let reply = match self.render(&job, started_at) {
+        let schedule = Schedule::of(job.retry.as_deref(), Format::parse(&job.format));
+        let timeout = job
+            .timeout_ms
+            .and_then(|ms| u64::try_from(ms).ok())
+            .map(Duration::from_millis)
+            .or_else(|| schedule.timeout());
+        let rendered = match job.payload_expired_at {
+            Some(_) => {
+                Err("the event's payload was dropped by retention; nothing to send".to_owned())
+            }
+            None if jobs.len() == 1 => self.render(job, started_at),
+            None => self.render_batch(&jobs, started_at),
+        };
+        let reply = match rendered {
             Ok((rendered, headers)) => {
                 inner
                     .sender
-                    .send(&job.url, &rendered, &headers, profile.timeout())
+                    .send(&job.url, &job.delivery_id, &rendered, &headers, timeout)
                     .await
             }
             Err(problem) => super::sender::Reply::failed(problem),
         };
         let duration = clock.elapsed();
+        for job in &jobs {
+            self.finish(job, &schedule, &reply, started_at, duration)
+                .await;
+        }
+    }
+
+    /// Records what one attempt did for `job` and tells the account's `ops` app.
+    async fn finish(
+        &self,
+        job: &DeliveryJob,
+        schedule: &Schedule,
+        reply: &super::sender::Reply,
+        started_at: i64,
+        duration: Duration,
+    ) {
+        let inner = &self.inner;
+        let reply = reply.clone();
         let attempt_no = job.attempts + 1;
         let finished_at = started_at + duration.as_millis() as i64;
+        // Nothing can be sent again for an event whose payload retention dropped.
+        let gone = reply.status == Some(410);
+        let expired = job.payload_expired_at.is_some();
         let (status, next_attempt_at) = if reply.is_success() {
             ("succeeded", None)
+        } else if gone || expired {
+            ("dead", None)
         } else {
-            match profile.delay(attempt_no) {
-                Some(delay) => ("retrying", Some(finished_at + delay.as_millis() as i64)),
+            match schedule.delay(attempt_no) {
+                // The receiver's Retry-After replaces the scheduled delay, up to the configured bound.
+                Some(delay) => {
+                    let delay = reply.retry_after.map_or(delay, |wanted| {
+                        wanted.min(Duration::from_millis(inner.config.max_retry_after_ms))
+                    });
+                    ("retrying", Some(finished_at + delay.as_millis() as i64))
+                }
                 None => ("dead", None),
             }
         };
+        if gone {
+            tracing::warn!(
+                subscription.id = %job.subscription_id, account.id = %job.account_id,
+                "receiver answered 410 Gone; subscription disabled"
+            );
+        }
         metrics::histogram!("hookd_attempt_duration_seconds").record(duration.as_secs_f64());
         metrics::counter!("hookd_deliveries_total", "outcome" => if status == "retrying" { "failed" } else { status })
             .increment(1);
@@ -187,19 +417,86 @@ impl Dispatcher {
             status,
             next_attempt_at,
             lease_owner: inner.node_id.clone(),
+            disable_subscription: gone.then(|| job.subscription_id.clone()),
+            subscription_id: job.subscription_id.clone(),
+            track_health: job.app_id != ops::OPS_APP,
+            lock: LockRule {
+                failing_for_ms: i64::try_from(inner.config.lock_after_ms).unwrap_or(i64::MAX),
+                min_dead: i64::from(inner.config.lock_min_dead),
+            },
         };
-        if let Err(e) = inner.store.record_attempt(&outcome).await {
-            // The lease will expire and the delivery be attempted again: at-least-once holds.
-            tracing::error!(delivery.id = %job.delivery_id, error = %e, "recording an attempt failed");
+        let mut recorded = inner.store.record_attempt(&outcome).await;
+        for backoff in [100, 500, 2_000] {
+            let Err(e) = &recorded else { break };
+            // A busy or briefly unreachable database: try again rather than wait for the lease to end.
+            tracing::warn!(delivery.id = %job.delivery_id, error = %e, "recording an attempt failed; trying again");
+            tokio::time::sleep(Duration::from_millis(backoff)).await;
+            recorded = inner.store.record_attempt(&outcome).await;
+        }
+        let change = match recorded {
+            Ok(change) => change,
+            Err(e) => {
+                // The lease will expire and the delivery be attempted again: at-least-once holds.
+                tracing::error!(delivery.id = %job.delivery_id, error = %e, "recording an attempt failed");
+                return;
+            }
+        };
+        if outcome.track_health {
+            self.publish_ops_events(job, &outcome, change).await;
         }
     }
 
-    /// Opens the subscription's sealed secrets and builds the request.
-    fn render(
+    /// Tells the account's `ops` app what this attempt changed.
+    async fn publish_ops_events(
         &self,
         job: &DeliveryJob,
-        now: i64,
-    ) -> Result<(formats::Rendered, ExtraHeaders), String> {
+        outcome: &AttemptOutcome,
+        change: HealthChange,
+    ) {
+        let subscription = json!({ "subscription_id": job.subscription_id, "app_id": job.app_id });
+        let mut events = Vec::new();
+        if outcome.status == "dead" {
+            events.push((
+                ops::DELIVERY_DEAD,
+                json!({
+                    "delivery_id": job.delivery_id,
+                    "event_id": job.event_id,
+                    "event_type": job.event_type,
+                    "subscription_id": job.subscription_id,
+                    "app_id": job.app_id,
+                    "attempts": outcome.attempt.attempt_no,
+                    "last_status_code": outcome.attempt.status_code,
+                    "last_error": outcome.attempt.error,
+                }),
+            ));
+        }
+        if change.locked {
+            tracing::warn!(subscription.id = %job.subscription_id, account.id = %job.account_id, "subscription locked: its attempts keep failing");
+            events.push((ops::SUBSCRIPTION_LOCKED, subscription.clone()));
+        }
+        if change.recovered {
+            events.push((ops::SUBSCRIPTION_RECOVERED, subscription));
+        }
+        for (event_type, payload) in events {
+            match ops::publish(
+                self.inner.store.as_ref(),
+                &job.account_id,
+                event_type,
+                payload,
+            )
+            .await
+            {
+                Ok(true) => self.inner.wake.notify_one(),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(account.id = %job.account_id, event.type = event_type, error = %e, "publishing an operational event failed")
+                }
+            }
+        }
+    }
+
+    /// Opens the subscription's sealed secrets and settings.
+    fn open(&self, job: &DeliveryJob) -> Result<Opened, String> {
         let secrets = self
             .inner
             .sealer
@@ -222,23 +519,65 @@ impl Dispatcher {
             }
             None => BTreeMap::new(),
         };
-        let event = formats::EventView {
-            id: &job.event_id,
-            event_type: &job.event_type,
-            payload: &job.payload,
-            channel_id: job.channel_id.as_deref(),
-            user_id: job.user_id.as_deref(),
-            created_at_ms: job.event_created_at,
-        };
+        Ok(Opened {
+            secrets,
+            format,
+            headers,
+            vendor,
+        })
+    }
+
+    /// Builds the request of one delivery.
+    fn render(
+        &self,
+        job: &DeliveryJob,
+        now: i64,
+    ) -> Result<(formats::Rendered, ExtraHeaders), String> {
+        let opened = self.open(job)?;
         let target = formats::TargetView {
             subscription_id: &job.subscription_id,
             app_id: &job.app_id,
             url: &job.url,
-            vendor: &vendor,
+            vendor: &opened.vendor,
         };
-        Ok((
-            formats::render(format, &event, &target, &secrets, now)?,
-            headers,
-        ))
+        let rendered = formats::render(
+            opened.format,
+            &event_view(job),
+            &target,
+            &opened.secrets,
+            now,
+        )?;
+        Ok((rendered, opened.headers))
+    }
+
+    /// Builds the one request of a batch (all of one subscription).
+    fn render_batch(
+        &self,
+        jobs: &[DeliveryJob],
+        now: i64,
+    ) -> Result<(formats::Rendered, ExtraHeaders), String> {
+        let opened = self.open(&jobs[0])?;
+        let events: Vec<formats::EventView<'_>> = jobs.iter().map(event_view).collect();
+        let rendered = formats::render_batch(opened.format, &events, &opened.secrets, now)?;
+        Ok((rendered, opened.headers))
+    }
+}
+
+/// A subscription's secrets and settings, opened for one attempt.
+struct Opened {
+    secrets: SecretSet,
+    format: Format,
+    headers: ExtraHeaders,
+    vendor: BTreeMap<String, String>,
+}
+
+fn event_view(job: &DeliveryJob) -> formats::EventView<'_> {
+    formats::EventView {
+        id: &job.event_id,
+        event_type: &job.event_type,
+        payload: &job.payload,
+        channel_id: job.channel_id.as_deref(),
+        user_id: job.user_id.as_deref(),
+        created_at_ms: job.event_created_at,
     }
 }

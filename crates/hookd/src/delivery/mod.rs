@@ -1,9 +1,13 @@
 //! Delivery: the dispatcher leases due deliveries from the store, formats and signs each attempt, sends it
 //! through the guarded HTTP client and records the outcome, scheduling retries on the `standard` profile.
 
+pub mod batch;
 pub mod dispatcher;
 pub mod formats;
+pub mod ops;
+pub mod pace;
 pub mod queue;
+pub mod retention;
 pub mod retry;
 pub mod sender;
 pub mod ssrf;

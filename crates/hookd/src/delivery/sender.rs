@@ -8,16 +8,22 @@ use anyhow::Context;
 
 use super::{
     formats::{self, Rendered},
+    queue::{Message, Queues},
     ssrf::{Guard, GuardedResolver},
 };
-use crate::{config::DeliveryConfig, domain::ExtraHeaders};
+use crate::{
+    config::DeliveryConfig,
+    domain::{url::CAMS_QUEUE, CallbackUrl, ExtraHeaders},
+};
 
 pub struct Sender {
     client: reqwest::Client,
     guard: Guard,
     excerpt_bytes: usize,
     timeout: Duration,
-    queues: super::queue::Queues,
+    queues: Queues,
+    /// The operator's queue for CAMS receipts (`HOOKD_CAMS_QUEUE`).
+    cams_queue: Option<CallbackUrl>,
 }
 
 /// The result of one HTTP attempt.
@@ -28,6 +34,8 @@ pub struct Reply {
     pub excerpt: Option<String>,
     /// A queue destination confirmed the message (queues have no HTTP status).
     pub accepted: bool,
+    /// The receiver's `Retry-After` on a 429 or 503, unbounded.
+    pub retry_after: Option<Duration>,
 }
 
 impl Reply {
@@ -41,6 +49,7 @@ impl Reply {
             error: Some(error.into()),
             excerpt: None,
             accepted: false,
+            retry_after: None,
         }
     }
 
@@ -51,12 +60,17 @@ impl Reply {
             error: None,
             excerpt: Some(confirmation),
             accepted: true,
+            retry_after: None,
         }
     }
 }
 
 impl Sender {
-    pub fn new(config: &DeliveryConfig, guard: Guard) -> anyhow::Result<Self> {
+    pub fn new(
+        config: &DeliveryConfig,
+        guard: Guard,
+        cams_queue: Option<CallbackUrl>,
+    ) -> anyhow::Result<Self> {
         let mut builder = reqwest::Client::builder();
         if let Some(path) = &config.ca_certs {
             let pem = std::fs::read(path)
@@ -86,27 +100,62 @@ impl Sender {
             excerpt_bytes: config.response_excerpt_bytes,
             timeout: config.timeout(),
             queues: Default::default(),
+            cams_queue,
         })
     }
 
-    /// Sends one attempt; `timeout` overrides the configured whole-request timeout.
+    /// The server's whole-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Whether the operator configured a queue for CAMS receipts.
+    pub fn has_cams_queue(&self) -> bool {
+        self.cams_queue.is_some()
+    }
+
+    /// Sends one attempt of delivery `message_id`; `timeout` overrides the configured whole-request
+    /// timeout.
     pub async fn send(
         &self,
         url: &str,
+        message_id: &str,
         rendered: &Rendered,
         extra: &ExtraHeaders,
         timeout: Option<Duration>,
     ) -> Reply {
+        let timeout_or_default = timeout.unwrap_or(self.timeout);
+        if url == CAMS_QUEUE {
+            let Some(queue) = &self.cams_queue else {
+                return Reply::failed(
+                    "QueueFlag=Y, but this server has no CAMS queue configured (HOOKD_CAMS_QUEUE)",
+                );
+            };
+            // The operator's own broker: not subject to the SSRF guard.
+            return self
+                .publish(None, queue, message_id, rendered, extra, timeout_or_default)
+                .await;
+        }
         let parsed = match url::Url::parse(url) {
             Ok(u) => u,
             Err(e) => return Reply::failed(format!("invalid URL: {e}")),
         };
-        if parsed.scheme() == "redis" {
-            let timeout = timeout.unwrap_or(self.timeout);
-            return self
-                .queues
-                .redis(&self.guard, &parsed, rendered, extra, timeout)
-                .await;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return match CallbackUrl::parse(url) {
+                Ok(queue) => {
+                    let guard = Some(&self.guard);
+                    self.publish(
+                        guard,
+                        &queue,
+                        message_id,
+                        rendered,
+                        extra,
+                        timeout_or_default,
+                    )
+                    .await
+                }
+                Err(e) => Reply::failed(e.message),
+            };
         }
         // IP literals never reach the resolver, so they are checked here.
         let literal = match parsed.host() {
@@ -134,6 +183,11 @@ impl Sender {
             Err(e) => return Reply::failed(describe(&e)),
         };
         let status = response.status().as_u16();
+        let retry_after = matches!(status, 429 | 503)
+            .then(|| response.headers().get(reqwest::header::RETRY_AFTER))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         let mut excerpt = Vec::new();
         let mut error = None;
         while excerpt.len() < self.excerpt_bytes {
@@ -162,8 +216,46 @@ impl Sender {
             error,
             excerpt: (!excerpt.is_empty()).then(|| String::from_utf8_lossy(&excerpt).into_owned()),
             accepted: false,
+            retry_after,
         }
     }
+}
+
+impl Sender {
+    async fn publish(
+        &self,
+        guard: Option<&Guard>,
+        queue: &CallbackUrl,
+        message_id: &str,
+        rendered: &Rendered,
+        extra: &ExtraHeaders,
+        timeout: Duration,
+    ) -> Reply {
+        let mut headers: Vec<(&str, &str)> = rendered
+            .headers
+            .iter()
+            .map(|(n, v)| (*n, v.as_str()))
+            .collect();
+        headers.extend(formats::extra_headers(extra));
+        let message = Message {
+            id: message_id,
+            body: &rendered.body,
+            headers,
+        };
+        self.queues.publish(guard, queue, &message, timeout).await
+    }
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3); a date in the past means now.
+fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let at = std::time::SystemTime::UNIX_EPOCH
+        + Duration::from_secs(u64::try_from(at.timestamp()).ok()?);
+    Some(at.duration_since(now).unwrap_or_default())
 }
 
 /// A one-line account of a client error, innermost cause included (e.g. the SSRF refusal).
@@ -203,7 +295,7 @@ mod tests {
     /// when it leads to a non-public address at send time.
     #[tokio::test]
     async fn refuses_non_public_targets_at_connect_time() {
-        let sender = Sender::new(&DeliveryConfig::default(), Guard::default()).unwrap();
+        let sender = Sender::new(&DeliveryConfig::default(), Guard::default(), None).unwrap();
         for url in [
             "http://127.0.0.1:9/",
             "http://[::1]:9/",
@@ -211,12 +303,64 @@ mod tests {
             "http://localhost:9/",
         ] {
             let reply = sender
-                .send(url, &rendered(), &ExtraHeaders::default(), None)
+                .send(url, "d", &rendered(), &ExtraHeaders::default(), None)
                 .await;
             assert_eq!(reply.status, None, "{url}");
             let error = reply.error.unwrap_or_default();
             assert!(error.contains("non-public address"), "{url}: {error}");
         }
+    }
+
+    #[tokio::test]
+    async fn queue_destinations_pass_the_guard_unless_they_are_the_operators() {
+        let sender = Sender::new(&DeliveryConfig::default(), Guard::default(), None).unwrap();
+        let extra = ExtraHeaders::default();
+        for url in [
+            "redis://127.0.0.1:9/s",
+            "nats://127.0.0.1:9/a.b",
+            "amqp://127.0.0.1:9/?routing_key=q",
+        ] {
+            let reply = sender.send(url, "d", &rendered(), &extra, None).await;
+            let error = reply.error.unwrap_or_default();
+            assert!(error.contains("non-public address"), "{url}: {error}");
+        }
+        let reply = sender
+            .send(CAMS_QUEUE, "d", &rendered(), &extra, None)
+            .await;
+        assert!(reply.error.unwrap().contains("HOOKD_CAMS_QUEUE"));
+
+        // The operator's queue is reached on loopback without an allowance (nothing listens: refused).
+        let queue = CallbackUrl::parse("nats://127.0.0.1:9/hookd.cams").unwrap();
+        let sender =
+            Sender::new(&DeliveryConfig::default(), Guard::default(), Some(queue)).unwrap();
+        let reply = sender
+            .send(CAMS_QUEUE, "d", &rendered(), &extra, None)
+            .await;
+        let error = reply.error.unwrap();
+        assert!(
+            error.starts_with("nats: connecting to 127.0.0.1:9"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        // 1 700 000 030 s after the epoch.
+        assert_eq!(
+            parse_retry_after("Tue, 14 Nov 2023 22:13:50 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Tue, 14 Nov 2023 22:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
     }
 
     #[tokio::test]
@@ -234,10 +378,11 @@ mod tests {
         });
         tokio::spawn(async move { axum::serve(listener, app).await });
         let guard = Guard::new(vec!["127.0.0.0/8".parse().unwrap()]);
-        let sender = Sender::new(&DeliveryConfig::default(), guard).unwrap();
+        let sender = Sender::new(&DeliveryConfig::default(), guard, None).unwrap();
         let reply = sender
             .send(
                 &format!("http://{addr}/"),
+                "d",
                 &rendered(),
                 &ExtraHeaders::default(),
                 None,

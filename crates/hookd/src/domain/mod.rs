@@ -6,17 +6,17 @@ mod ids;
 mod policy;
 mod secret;
 mod types;
-mod url;
+pub mod url;
 
 pub use filter::{attribute, Filter};
 pub use ids::{new_id, new_key_id, new_key_secret, now_ms};
 pub use policy::{Action, ActionPattern, Policy};
-pub use secret::{SecretSet, WebhookSecret};
+pub use secret::{AsymmetricKey, SecretSet, WebhookSecret};
 pub use types::{
-    AppId, AppKind, DeliveryStatus, EventType, ExtraHeaders, Format, Product, Products,
+    AppId, AppKind, DeliveryStatus, EventType, ExtraHeaders, Format, Ordering, Product, Products,
     SubscriptionStatus,
 };
-pub use url::CallbackUrl;
+pub use url::{AmqpTarget, CallbackUrl, Destination};
 
 /// A value failed validation. `field` names the offending input as the client spelled it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,4 +1,6 @@
-//! Standard Webhooks signing secrets: `whsec_` followed by the base64 of 24 to 64 random bytes.
+//! Standard Webhooks signing secrets: `whsec_` followed by the base64 of 24 to 64 random bytes; and the
+//! optional ed25519 key pair of asymmetric (`v1a`) signatures: `whsk_` + base64 of the 32-byte seed and
+//! the 32-byte public key, `whpk_` + base64 of the public key.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use rand::RngCore;
@@ -53,13 +55,73 @@ impl std::fmt::Debug for WebhookSecret {
     }
 }
 
-/// A subscription's signing secrets: the current one, and earlier ones that keep signing until their
-/// grace period ends (secret rotation).
+/// An ed25519 signing key for `v1a` signatures.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AsymmetricKey(ed25519_dalek::SigningKey);
+
+impl AsymmetricKey {
+    pub fn generate() -> Self {
+        let mut seed = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut seed);
+        Self(ed25519_dalek::SigningKey::from_bytes(&seed))
+    }
+
+    /// `whsk_` + base64 of the seed (32 bytes) or of the seed and the public key (64 bytes).
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let bytes = raw
+            .strip_prefix("whsk_")
+            .and_then(|b| STANDARD.decode(b).ok())
+            .ok_or_else(|| Invalid::new("signing_key", "must be `whsk_` followed by base64"))?;
+        let seed: [u8; 32] = bytes
+            .get(..32)
+            .and_then(|s| s.try_into().ok())
+            .filter(|_| bytes.len() == 32 || bytes.len() == 64)
+            .ok_or_else(|| Invalid::new("signing_key", "must encode 32 or 64 bytes"))?;
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        if bytes.len() == 64 && bytes[32..] != key.verifying_key().to_bytes() {
+            return Err(Invalid::new(
+                "signing_key",
+                "its last 32 bytes are not the seed's public key",
+            ));
+        }
+        Ok(Self(key))
+    }
+
+    pub fn expose(&self) -> String {
+        let mut bytes = self.0.to_bytes().to_vec();
+        bytes.extend_from_slice(&self.0.verifying_key().to_bytes());
+        format!("whsk_{}", STANDARD.encode(bytes))
+    }
+
+    /// `whpk_…`, what receivers verify `v1a` signatures with.
+    pub fn public_key(&self) -> String {
+        format!(
+            "whpk_{}",
+            STANDARD.encode(self.0.verifying_key().to_bytes())
+        )
+    }
+
+    /// The raw signature of `content`.
+    pub fn sign(&self, content: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.0.sign(content).to_bytes()
+    }
+}
+
+impl std::fmt::Debug for AsymmetricKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AsymmetricKey({})", self.public_key())
+    }
+}
+
+/// A subscription's signing secrets: the current one, earlier ones that keep signing until their grace
+/// period ends (secret rotation), and an optional ed25519 key for `v1a` signatures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretSet {
     pub current: WebhookSecret,
     /// `(secret, expires_at_ms)`, newest first.
     pub previous: Vec<(WebhookSecret, i64)>,
+    pub asymmetric: Option<AsymmetricKey>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -69,11 +131,23 @@ struct StoredSecret {
     expires_at: Option<i64>,
 }
 
+/// The stored form: a bare list of secrets, or the list with an ed25519 key.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Stored {
+    Symmetric(Vec<StoredSecret>),
+    WithKey {
+        secrets: Vec<StoredSecret>,
+        ed25519: String,
+    },
+}
+
 impl SecretSet {
     pub fn new(current: WebhookSecret) -> Self {
         Self {
             current,
             previous: Vec::new(),
+            asymmetric: None,
         }
     }
 
@@ -103,12 +177,25 @@ impl SecretSet {
             secret: s.expose(),
             expires_at: Some(*until),
         }));
-        serde_json::to_vec(&list).expect("serialising strings cannot fail")
+        let stored = match &self.asymmetric {
+            None => Stored::Symmetric(list),
+            Some(key) => Stored::WithKey {
+                secrets: list,
+                ed25519: key.expose(),
+            },
+        };
+        serde_json::to_vec(&stored).expect("serialising strings cannot fail")
     }
 
     pub fn from_json(raw: &[u8]) -> Result<Self, Invalid> {
-        let list: Vec<StoredSecret> = serde_json::from_slice(raw)
+        let stored: Stored = serde_json::from_slice(raw)
             .map_err(|e| Invalid::new("secrets", format!("stored secrets are unreadable: {e}")))?;
+        let (list, asymmetric) = match stored {
+            Stored::Symmetric(list) => (list, None),
+            Stored::WithKey { secrets, ed25519 } => {
+                (secrets, Some(AsymmetricKey::parse(&ed25519)?))
+            }
+        };
         let mut iter = list.into_iter();
         let current = iter
             .next()
@@ -118,6 +205,7 @@ impl SecretSet {
             previous: iter
                 .map(|s| Ok((WebhookSecret::parse(&s.secret)?, s.expires_at.unwrap_or(0))))
                 .collect::<Result<_, Invalid>>()?,
+            asymmetric,
         })
     }
 }
@@ -136,6 +224,26 @@ mod tests {
         assert_eq!(set.active(5_000).collect::<Vec<_>>(), vec![&second]);
         let back = SecretSet::from_json(&set.to_json()).unwrap();
         assert_eq!(back, set);
+    }
+
+    #[test]
+    fn asymmetric_keys_round_trip_and_are_checked() {
+        let key = AsymmetricKey::generate();
+        assert_eq!(AsymmetricKey::parse(&key.expose()).unwrap(), key);
+        let seed_only = format!(
+            "whsk_{}",
+            STANDARD.encode(&STANDARD.decode(&key.expose()[5..]).unwrap()[..32])
+        );
+        assert_eq!(AsymmetricKey::parse(&seed_only).unwrap(), key);
+        let mut other = STANDARD.decode(&key.expose()[5..]).unwrap();
+        other[40] ^= 1;
+        let err = AsymmetricKey::parse(&format!("whsk_{}", STANDARD.encode(other))).unwrap_err();
+        assert!(err.message.contains("public key"), "{}", err.message);
+        assert!(AsymmetricKey::parse("whpk_AAAA").is_err());
+        let mut set = SecretSet::new(WebhookSecret::generate());
+        set.asymmetric = Some(key);
+        assert_eq!(SecretSet::from_json(&set.to_json()).unwrap(), set);
+        assert!(!format!("{set:?}").contains("whsk_"));
     }
 
     #[test]

@@ -65,6 +65,12 @@ string_enum! {
 }
 
 string_enum! {
+    /// `none`: callbacks go out in parallel, in any order. `fifo`: the next one is not sent until the one
+    /// before it succeeded or went dead.
+    Ordering { None = "none", Fifo = "fifo" }
+}
+
+string_enum! {
     SubscriptionStatus { Enabled = "enabled", Disabled = "disabled", Locked = "locked" }
 }
 

@@ -5,8 +5,9 @@ use sha2::{Digest, Sha256};
 
 use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
 use crate::{
+    delivery::ops::{matching_deliveries, release_full_batches},
     domain::{attribute, new_id, now_ms, Action, DeliveryStatus, EventType, Invalid},
-    model::{Attempt, Delivery, DeliveryDetail, Event, Subscription},
+    model::{Attempt, Delivery, DeliveryDetail, Event},
     store::{EventInsert, EventRow, NewDelivery},
 };
 
@@ -86,24 +87,19 @@ impl Service {
                 return self.replayed(existing, hash.as_deref()).await;
             }
         }
-        let mut deliveries = Vec::new();
-        for row in self
+        let subscriptions = self
             .store
             .enabled_subscriptions(&scope.account_id, &app.id)
-            .await?
-        {
-            let sub = Subscription::try_from(&row)?;
-            if sub.filter()?.matches(
-                event_type.as_str(),
-                channel_id.as_deref(),
-                user_id.as_deref(),
-            ) {
-                deliveries.push(NewDelivery {
-                    id: new_id("dlv"),
-                    subscription_id: sub.id,
-                });
-            }
-        }
+            .await?;
+        let now = now_ms();
+        let mut deliveries = matching_deliveries(
+            &subscriptions,
+            event_type.as_str(),
+            channel_id.as_deref(),
+            user_id.as_deref(),
+            now,
+        )?;
+        release_full_batches(self.store.as_ref(), &subscriptions, &mut deliveries, now).await?;
         let row = EventRow {
             id: new_id("evt"),
             account_id: scope.account_id.clone(),
@@ -114,7 +110,7 @@ impl Service {
             user_id,
             idempotency_key: idempotency_key.map(str::to_owned),
             request_hash: hash.clone(),
-            created_at: now_ms(),
+            created_at: now,
         };
         match self.store.insert_event(&row, &deliveries).await? {
             EventInsert::Inserted => {}
@@ -133,6 +129,92 @@ impl Service {
             self.dispatcher.wake();
         }
         metrics::counter!("hookd_events_published_total").increment(1);
+        published(row, deliveries)
+    }
+
+    /// Sends a synthetic `hookd.test` event to one subscription (whatever its filter), to check a receiver.
+    pub async fn send_test_event(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        subscription_id: &str,
+    ) -> Result<Published> {
+        scope.require(Action::EventsWrite)?;
+        let sub = self
+            .get_subscription(scope, app_id, subscription_id)
+            .await?;
+        if sub.status != crate::domain::SubscriptionStatus::Enabled {
+            return Err(Error::Conflict {
+                code: "subscription_not_enabled",
+                message: format!(
+                    "subscription `{}` is {}; enable it first",
+                    sub.id,
+                    sub.status.as_str()
+                ),
+            });
+        }
+        let now = now_ms();
+        let row = EventRow {
+            id: new_id("evt"),
+            account_id: scope.account_id.clone(),
+            app_id: sub.app_id.clone(),
+            event_type: TEST_EVENT.to_owned(),
+            payload: serde_json::json!({
+                "test": true,
+                "subscription_id": sub.id,
+                "sent_at": crate::model::time(now),
+            })
+            .to_string(),
+            channel_id: None,
+            user_id: None,
+            idempotency_key: None,
+            request_hash: None,
+            created_at: now,
+        };
+        let deliveries = vec![NewDelivery {
+            id: new_id("dlv"),
+            subscription_id: sub.id,
+            due_at: now,
+        }];
+        self.store.insert_event(&row, &deliveries).await?;
+        self.dispatcher.wake();
+        published(row, deliveries)
+    }
+
+    /// Sends again every dead or retrying delivery of a subscription created at or after `since`, in one
+    /// transaction (so a crash cannot leave a replay half done); they go out at the subscription's pace.
+    pub async fn replay_subscription(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        subscription_id: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64> {
+        scope.require(Action::DeliveriesWrite)?;
+        let sub = self
+            .get_subscription(scope, app_id, subscription_id)
+            .await?;
+        let now = now_ms();
+        if since.timestamp_millis() > now {
+            return Err(crate::domain::Invalid::new("since", "must not be in the future").into());
+        }
+        let count = self
+            .store
+            .requeue_failed(&scope.account_id, &sub.id, since.timestamp_millis(), now)
+            .await?;
+        if count > 0 {
+            self.dispatcher.wake();
+        }
+        Ok(count)
+    }
+}
+
+/// The event type of test events.
+pub const TEST_EVENT: &str = "hookd.test";
+
+/// The answer to a publish: the event and the deliveries made for it.
+fn published(row: EventRow, deliveries: Vec<NewDelivery>) -> Result<Published> {
+    {
         let created_at = row.created_at;
         let event = Event::try_from(row)?;
         let deliveries = deliveries
@@ -144,7 +226,7 @@ impl Service {
                 app_id: event.app_id.clone(),
                 status: DeliveryStatus::Pending,
                 attempts: 0,
-                next_attempt_at: Some(crate::model::time(created_at)),
+                next_attempt_at: Some(crate::model::time(d.due_at)),
                 last_status_code: None,
                 last_error: None,
                 created_at: crate::model::time(created_at),
@@ -157,7 +239,9 @@ impl Service {
             replayed: false,
         })
     }
+}
 
+impl Service {
     async fn replayed(&self, existing: EventRow, hash: Option<&str>) -> Result<Published> {
         if existing.request_hash.as_deref() != hash {
             return Err(Error::Conflict {

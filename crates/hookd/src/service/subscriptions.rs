@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
-use crate::delivery::formats::meeting;
+use crate::delivery::{batch::BatchPolicy, formats::meeting, retry::RetryPolicy};
 use crate::{
     domain::{
-        new_id, now_ms, Action, CallbackUrl, ExtraHeaders, Filter, Format, Invalid, SecretSet,
-        SubscriptionStatus, WebhookSecret,
+        new_id, now_ms, url::CAMS_QUEUE, Action, AsymmetricKey, CallbackUrl, ExtraHeaders, Filter,
+        Format, Invalid, Ordering, SecretSet, SubscriptionStatus, WebhookSecret,
     },
     model::{corrupt, Subscription, SubscriptionSecrets, SubscriptionWithSecret},
     store::{StoreError, SubscriptionRow},
@@ -29,6 +29,16 @@ pub struct NewSubscription {
     pub source: Option<String>,
     /// Set by dialects: vendor secrets, sealed at rest.
     pub vendor_secrets: BTreeMap<String, String>,
+    /// `None`: the format's retry profile.
+    pub retry: Option<RetryPolicy>,
+    /// `None`: the server's request timeout (or the profile's).
+    pub timeout_ms: Option<u64>,
+    /// Also sign with a fresh ed25519 key (`v1a`).
+    pub asymmetric_signing: bool,
+    /// Deliveries per second at most; `None`: unlimited.
+    pub rate_limit: Option<u32>,
+    pub ordering: Option<Ordering>,
+    pub batch: Option<BatchPolicy>,
 }
 
 /// Changes to a subscription; `None` leaves a field as it is, `Some(None)` clears a nullable one.
@@ -43,6 +53,17 @@ pub struct SubscriptionPatch {
     pub description: Option<Option<String>>,
     /// Replaces the vendor secrets (dialects only).
     pub vendor_secrets: Option<BTreeMap<String, String>>,
+    /// `Some(None)` returns to the format's profile.
+    pub retry: Option<Option<RetryPolicy>>,
+    /// `Some(None)` returns to the server's timeout.
+    pub timeout_ms: Option<Option<u64>>,
+    /// `Some(true)` adds an ed25519 signing key (keeping one that exists), `Some(false)` removes it.
+    pub asymmetric_signing: Option<bool>,
+    /// `Some(None)` removes the limit.
+    pub rate_limit: Option<Option<u32>>,
+    pub ordering: Option<Ordering>,
+    /// `Some(None)` sends one event per request again.
+    pub batch: Option<Option<BatchPolicy>>,
 }
 
 /// A dialect-made subscription with its vendor secrets opened.
@@ -50,6 +71,47 @@ pub struct SubscriptionPatch {
 pub struct DialectSubscription {
     pub subscription: Subscription,
     pub vendor_secrets: BTreeMap<String, String>,
+}
+
+fn check_retry(policy: Option<&RetryPolicy>) -> Result<Option<String>> {
+    match policy {
+        Some(p) => {
+            p.schedule()?;
+            Ok(Some(p.to_json()))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Batching is for formats whose body is an array.
+fn check_batch(batch: Option<BatchPolicy>, format: &str) -> Result<Option<String>> {
+    let Some(policy) = batch else {
+        return Ok(None);
+    };
+    policy.check()?;
+    if format != Format::Cams.as_str() {
+        return Err(Invalid::new(
+            "batch",
+            format!("is only for formats whose body is an array (cams), not `{format}`"),
+        )
+        .into());
+    }
+    Ok(Some(policy.to_json()))
+}
+
+/// Most deliveries per second a subscription may be limited to.
+pub const MAX_RATE_LIMIT: u32 = 10_000;
+
+fn check_rate_limit(limit: Option<u32>) -> Result<Option<i32>> {
+    match limit {
+        Some(n) if n == 0 || n > MAX_RATE_LIMIT => Err(Invalid::new(
+            "rate_limit",
+            format!("must be 1 to {MAX_RATE_LIMIT} deliveries per second, or null for no limit"),
+        )
+        .into()),
+        Some(n) => Ok(i32::try_from(n).ok()),
+        None => Ok(None),
+    }
 }
 
 fn check_description(d: Option<String>) -> Result<Option<String>> {
@@ -95,6 +157,23 @@ fn filter_columns(filter: &Filter) -> (String, Option<String>, String) {
 }
 
 impl Service {
+    /// A subscription's request timeout: at least 100 ms, at most the server's (`delivery.timeout_ms`),
+    /// which also bounds how long a delivery stays leased.
+    fn check_timeout(&self, timeout_ms: Option<u64>) -> Result<Option<i64>> {
+        let Some(ms) = timeout_ms else {
+            return Ok(None);
+        };
+        let max = self.sender.timeout().as_millis();
+        if ms < 100 || u128::from(ms) > max {
+            return Err(Invalid::new(
+                "timeout_ms",
+                format!("must be between 100 and {max} (the server's delivery timeout)"),
+            )
+            .into());
+        }
+        Ok(i64::try_from(ms).ok())
+    }
+
     /// Save-time URL check: syntax, then the SSRF guard.
     async fn callback_url(&self, raw: &str) -> Result<CallbackUrl> {
         let url = CallbackUrl::parse(raw)?;
@@ -150,7 +229,12 @@ impl Service {
     ) -> Result<SubscriptionWithSecret> {
         let app = self.app_row(scope, app_id).await?;
         check_vendor_secrets(&new.vendor_secrets)?;
-        let url = self.callback_url(&new.url).await?;
+        // Only dialects make subscriptions into the operator's CAMS queue.
+        let url = if new.source.is_some() && new.url == CAMS_QUEUE {
+            new.url.clone()
+        } else {
+            self.callback_url(&new.url).await?.as_str().to_owned()
+        };
         let filter = Filter::parse(&new.event_types, new.channel_id.as_deref(), &new.users)?;
         let headers = ExtraHeaders::parse(&new.headers)?;
         let secret = match new.secret.as_deref() {
@@ -163,24 +247,38 @@ impl Service {
             SubscriptionStatus::Disabled
         };
         let (event_types, channel_id, users) = filter_columns(&filter);
+        let mut secrets = SecretSet::new(secret.clone());
+        if new.asymmetric_signing {
+            secrets.asymmetric = Some(AsymmetricKey::generate());
+        }
         let now = now_ms();
         let row = SubscriptionRow {
             id: new_id("sub"),
             account_id: scope.account_id.clone(),
             app_id: app.id.clone(),
-            url: url.as_str().to_owned(),
+            url,
             status: status.as_str().to_owned(),
             event_types,
             channel_id,
             users,
             format: new.format.unwrap_or(Format::Native).as_str().to_owned(),
-            secrets: self.sealer.seal(&SecretSet::new(secret.clone()).to_json()),
+            secrets: self.sealer.seal(&secrets.to_json()),
             headers: json(headers.as_map()),
             description: check_description(new.description)?,
             created_at: now,
             updated_at: now,
             source: new.source,
             vendor_secrets: self.seal_vendor_secrets(&new.vendor_secrets),
+            retry: check_retry(new.retry.as_ref())?,
+            timeout_ms: self.check_timeout(new.timeout_ms)?,
+            public_key: secrets.asymmetric.as_ref().map(AsymmetricKey::public_key),
+            rate_limit: check_rate_limit(new.rate_limit)?,
+            ordering: new.ordering.unwrap_or(Ordering::None).as_str().to_owned(),
+            batch: None,
+        };
+        let row = SubscriptionRow {
+            batch: check_batch(new.batch, &row.format)?,
+            ..row
         };
         self.store
             .insert_subscription(&row, app.max_subscriptions)
@@ -294,6 +392,33 @@ impl Service {
         if let Some(secrets) = &patch.vendor_secrets {
             check_vendor_secrets(secrets)?;
             row.vendor_secrets = self.seal_vendor_secrets(secrets);
+        }
+        if let Some(retry) = &patch.retry {
+            row.retry = check_retry(retry.as_ref())?;
+        }
+        if let Some(timeout) = patch.timeout_ms {
+            row.timeout_ms = self.check_timeout(timeout)?;
+        }
+        if let Some(batch) = patch.batch {
+            row.batch = batch.map(|b| b.to_json());
+        }
+        if row.batch.is_some() || patch.format.is_some() {
+            let current = row.batch.as_deref().and_then(BatchPolicy::from_json);
+            row.batch = check_batch(current, &row.format)?;
+        }
+        if let Some(ordering) = patch.ordering {
+            row.ordering = ordering.as_str().to_owned();
+        }
+        if let Some(limit) = patch.rate_limit {
+            row.rate_limit = check_rate_limit(limit)?;
+        }
+        if let Some(wanted) = patch.asymmetric_signing {
+            let mut set = self.open_secrets(&row)?;
+            if wanted != set.asymmetric.is_some() {
+                set.asymmetric = wanted.then(AsymmetricKey::generate);
+                row.public_key = set.asymmetric.as_ref().map(AsymmetricKey::public_key);
+                row.secrets = self.sealer.seal(&set.to_json());
+            }
         }
         self.save(row).await
     }
@@ -414,6 +539,11 @@ impl Service {
             .collect()
     }
 
+    /// Whether the operator configured a queue for CAMS receipts (`QueueFlag=Y`).
+    pub(crate) fn has_cams_queue(&self) -> bool {
+        self.sender.has_cams_queue()
+    }
+
     /// Enables a Meeting webhook config only after its receiver passes the `meeting.verify` handshake:
     /// a signed `meeting.verify` callback whose answer must echo the nonce. On failure the status stays.
     pub(crate) async fn enable_after_meeting_handshake(
@@ -441,7 +571,7 @@ impl Service {
         );
         let reply = self
             .sender
-            .send(&row.url, &request, &ExtraHeaders::default(), None)
+            .send(&row.url, &nonce, &request, &ExtraHeaders::default(), None)
             .await;
         let failed = |why: String| {
             Invalid::new(

@@ -103,6 +103,18 @@ pub struct SubscriptionRow {
     pub source: Option<String>,
     /// Sealed JSON object of vendor secrets (`NotifyAuthKey`, `CallbackToken` …).
     pub vendor_secrets: Option<Vec<u8>>,
+    /// JSON retry policy; `None`: the format's profile.
+    pub retry: Option<String>,
+    /// Request timeout; `None`: the server's (or the profile's).
+    pub timeout_ms: Option<i64>,
+    /// `whpk_…` of the ed25519 signing key, if any.
+    pub public_key: Option<String>,
+    /// Deliveries per second at most.
+    pub rate_limit: Option<i32>,
+    /// `none` or `fifo`.
+    pub ordering: String,
+    /// JSON batch policy; `None`: one event per request.
+    pub batch: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -169,6 +181,12 @@ pub struct DeliveryJob {
     pub secrets: Vec<u8>,
     pub headers: String,
     pub vendor_secrets: Option<Vec<u8>>,
+    pub retry: Option<String>,
+    pub timeout_ms: Option<i64>,
+    pub rate_limit: Option<i32>,
+    /// Set when retention dropped the event's payload.
+    pub payload_expired_at: Option<i64>,
+    pub batch: Option<String>,
 }
 
 /// What a finished attempt changes.
@@ -179,6 +197,29 @@ pub struct AttemptOutcome {
     pub status: &'static str,
     pub next_attempt_at: Option<i64>,
     pub lease_owner: String,
+    /// Disable this subscription in the same transaction (its receiver answered 410 Gone).
+    pub disable_subscription: Option<String>,
+    pub subscription_id: String,
+    /// Whether the attempt counts towards the subscription's health (and so its automatic lock).
+    pub track_health: bool,
+    pub lock: LockRule,
+}
+
+/// When a subscription is locked: every attempt failing for `failing_for_ms` and at least `min_dead`
+/// deliveries dead meanwhile.
+#[derive(Debug, Clone, Copy)]
+pub struct LockRule {
+    pub failing_for_ms: i64,
+    pub min_dead: i64,
+}
+
+/// What an attempt changed about its subscription.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HealthChange {
+    /// The subscription was locked by this attempt.
+    pub locked: bool,
+    /// This success ended a run of failures that had made deliveries dead.
+    pub recovered: bool,
 }
 
 /// A keyset page: rows after (or before, for newest-first lists) the cursor id.
@@ -193,6 +234,8 @@ pub struct Page {
 pub struct NewDelivery {
     pub id: String,
     pub subscription_id: String,
+    /// When its first attempt is due (a batching subscription waits for more events).
+    pub due_at: i64,
 }
 
 #[derive(Debug)]
@@ -322,18 +365,54 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<DeliveryRow>>;
 
     /// Leases up to `limit` due deliveries of enabled subscriptions to `owner` until `lease_until`.
+    /// Re-queues, due at `now`, the dead and retrying deliveries of a subscription created at or after
+    /// `since`; returns how many.
+    async fn requeue_failed(
+        &self,
+        account_id: &str,
+        subscription_id: &str,
+        since: i64,
+        now: i64,
+    ) -> Result<u64>;
+    /// Leases up to `limit` more deliveries of a batching subscription, to go with `lead` (first
+    /// attempts, and retries that are due), oldest first.
+    async fn claim_batch(
+        &self,
+        subscription_id: &str,
+        lead: &[String],
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<DeliveryJob>>;
+    /// How many deliveries of a subscription wait for their first attempt.
+    async fn pending_count(&self, subscription_id: &str) -> Result<i64>;
+    /// Leases up to `limit` due deliveries, oldest due first: for each subscription at most its `room`
+    /// (`per_subscription` for one not listed), skipping any fifo delivery with an unfinished one before it.
     async fn claim_due(
         &self,
         owner: &str,
         now: i64,
         lease_until: i64,
         limit: i64,
+        room: &std::collections::HashMap<String, i64>,
+        per_subscription: i64,
     ) -> Result<Vec<DeliveryJob>>;
     /// Returns deliveries whose lease ran out to the due queue.
     async fn release_expired_leases(&self, now: i64) -> Result<u64>;
+
+    /// Returns a leased delivery to the queue, due at `next_attempt_at`, without counting an attempt.
+    async fn defer(&self, delivery_id: &str, owner: &str, next_attempt_at: i64) -> Result<()>;
     /// Returns every leased delivery to the due queue (only safe when no other node can hold leases).
     async fn release_all_leases(&self) -> Result<u64>;
-    async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<()>;
+    /// Returns one dispatcher's leased deliveries to the queue at once (its attempts were abandoned).
+    async fn release_leases_of(&self, owner: &str) -> Result<u64>;
+
+    /// Retention, one batch of at most `batch` rows each: deletes the attempt logs of finished deliveries
+    /// last changed before `cutoff`, and drops the payloads of events created before it that have no
+    /// unfinished delivery. Returns (attempts deleted, payloads dropped).
+    async fn expire(&self, cutoff: i64, now: i64, batch: i64) -> Result<(u64, u64)>;
+    async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<HealthChange>;
     /// Deliveries not yet finished (pending, delivering, retrying).
     async fn queue_depth(&self) -> Result<i64>;
 }

@@ -9,7 +9,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use super::sql::*;
 use super::{
     AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow, EventInsert,
-    EventRow, KeyRow, NewDelivery, Page, Result, StoreError, SubscriptionRow,
+    EventRow, HealthChange, KeyRow, NewDelivery, Page, Result, StoreError, SubscriptionRow,
 };
 
 pub struct PgStore {
@@ -27,7 +27,7 @@ impl PgStore {
             .with_context(|| {
                 format!(
                     "connecting to PostgreSQL at {}",
-                    crate::config::redact_url_password(url)
+                    crate::domain::url::redact(url)
                 )
             })?;
         // The migrator holds an advisory lock, so nodes starting together migrate once.
@@ -47,5 +47,8 @@ impl_store!(
     sqlx::Postgres,
     backend = "postgres",
     for_update = " FOR UPDATE",
-    skip_locked = " FOR UPDATE OF d SKIP LOCKED"
+    skip_locked = " FOR UPDATE OF d SKIP LOCKED",
+    json_strings = "SELECT jsonb_array_elements_text($5::jsonb)",
+    room_of_subscription = "($5::jsonb ->> c.subscription_id)::bigint",
+    full_subscriptions = "SELECT key FROM jsonb_each_text($5::jsonb) WHERE value::bigint <= 0"
 );

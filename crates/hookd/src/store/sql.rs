@@ -20,7 +20,7 @@ macro_rules! app_cols {
 }
 macro_rules! subscription_cols {
     () => {
-        "id, account_id, app_id, url, status, event_types, channel_id, users, format, secrets, headers, description, created_at, updated_at, source, vendor_secrets"
+        "id, account_id, app_id, url, status, event_types, channel_id, users, format, secrets, headers, description, created_at, updated_at, source, vendor_secrets, retry, timeout_ms, public_key, rate_limit, ordering, batch"
     };
 }
 macro_rules! event_cols {
@@ -40,9 +40,14 @@ macro_rules! attempt_cols {
 }
 
 /// Implements `Store` for a type with `writer` and `reader` pools of database `$db`.
-/// `$for_update` locks a row for the transaction; `$skip_locked` additionally skips rows others hold.
+/// `$for_update` locks a row for the transaction; `$skip_locked` additionally skips rows others hold;
+/// `$json_strings` selects the strings of the JSON array bound as `$5`; `$room_of_subscription` reads the
+/// number the JSON object bound as `$5` holds for `c.subscription_id` (NULL if none); `$full_subscriptions`
+/// selects its keys whose number is 0.
 macro_rules! impl_store {
-    ($store:ty, $db:ty, backend = $backend:literal, for_update = $for_update:literal, skip_locked = $skip_locked:literal) => {
+    ($store:ty, $db:ty, backend = $backend:literal, for_update = $for_update:literal, skip_locked = $skip_locked:literal,
+     json_strings = $json_strings:literal, room_of_subscription = $room_of_subscription:literal,
+     full_subscriptions = $full_subscriptions:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
@@ -242,7 +247,7 @@ macro_rules! impl_store {
                     return Err(StoreError::QuotaExceeded);
                 }
                 sqlx::query(concat!(
-                    "INSERT INTO subscriptions (", subscription_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+                    "INSERT INTO subscriptions (", subscription_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
                 ))
                 .bind(&sub.id)
                 .bind(&sub.account_id)
@@ -260,6 +265,12 @@ macro_rules! impl_store {
                 .bind(sub.updated_at)
                 .bind(&sub.source)
                 .bind(&sub.vendor_secrets)
+                .bind(&sub.retry)
+                .bind(sub.timeout_ms)
+                .bind(&sub.public_key)
+                .bind(sub.rate_limit)
+                .bind(&sub.ordering)
+                .bind(&sub.batch)
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from_write)?;
@@ -315,8 +326,9 @@ macro_rules! impl_store {
             async fn update_subscription(&self, sub: &SubscriptionRow) -> Result<bool> {
                 let done = sqlx::query(
                     "UPDATE subscriptions SET url = $1, status = $2, event_types = $3, channel_id = $4, users = $5, format = $6, \
-                     secrets = $7, headers = $8, description = $9, updated_at = $10, vendor_secrets = $11 \
-                     WHERE account_id = $12 AND app_id = $13 AND id = $14",
+                     secrets = $7, headers = $8, description = $9, updated_at = $10, vendor_secrets = $11, \
+                     retry = $12, timeout_ms = $13, public_key = $14, rate_limit = $15, ordering = $16, batch = $17 \
+                     WHERE account_id = $18 AND app_id = $19 AND id = $20",
                 )
                 .bind(&sub.url)
                 .bind(&sub.status)
@@ -329,6 +341,12 @@ macro_rules! impl_store {
                 .bind(&sub.description)
                 .bind(sub.updated_at)
                 .bind(&sub.vendor_secrets)
+                .bind(&sub.retry)
+                .bind(sub.timeout_ms)
+                .bind(&sub.public_key)
+                .bind(sub.rate_limit)
+                .bind(&sub.ordering)
+                .bind(&sub.batch)
                 .bind(&sub.account_id)
                 .bind(&sub.app_id)
                 .bind(&sub.id)
@@ -392,7 +410,7 @@ macro_rules! impl_store {
                             .push_bind(&event.app_id)
                             .push_bind("pending")
                             .push_bind(0i64)
-                            .push_bind(event.created_at)
+                            .push_bind(d.due_at)
                             .push_bind(event.created_at)
                             .push_bind(event.created_at);
                     });
@@ -499,11 +517,54 @@ macro_rules! impl_store {
                 .await?)
             }
 
-            async fn claim_due(&self, owner: &str, now: i64, lease_until: i64, limit: i64) -> Result<Vec<DeliveryJob>> {
+            async fn requeue_failed(&self, account_id: &str, subscription_id: &str, since: i64, now: i64) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     next_attempt_at = $1, updated_at = $1 \
+                     WHERE account_id = $2 AND subscription_id = $3 AND status IN ('dead', 'retrying') AND created_at >= $4 \
+                     AND event_id IN (SELECT id FROM events WHERE payload_expired_at IS NULL)",
+                )
+                .bind(now)
+                .bind(account_id)
+                .bind(subscription_id)
+                .bind(since)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn claim_due(
+                &self,
+                owner: &str,
+                now: i64,
+                lease_until: i64,
+                limit: i64,
+                room: &std::collections::HashMap<String, i64>,
+                per_subscription: i64,
+            ) -> Result<Vec<DeliveryJob>> {
+                let room = serde_json::to_string(room).unwrap_or_else(|_| "{}".to_owned());
+                // Leases and the jobs' details in one transaction: a failure leaves nothing leased. The
+                // status test at the locking level makes a row another node took meanwhile drop out.
+                let mut tx = self.writer.begin().await?;
+                // The oldest due deliveries of subscriptions with free attempt slots (at most `$7` of
+                // them), ranked within their subscription so that none gets more than its room.
                 let claimed: Vec<(String,)> = sqlx::query_as(concat!(
                     "UPDATE deliveries SET status = 'delivering', lease_owner = $1, lease_until = $2, updated_at = $3 \
-                     WHERE id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
+                     WHERE id IN (SELECT d.id FROM deliveries d WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= $3 \
+                     AND d.id IN (SELECT ranked.id FROM ( \
+                     SELECT c.id, ROW_NUMBER() OVER (PARTITION BY c.subscription_id ORDER BY c.next_attempt_at, c.id) AS rank, \
+                     COALESCE(",
+                    $room_of_subscription,
+                    ", $6) AS room FROM ( \
+                     SELECT d.id, d.subscription_id, d.next_attempt_at \
+                     FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
                      WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= $3 AND s.status = 'enabled' \
+                     AND (s.ordering <> 'fifo' OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_id = d.subscription_id \
+                     AND p.id < d.id AND p.status IN ('pending', 'retrying', 'delivering'))) \
+                     AND d.subscription_id NOT IN (",
+                    $full_subscriptions,
+                    ") ORDER BY d.next_attempt_at, d.id LIMIT $7) c \
+                     ) ranked WHERE ranked.rank <= ranked.room) \
                      ORDER BY d.next_attempt_at, d.id LIMIT $4",
                     $skip_locked,
                     ") RETURNING id"
@@ -512,24 +573,73 @@ macro_rules! impl_store {
                 .bind(lease_until)
                 .bind(now)
                 .bind(limit)
-                .fetch_all(&self.writer)
+                .bind(&room)
+                .bind(per_subscription)
+                .bind(limit.saturating_mul(4))
+                .fetch_all(&mut *tx)
                 .await?;
-                if claimed.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT d.id AS delivery_id, d.event_id, d.account_id, d.app_id, d.subscription_id, d.attempts, \
-                     e.event_type, e.payload, e.created_at AS event_created_at, e.channel_id, e.user_id, \
-                     s.url, s.format, s.secrets, s.headers, s.vendor_secrets \
-                     FROM deliveries d JOIN events e ON e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id \
-                     WHERE d.id IN (",
-                );
-                let mut ids = select.separated(", ");
-                for (id,) in &claimed {
-                    ids.push_bind(id);
-                }
-                select.push(") ORDER BY d.next_attempt_at, d.id");
-                Ok(select.build_query_as().fetch_all(&self.reader).await?)
+                let jobs = Self::jobs(&mut tx, &claimed).await?;
+                tx.commit().await?;
+                Ok(jobs)
+            }
+
+            async fn claim_batch(
+                &self,
+                subscription_id: &str,
+                lead: &[String],
+                owner: &str,
+                now: i64,
+                lease_until: i64,
+                limit: i64,
+            ) -> Result<Vec<DeliveryJob>> {
+                let lead = serde_json::to_string(lead).unwrap_or_else(|_| "[]".to_owned());
+                let mut tx = self.writer.begin().await?;
+                let claimed: Vec<(String,)> = sqlx::query_as(concat!(
+                    "UPDATE deliveries SET status = 'delivering', lease_owner = $1, lease_until = $2, updated_at = $3 \
+                     WHERE id IN (SELECT d.id FROM deliveries d WHERE d.subscription_id = $4 \
+                     AND (d.status = 'pending' OR (d.status = 'retrying' AND d.next_attempt_at <= $3)) \
+                     AND d.event_id IN (SELECT id FROM events WHERE payload_expired_at IS NULL) \
+                     AND d.id NOT IN (",
+                    $json_strings,
+                    ") ORDER BY d.id LIMIT $6",
+                    $skip_locked,
+                    ") RETURNING id"
+                ))
+                .bind(owner)
+                .bind(lease_until)
+                .bind(now)
+                .bind(subscription_id)
+                .bind(&lead)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                let jobs = Self::jobs(&mut tx, &claimed).await?;
+                tx.commit().await?;
+                Ok(jobs)
+            }
+
+            async fn pending_count(&self, subscription_id: &str) -> Result<i64> {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM deliveries WHERE subscription_id = $1 AND status = 'pending'",
+                )
+                .bind(subscription_id)
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(n)
+            }
+
+            async fn defer(&self, delivery_id: &str, owner: &str, next_attempt_at: i64) -> Result<()> {
+                sqlx::query(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     next_attempt_at = $1, lease_owner = NULL, lease_until = NULL \
+                     WHERE id = $2 AND status = 'delivering' AND lease_owner = $3",
+                )
+                .bind(next_attempt_at)
+                .bind(delivery_id)
+                .bind(owner)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
             }
 
             async fn release_expired_leases(&self, now: i64) -> Result<u64> {
@@ -538,6 +648,41 @@ macro_rules! impl_store {
                      lease_owner = NULL, lease_until = NULL WHERE status = 'delivering' AND lease_until < $1",
                 )
                 .bind(now)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn expire(&self, cutoff: i64, now: i64, batch: i64) -> Result<(u64, u64)> {
+                let attempts = sqlx::query(
+                    "DELETE FROM attempts WHERE id IN (SELECT a.id FROM attempts a JOIN deliveries d ON d.id = a.delivery_id \
+                     WHERE d.status IN ('succeeded', 'dead', 'cancelled') AND d.updated_at < $1 LIMIT $2)",
+                )
+                .bind(cutoff)
+                .bind(batch)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+                let payloads = sqlx::query(
+                    "UPDATE events SET payload = 'null', payload_expired_at = $1 WHERE id IN (SELECT e.id FROM events e \
+                     WHERE e.payload_expired_at IS NULL AND e.created_at < $2 AND NOT EXISTS (SELECT 1 FROM deliveries d \
+                     WHERE d.event_id = e.id AND d.status IN ('pending', 'retrying', 'delivering')) LIMIT $3)",
+                )
+                .bind(now)
+                .bind(cutoff)
+                .bind(batch)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+                Ok((attempts, payloads))
+            }
+
+            async fn release_leases_of(&self, owner: &str) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     lease_owner = NULL, lease_until = NULL WHERE status = 'delivering' AND lease_owner = $1",
+                )
+                .bind(owner)
                 .execute(&self.writer)
                 .await?;
                 Ok(done.rows_affected())
@@ -553,7 +698,7 @@ macro_rules! impl_store {
                 Ok(done.rows_affected())
             }
 
-            async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<()> {
+            async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<HealthChange> {
                 let a = &outcome.attempt;
                 let mut tx = self.writer.begin().await?;
                 sqlx::query(concat!("INSERT INTO attempts (", attempt_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
@@ -582,8 +727,50 @@ macro_rules! impl_store {
                 .bind(&outcome.lease_owner)
                 .execute(&mut *tx)
                 .await?;
+                let finished = a.started_at + a.duration_ms;
+                if let Some(subscription) = &outcome.disable_subscription {
+                    sqlx::query("UPDATE subscriptions SET status = 'disabled', updated_at = $1 WHERE id = $2 AND status = 'enabled'")
+                        .bind(finished)
+                        .bind(subscription)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let mut change = HealthChange::default();
+                if outcome.track_health && outcome.status == "succeeded" {
+                    change.recovered = sqlx::query(
+                        "UPDATE subscriptions SET failing_since = NULL, dead_count = 0 WHERE id = $1 AND dead_count > 0",
+                    )
+                    .bind(&outcome.subscription_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() > 0;
+                    sqlx::query("UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
+                        .bind(&outcome.subscription_id)
+                        .execute(&mut *tx)
+                        .await?;
+                } else if outcome.track_health {
+                    sqlx::query(
+                        "UPDATE subscriptions SET failing_since = COALESCE(failing_since, $1), dead_count = dead_count + $2 WHERE id = $3",
+                    )
+                    .bind(a.started_at)
+                    .bind(i32::from(outcome.status == "dead"))
+                    .bind(&outcome.subscription_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    change.locked = sqlx::query(
+                        "UPDATE subscriptions SET status = 'locked', updated_at = $1 WHERE id = $2 AND status = 'enabled' \
+                         AND failing_since <= $3 AND dead_count >= $4",
+                    )
+                    .bind(finished)
+                    .bind(&outcome.subscription_id)
+                    .bind(finished.saturating_sub(outcome.lock.failing_for_ms))
+                    .bind(outcome.lock.min_dead)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() > 0;
+                }
                 tx.commit().await?;
-                Ok(())
+                Ok(change)
             }
 
             async fn queue_depth(&self) -> Result<i64> {
@@ -611,6 +798,31 @@ macro_rules! impl_store {
                 .await
                 .map_err(StoreError::from_write)?;
             Ok(())
+        }
+
+        impl $store {
+            /// The claimed deliveries with what their attempts need.
+            async fn jobs(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                claimed: &[(String,)],
+            ) -> Result<Vec<DeliveryJob>> {
+                if claimed.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT d.id AS delivery_id, d.event_id, d.account_id, d.app_id, d.subscription_id, d.attempts, \
+                     e.event_type, e.payload, e.created_at AS event_created_at, e.channel_id, e.user_id, \
+                     s.url, s.format, s.secrets, s.headers, s.vendor_secrets, s.retry, s.timeout_ms, s.rate_limit, e.payload_expired_at, s.batch \
+                     FROM deliveries d JOIN events e ON e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id \
+                     WHERE d.id IN (",
+                );
+                let mut ids = select.separated(", ");
+                for (id,) in claimed {
+                    ids.push_bind(id);
+                }
+                select.push(") ORDER BY d.next_attempt_at, d.id");
+                Ok(select.build_query_as().fetch_all(&mut **tx).await?)
+            }
         }
     };
 }

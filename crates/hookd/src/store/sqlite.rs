@@ -13,7 +13,7 @@ use sqlx::sqlite::{
 use super::sql::*;
 use super::{
     AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow, EventInsert,
-    EventRow, KeyRow, NewDelivery, Page, Result, StoreError, SubscriptionRow,
+    EventRow, HealthChange, KeyRow, NewDelivery, Page, Result, StoreError, SubscriptionRow,
 };
 use crate::config::SqliteSync;
 
@@ -80,5 +80,8 @@ impl_store!(
     sqlx::Sqlite,
     backend = "sqlite",
     for_update = "",
-    skip_locked = ""
+    skip_locked = "",
+    json_strings = "SELECT value FROM json_each($5)",
+    room_of_subscription = "(SELECT value FROM json_each($5) WHERE key = c.subscription_id)",
+    full_subscriptions = "SELECT key FROM json_each($5) WHERE value <= 0"
 );

@@ -44,7 +44,7 @@ fn config_is_printed_with_secrets_redacted() {
         "{out}"
     );
     assert!(
-        out.contains("postgres://hookd:redacted@db.internal/hookd"),
+        out.contains("postgres://hookd:****@db.internal/hookd"),
         "{out}"
     );
     assert!(out.contains("10.0.0.0/8"), "{out}");

@@ -50,6 +50,27 @@ macro_rules! both_backends {
     )*};
 }
 
+/// Like `both_backends!`, with the configuration changed first by `adjust`, a `fn(&mut Config)` beside the tests.
+#[macro_export]
+macro_rules! both_backends_with {
+    ($adjust:ident => $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, super::$adjust).await {
+                    super::$name(app).await
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, super::$adjust).await {
+                    super::$name(app).await
+                }
+            }
+        }
+    )*};
+}
+
 /// A fresh PostgreSQL database, dropped with the value.
 pub struct PgDatabase {
     admin_url: String,
@@ -168,6 +189,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    init_test_log();
     let storage = Storage::new(backend).await?;
     let mut config = storage.config();
     adjust(&mut config);
@@ -184,6 +206,20 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
         server: Some(server),
         _storage: storage,
     })
+}
+
+/// Tests that measure timing run apart from the load-heavy ones (10 000-event runs, servers killed and
+/// restarted): heavy tests share this lock, timing tests hold it alone.
+pub static LOAD: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+/// With `TEST_LOG` set (a `RUST_LOG`-style filter), the in-process servers log to the test output.
+fn init_test_log() {
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
 }
 
 impl Drop for TestApp {
@@ -359,18 +395,18 @@ impl TestApp {
     }
 
     /// An app `shop` and a subscription to `url`; returns (subscription id, secret).
-    pub async fn app_with_subscription(&self, t: &Tenant, url: &str) -> (String, String) {
+    /// Makes app `shop` with one subscription of `body` (201 expected); returns the creation response.
+    pub async fn shop_with(&self, t: &Tenant, body: Value) -> Resp {
         self.post("/api/v1/apps", &t.token, json!({ "id": "shop" }))
             .await
             .expect(201);
-        let sub = self
-            .post(
-                "/api/v1/apps/shop/subscriptions",
-                &t.token,
-                json!({ "url": url }),
-            )
+        self.post("/api/v1/apps/shop/subscriptions", &t.token, body)
             .await
-            .expect(201);
+            .expect(201)
+    }
+
+    pub async fn app_with_subscription(&self, t: &Tenant, url: &str) -> (String, String) {
+        let sub = self.shop_with(t, json!({ "url": url })).await;
         (sub.str("id"), sub.str("secret"))
     }
 
@@ -419,13 +455,48 @@ pub struct Recorded {
     pub path: String,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// When the request arrived.
+    pub at: Instant,
+}
+
+/// How the receiver answers one request.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    /// How long to wait before answering.
+    pub delay: Duration,
+}
+
+impl Answer {
+    pub fn status(status: u16) -> Self {
+        Self {
+            status,
+            retry_after: None,
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn retry_after(status: u16, value: &str) -> Self {
+        Self {
+            retry_after: Some(value.to_owned()),
+            ..Self::status(status)
+        }
+    }
+
+    pub fn slow(delay: Duration) -> Self {
+        Self {
+            delay,
+            ..Self::status(200)
+        }
+    }
 }
 
 #[derive(Default)]
 struct ReceiverState {
     requests: Mutex<Vec<Recorded>>,
-    /// Statuses to answer with, in order; 200 once exhausted.
-    plan: Mutex<VecDeque<u16>>,
+    /// Answers, in order; 200 at once when exhausted.
+    plan: Mutex<VecDeque<Answer>>,
 }
 
 /// A real HTTP receiver on 127.0.0.1:0.
@@ -446,12 +517,25 @@ impl Receiver {
                     path: uri.path().to_owned(),
                     headers,
                     body,
+                    at: Instant::now(),
                 });
-                let status = state.plan.lock().expect("lock").pop_front().unwrap_or(200);
-                (
-                    StatusCode::from_u16(status).expect("status"),
-                    format!("answered {status}"),
-                )
+                let answer = state
+                    .plan
+                    .lock()
+                    .expect("lock")
+                    .pop_front()
+                    .unwrap_or(Answer::status(200));
+                tokio::time::sleep(answer.delay).await;
+                let mut response = axum::response::IntoResponse::into_response((
+                    StatusCode::from_u16(answer.status).expect("status"),
+                    format!("answered {}", answer.status),
+                ));
+                if let Some(value) = answer.retry_after {
+                    response
+                        .headers_mut()
+                        .insert("retry-after", value.parse().expect("header value"));
+                }
+                response
             }
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -467,11 +551,12 @@ impl Receiver {
 
     /// The next requests get these statuses, in order.
     pub fn respond_with(&self, statuses: &[u16]) {
-        self.state
-            .plan
-            .lock()
-            .expect("lock")
-            .extend(statuses.iter().copied());
+        self.answer(statuses.iter().map(|s| Answer::status(*s)));
+    }
+
+    /// The next requests get these answers, in order.
+    pub fn answer(&self, answers: impl IntoIterator<Item = Answer>) {
+        self.state.plan.lock().expect("lock").extend(answers);
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -508,6 +593,11 @@ pub fn free_port() -> u16 {
 
 /// Starts the real `hookd serve` binary as a child process on a fresh port; returns it with its base URL.
 pub fn start_child(storage: &Storage) -> (Child, String) {
+    start_child_with(storage, &[])
+}
+
+/// `start_child` with more environment variables (later ones win).
+pub fn start_child_with(storage: &Storage, env: &[(&str, &str)]) -> (Child, String) {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_hookd"))
         .arg("serve")
@@ -521,6 +611,7 @@ pub fn start_child(storage: &Storage) -> (Child, String) {
         .env("HOOKD_DELIVERY__TIMEOUT_MS", "2000")
         .env("HOOKD_DELIVERY__LEASE_MARGIN_MS", "1000")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -29,6 +29,8 @@ const ROUTES: &[(&str, &str)] = &[
         "/api/v1/apps/{app}/subscriptions/{sub}/rotate-secret",
     ),
     ("get", "/api/v1/apps/{app}/subscriptions/{sub}/secret"),
+    ("post", "/api/v1/apps/{app}/subscriptions/{sub}/test"),
+    ("post", "/api/v1/apps/{app}/subscriptions/{sub}/replay"),
     ("get", "/api/v1/apps/{app}/subscriptions/{sub}/deliveries"),
     ("post", "/api/v1/apps/{app}/events"),
     ("get", "/api/v1/apps/{app}/events"),

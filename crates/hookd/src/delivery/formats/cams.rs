@@ -4,6 +4,20 @@
 
 use super::{EventView, Rendered};
 
+/// Several events in one request: every event's reports, in order, in one array.
+pub fn render_batch(events: &[EventView<'_>]) -> Result<Rendered, String> {
+    let mut reports = Vec::new();
+    for event in events {
+        match serde_json::from_str::<serde_json::Value>(event.payload).map_err(|e| e.to_string())? {
+            serde_json::Value::Array(many) => reports.extend(many),
+            one => reports.push(one),
+        }
+    }
+    Ok(Rendered::json(
+        serde_json::to_string(&reports).map_err(|e| e.to_string())?,
+    ))
+}
+
 pub fn render(event: &EventView<'_>) -> Result<Rendered, String> {
     let payload: serde_json::Value =
         serde_json::from_str(event.payload).map_err(|e| e.to_string())?;
@@ -39,5 +53,17 @@ mod tests {
         );
         let many = r#"[{"MessageId":"m1"},{"MessageId":"m2"}]"#;
         assert_eq!(render(&view(many)).unwrap().body, many.as_bytes());
+    }
+
+    #[test]
+    fn a_batch_joins_every_event_s_reports() {
+        let events = [
+            view(r#"{"MessageId":"m1"}"#),
+            view(r#"[{"MessageId":"m2"},{"MessageId":"m3"}]"#),
+        ];
+        assert_eq!(
+            render_batch(&events).unwrap().body,
+            br#"[{"MessageId":"m1"},{"MessageId":"m2"},{"MessageId":"m3"}]"#
+        );
     }
 }

@@ -82,6 +82,29 @@ pub fn render(
     Ok(rendered)
 }
 
+/// Builds one request for several events of a batching subscription (array formats only), signed with
+/// the first event's id.
+pub fn render_batch(
+    format: Format,
+    events: &[EventView<'_>],
+    secrets: &SecretSet,
+    now_ms: i64,
+) -> Result<Rendered, String> {
+    let first = events.first().ok_or("an empty batch")?;
+    let mut rendered = match format {
+        Format::Cams => cams::render_batch(events)?,
+        other => {
+            return Err(format!(
+                "the `{}` format cannot carry a batch",
+                other.as_str()
+            ))
+        }
+    };
+    let signed = native::signature_headers(first.id, &rendered.body, secrets, now_ms);
+    rendered.headers.extend(signed);
+    Ok(rendered)
+}
+
 /// Extra headers configured on the subscription, in the order they are sent.
 pub fn extra_headers(headers: &ExtraHeaders) -> impl Iterator<Item = (&str, &str)> {
     headers.iter().map(|(k, v)| (k.as_str(), v.as_str()))

@@ -6,10 +6,10 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::domain::SecretSet;
+use crate::domain::{AsymmetricKey, SecretSet};
 
 /// The Standard Webhooks headers for `body`: `webhook-id`, `webhook-timestamp` and one `v1,` signature per
-/// active secret.
+/// active secret, then a `v1a,` (ed25519) signature when the subscription has a signing key.
 pub fn signature_headers(
     msg_id: &str,
     body: &[u8],
@@ -20,6 +20,12 @@ pub fn signature_headers(
     let signature = secrets
         .active(now_ms)
         .map(|s| sign(s.key(), msg_id, timestamp, body))
+        .chain(
+            secrets
+                .asymmetric
+                .iter()
+                .map(|k| sign_asymmetric(k, msg_id, timestamp, body)),
+        )
         .collect::<Vec<_>>()
         .join(" ");
     [
@@ -27,6 +33,13 @@ pub fn signature_headers(
         ("webhook-timestamp", timestamp.to_string()),
         ("webhook-signature", signature),
     ]
+}
+
+/// `v1a,` + base64(ed25519 signature of "{id}.{timestamp}.{body}").
+pub fn sign_asymmetric(key: &AsymmetricKey, msg_id: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut content = format!("{msg_id}.{timestamp}.").into_bytes();
+    content.extend_from_slice(body);
+    format!("v1a,{}", STANDARD.encode(key.sign(&content)))
 }
 
 /// `v1,` + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")).

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::{err, AcsError, Call, Codes};
 use crate::{
-    domain::{Format, Product, SubscriptionStatus},
+    domain::{url::CAMS_QUEUE, Format, Product, SubscriptionStatus},
     service::{self, NewSubscription, SubscriptionPatch},
 };
 
@@ -127,7 +127,8 @@ struct Target<'a> {
     channel: Option<String>,
 }
 
-/// Creates the callback's subscription, or changes its URL and flags.
+/// Creates the callback's subscription, or changes its URL and flags; then the subscription into the
+/// operator's queue, enabled while `QueueFlag=Y`.
 async fn upsert(
     call: &Call<'_>,
     scope: &service::Scope,
@@ -135,6 +136,14 @@ async fn upsert(
     flags: Flags,
 ) -> Result<(), AcsError> {
     let service = &call.state.service;
+    if flags.queue == Some(true) && !service.has_cams_queue() {
+        return Err(err(
+            400,
+            "InvalidParameter",
+            "QueueFlag=Y needs the operator's CAMS queue, and this server has none configured \
+             (HOOKD_CAMS_QUEUE)",
+        ));
+    }
     let invalid_url = |e: service::Error| match e {
         service::Error::Invalid(i) => err(
             400,
@@ -143,14 +152,20 @@ async fn upsert(
         ),
         other => AcsError::from_service(other, "InvalidParameter"),
     };
+    let queue_source = format!("{}#queue", target.source);
     let existing = service
         .dialect_subscriptions(scope, SOURCE, &target.source)
         .await
-        .map_err(|e| AcsError::from_service(e, "InvalidParameter"))?
-        .into_iter()
-        .find(|s| s.subscription.source.as_deref() == Some(target.source.as_str()));
+        .map_err(|e| AcsError::from_service(e, "InvalidParameter"))?;
+    let find = |source: &str| {
+        existing
+            .iter()
+            .find(|s| s.subscription.source.as_deref() == Some(source))
+            .cloned()
+    };
+    let (http, queue) = (find(&target.source), find(&queue_source));
     let queue_flag = |q: bool| if q { "Y" } else { "N" }.to_owned();
-    match existing {
+    match http {
         Some(current) => {
             let id = current.subscription.id.clone();
             let mut settings = current.vendor_secrets;
@@ -167,17 +182,11 @@ async fn upsert(
                 .await
                 .map_err(invalid_url)?;
             if let Some(http) = flags.http {
-                let status = if http {
-                    SubscriptionStatus::Enabled
-                } else {
-                    SubscriptionStatus::Disabled
-                };
-                service
-                    .change_subscription_status(scope, SOURCE, &id, status)
-                    .await
-                    .map_err(|e| AcsError::from_service(e, "InvalidParameter"))?;
+                set_enabled(call, scope, &id, http).await?;
             }
         }
+        // Receipts that only go to the queue need no URL.
+        None if target.url.is_none() && flags.queue == Some(true) => {}
         None => {
             let url = target.url.ok_or_else(|| {
                 err(
@@ -192,11 +201,11 @@ async fn upsert(
             let new = NewSubscription {
                 url: url.to_owned(),
                 event_types: vec![target.event_type.to_owned()],
-                channel_id: target.channel,
+                channel_id: target.channel.clone(),
                 enabled: Some(flags.http.unwrap_or(true)),
                 description: Some(format!("CAMS {} callback", target.event_type)),
                 format: Some(Format::Cams),
-                source: Some(target.source),
+                source: Some(target.source.clone()),
                 vendor_secrets: BTreeMap::from([(
                     "QueueFlag".to_owned(),
                     queue_flag(flags.queue.unwrap_or(false)),
@@ -209,5 +218,48 @@ async fn upsert(
                 .map_err(invalid_url)?;
         }
     }
+    match (queue, flags.queue) {
+        (Some(current), Some(enabled)) => {
+            set_enabled(call, scope, &current.subscription.id, enabled).await?
+        }
+        (None, Some(true)) => {
+            let new = NewSubscription {
+                url: CAMS_QUEUE.to_owned(),
+                event_types: vec![target.event_type.to_owned()],
+                channel_id: target.channel,
+                description: Some(format!(
+                    "CAMS {} receipts into the queue",
+                    target.event_type
+                )),
+                format: Some(Format::Cams),
+                source: Some(queue_source),
+                ..NewSubscription::default()
+            };
+            service
+                .insert_subscription(scope, SOURCE, new)
+                .await
+                .map_err(|e| AcsError::from_service(e, "InvalidParameter"))?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn set_enabled(
+    call: &Call<'_>,
+    scope: &service::Scope,
+    id: &str,
+    enabled: bool,
+) -> Result<(), AcsError> {
+    let status = if enabled {
+        SubscriptionStatus::Enabled
+    } else {
+        SubscriptionStatus::Disabled
+    };
+    call.state
+        .service
+        .change_subscription_status(scope, SOURCE, id, status)
+        .await
+        .map_err(|e| AcsError::from_service(e, "InvalidParameter"))?;
     Ok(())
 }

@@ -1,14 +1,16 @@
-//! Queue destinations against the real Redis server (127.0.0.1:6379): 10 000 events delivered into a
-//! stream, read back and counted — nothing lost, nothing duplicated.
+//! Redis Streams: 10 000 events delivered into a stream, read back and counted — nothing lost, nothing
+//! duplicated; and a server of the test's own restarted mid-run.
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use serde_json::json;
 
-use crate::both_backends;
+use super::patient;
+use super::{assert_exactly_once, publish_many, subscribe, wait_for_count};
 use crate::helpers::TestApp;
+use crate::{both_backends, both_backends_with};
 
-both_backends!(ten_thousand_events_into_a_redis_stream);
+both_backends_with!(patient => ten_thousand_events_into_a_redis_stream);
 
 const REDIS: &str = "redis://127.0.0.1:6379/";
 
@@ -36,65 +38,31 @@ async fn redis() -> Option<redis::aio::MultiplexedConnection> {
 }
 
 async fn ten_thousand_events_into_a_redis_stream(app: TestApp) {
+    let _load = crate::helpers::LOAD.read().await;
     let Some(mut conn) = redis().await else {
         return;
     };
     let stream = format!("hookd-test-{}", ulid::Ulid::new());
     let t = app.tenant().await;
-    app.post("/api/v1/apps", &t.token, json!({ "id": "shop" }))
-        .await
-        .expect(201);
-    let sub = app
-        .post(
-            "/api/v1/apps/shop/subscriptions",
-            &t.token,
-            json!({ "url": format!("redis://127.0.0.1:6379/{stream}") }),
-        )
-        .await
-        .expect(201);
-    assert_eq!(sub.body["url"], format!("redis://127.0.0.1:6379/{stream}"));
-
+    subscribe(&app, &t, &format!("redis://127.0.0.1:6379/{stream}")).await;
     const EVENTS: usize = 10_000;
-    const PUBLISHERS: usize = 16;
+    // The app lives to the end of the test: its dispatcher is still delivering when publishing ends.
     let app = Arc::new(app);
-    let mut tasks = Vec::new();
-    for p in 0..PUBLISHERS {
-        let (app, token) = (app.clone(), t.token.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut ids = Vec::new();
-            for n in (p..EVENTS).step_by(PUBLISHERS) {
-                let r = app
-                    .post(
-                        "/api/v1/apps/shop/events",
-                        &token,
-                        json!({ "type": "order.created", "payload": { "n": n } }),
-                    )
-                    .await;
-                ids.push(r.expect(201).str("id"));
-            }
-            ids
-        }));
-    }
-    let mut published = HashSet::new();
-    for task in tasks {
-        published.extend(task.await.unwrap());
-    }
-    assert_eq!(published.len(), EVENTS);
+    let published = publish_many(&app, &t.token, EVENTS).await;
 
     // Wait (bounded) until the stream holds every event.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let len: usize = redis::cmd("XLEN")
-            .arg(&stream)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        if len >= EVENTS || tokio::time::Instant::now() > deadline {
-            break;
+    wait_for_count(EVENTS, || {
+        let mut conn = conn.clone();
+        let stream = stream.clone();
+        async move {
+            redis::cmd("XLEN")
+                .arg(&stream)
+                .query_async::<usize>(&mut conn)
+                .await
+                .unwrap()
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    })
+    .await;
     let entries: Vec<StreamEntry> = redis::cmd("XRANGE")
         .arg(&stream)
         .arg("-")
@@ -119,10 +87,7 @@ async fn ten_thousand_events_into_a_redis_stream(app: TestApp) {
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_eq!(
-        seen, published,
-        "every published event is in the stream exactly once"
-    );
+    assert_exactly_once(&app, &t.token, &published, &seen, &[]).await;
 }
 
 /// A Redis server of the test's own (free port, append-only file in a temp dir), so it can be restarted.
@@ -197,6 +162,7 @@ impl Drop for OwnRedis {
 both_backends!(redis_restart_mid_run_loses_nothing);
 
 async fn redis_restart_mid_run_loses_nothing(app: TestApp) {
+    let _load = crate::helpers::LOAD.read().await;
     if redis().await.is_none() {
         return; // redis-server is not installed here either
     }
@@ -204,16 +170,7 @@ async fn redis_restart_mid_run_loses_nothing(app: TestApp) {
     let mut server = OwnRedis::start(port, tempfile::tempdir().unwrap());
     let mut conn = server.connection().await;
     let t = app.tenant().await;
-    app.post("/api/v1/apps", &t.token, json!({ "id": "shop" }))
-        .await
-        .expect(201);
-    app.post(
-        "/api/v1/apps/shop/subscriptions",
-        &t.token,
-        json!({ "url": format!("redis://127.0.0.1:{port}/events") }),
-    )
-    .await
-    .expect(201);
+    subscribe(&app, &t, &format!("redis://127.0.0.1:{port}/events")).await;
 
     const EVENTS: usize = 1_000;
     let mut published = HashSet::new();
