@@ -2,6 +2,7 @@
 //! and one migration folder per backend. The store holds rows of plain values; turning them into domain
 //! types is the service layer's job, so both backends stay identical in behaviour.
 
+mod group;
 mod postgres;
 mod sql;
 mod sqlite;

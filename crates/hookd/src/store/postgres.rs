@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use super::group::GroupCommit;
 use super::sql::*;
 use super::{
     AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow, EventInsert,
@@ -15,6 +16,8 @@ use super::{
 pub struct PgStore {
     writer: PgPool,
     reader: PgPool,
+    events: GroupCommit<(EventRow, Vec<NewDelivery>), EventInsert>,
+    attempts: GroupCommit<AttemptOutcome, HealthChange>,
 }
 
 impl PgStore {
@@ -35,9 +38,12 @@ impl PgStore {
             .run(&pool)
             .await
             .context("applying PostgreSQL migrations")?;
+        let (events, attempts) = Self::group_writers(&pool);
         Ok(Self {
             writer: pool.clone(),
             reader: pool,
+            events,
+            attempts,
         })
     }
 }
@@ -48,7 +54,5 @@ impl_store!(
     backend = "postgres",
     for_update = " FOR UPDATE",
     skip_locked = " FOR UPDATE OF d SKIP LOCKED",
-    json_strings = "SELECT jsonb_array_elements_text($5::jsonb)",
-    room_of_subscription = "($5::jsonb ->> c.subscription_id)::bigint",
-    full_subscriptions = "SELECT key FROM jsonb_each_text($5::jsonb) WHERE value::bigint <= 0"
+    json_strings = "SELECT jsonb_array_elements_text($5::jsonb)"
 );

@@ -41,13 +41,10 @@ macro_rules! attempt_cols {
 
 /// Implements `Store` for a type with `writer` and `reader` pools of database `$db`.
 /// `$for_update` locks a row for the transaction; `$skip_locked` additionally skips rows others hold;
-/// `$json_strings` selects the strings of the JSON array bound as `$5`; `$room_of_subscription` reads the
-/// number the JSON object bound as `$5` holds for `c.subscription_id` (NULL if none); `$full_subscriptions`
-/// selects its keys whose number is 0.
+/// `$json_strings` selects the strings of the JSON array bound as `$5`.
 macro_rules! impl_store {
     ($store:ty, $db:ty, backend = $backend:literal, for_update = $for_update:literal, skip_locked = $skip_locked:literal,
-     json_strings = $json_strings:literal, room_of_subscription = $room_of_subscription:literal,
-     full_subscriptions = $full_subscriptions:literal) => {
+     json_strings = $json_strings:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
@@ -376,48 +373,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_event(&self, event: &EventRow, deliveries: &[NewDelivery]) -> Result<EventInsert> {
-                let mut tx = self.writer.begin().await?;
-                let inserted = sqlx::query(concat!(
-                    "INSERT INTO events (", event_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                ))
-                .bind(&event.id)
-                .bind(&event.account_id)
-                .bind(&event.app_id)
-                .bind(&event.event_type)
-                .bind(&event.payload)
-                .bind(&event.channel_id)
-                .bind(&event.user_id)
-                .bind(&event.idempotency_key)
-                .bind(&event.request_hash)
-                .bind(event.created_at)
-                .execute(&mut *tx)
-                .await;
-                match inserted.map_err(StoreError::from_write) {
-                    Ok(_) => {}
-                    // The event id is fresh, so the only unique rule an insert can break is the idempotency key.
-                    Err(StoreError::Conflict(_)) => return Ok(EventInsert::DuplicateKey),
-                    Err(e) => return Err(e),
-                }
-                for chunk in deliveries.chunks(500) {
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, next_attempt_at, created_at, updated_at) ",
-                    );
-                    insert.push_values(chunk, |mut row, d| {
-                        row.push_bind(&d.id)
-                            .push_bind(&event.id)
-                            .push_bind(&d.subscription_id)
-                            .push_bind(&event.account_id)
-                            .push_bind(&event.app_id)
-                            .push_bind("pending")
-                            .push_bind(0i64)
-                            .push_bind(d.due_at)
-                            .push_bind(event.created_at)
-                            .push_bind(event.created_at);
-                    });
-                    insert.build().execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
-                Ok(EventInsert::Inserted)
+                self.events.submit((event.clone(), deliveries.to_vec())).await
             }
 
             async fn get_event(&self, account_id: &str, app_id: &str, id: &str) -> Result<Option<EventRow>> {
@@ -542,42 +498,64 @@ macro_rules! impl_store {
                 room: &std::collections::HashMap<String, i64>,
                 per_subscription: i64,
             ) -> Result<Vec<DeliveryJob>> {
-                let room = serde_json::to_string(room).unwrap_or_else(|_| "{}".to_owned());
-                // Leases and the jobs' details in one transaction: a failure leaves nothing leased. The
-                // status test at the locking level makes a row another node took meanwhile drop out.
+                // Leases and the jobs' details in one transaction: a failure leaves nothing leased.
                 let mut tx = self.writer.begin().await?;
-                // The oldest due deliveries of subscriptions with free attempt slots (at most `$7` of
-                // them), ranked within their subscription so that none gets more than its room.
-                let claimed: Vec<(String,)> = sqlx::query_as(concat!(
-                    "UPDATE deliveries SET status = 'delivering', lease_owner = $1, lease_until = $2, updated_at = $3 \
-                     WHERE id IN (SELECT d.id FROM deliveries d WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= $3 \
-                     AND d.id IN (SELECT ranked.id FROM ( \
-                     SELECT c.id, ROW_NUMBER() OVER (PARTITION BY c.subscription_id ORDER BY c.next_attempt_at, c.id) AS rank, \
-                     COALESCE(",
-                    $room_of_subscription,
-                    ", $6) AS room FROM ( \
-                     SELECT d.id, d.subscription_id, d.next_attempt_at \
+                // The oldest due deliveries of subscriptions with free attempt slots (of a fifo subscription
+                // only its oldest unfinished one). A plain index walk: the ranking is done here, not in SQL,
+                // because planners turned a ranking subquery into a scan per row once backlogs grew.
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT d.id, d.subscription_id \
                      FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
-                     WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= $3 AND s.status = 'enabled' \
+                     WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ",
+                );
+                select.push_bind(now).push(
+                    " AND s.status = 'enabled' \
                      AND (s.ordering <> 'fifo' OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_id = d.subscription_id \
-                     AND p.id < d.id AND p.status IN ('pending', 'retrying', 'delivering'))) \
-                     AND d.subscription_id NOT IN (",
-                    $full_subscriptions,
-                    ") ORDER BY d.next_attempt_at, d.id LIMIT $7) c \
-                     ) ranked WHERE ranked.rank <= ranked.room) \
-                     ORDER BY d.next_attempt_at, d.id LIMIT $4",
-                    $skip_locked,
-                    ") RETURNING id"
-                ))
-                .bind(owner)
-                .bind(lease_until)
-                .bind(now)
-                .bind(limit)
-                .bind(&room)
-                .bind(per_subscription)
-                .bind(limit.saturating_mul(4))
-                .fetch_all(&mut *tx)
-                .await?;
+                     AND p.id < d.id AND p.status IN ('pending', 'retrying', 'delivering')))",
+                );
+                let full: Vec<&String> = room.iter().filter(|(_, n)| **n <= 0).map(|(id, _)| id).collect();
+                if !full.is_empty() {
+                    select.push(" AND d.subscription_id NOT IN (");
+                    let mut ids = select.separated(", ");
+                    for id in full {
+                        ids.push_bind(id);
+                    }
+                    select.push(")");
+                }
+                select.push(" ORDER BY d.next_attempt_at, d.id LIMIT ").push_bind(limit.saturating_mul(4));
+                let candidates: Vec<(String, String)> = select.build_query_as().fetch_all(&mut *tx).await?;
+                // None gets more than its room.
+                let mut taken: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+                let mut chosen = Vec::new();
+                for (id, subscription) in &candidates {
+                    if chosen.len() as i64 >= limit {
+                        break;
+                    }
+                    let n = taken.entry(subscription.as_str()).or_default();
+                    if *n < room.get(subscription).copied().unwrap_or(per_subscription) {
+                        *n += 1;
+                        chosen.push(id);
+                    }
+                }
+                if chosen.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // The status test at the locking level makes a row another node took meanwhile drop out.
+                let mut lease = sqlx::QueryBuilder::<$db>::new("UPDATE deliveries SET status = 'delivering', lease_owner = ");
+                lease.push_bind(owner)
+                    .push(", lease_until = ")
+                    .push_bind(lease_until)
+                    .push(", updated_at = ")
+                    .push_bind(now)
+                    .push(" WHERE id IN (SELECT d.id FROM deliveries d WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ")
+                    .push_bind(now)
+                    .push(" AND d.id IN (");
+                let mut ids = lease.separated(", ");
+                for id in chosen {
+                    ids.push_bind(id);
+                }
+                lease.push(")").push($skip_locked).push(") RETURNING id");
+                let claimed: Vec<(String,)> = lease.build_query_as().fetch_all(&mut *tx).await?;
                 let jobs = Self::jobs(&mut tx, &claimed).await?;
                 tx.commit().await?;
                 Ok(jobs)
@@ -699,78 +677,7 @@ macro_rules! impl_store {
             }
 
             async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<HealthChange> {
-                let a = &outcome.attempt;
-                let mut tx = self.writer.begin().await?;
-                sqlx::query(concat!("INSERT INTO attempts (", attempt_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-                    .bind(&a.id)
-                    .bind(&a.delivery_id)
-                    .bind(a.attempt_no)
-                    .bind(a.started_at)
-                    .bind(a.duration_ms)
-                    .bind(a.status_code)
-                    .bind(&a.error)
-                    .bind(&a.response_excerpt)
-                    .execute(&mut *tx)
-                    .await?;
-                // Only the lease holder moves the delivery on; a delivery cancelled meanwhile stays cancelled.
-                sqlx::query(
-                    "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL, \
-                     last_status_code = $4, last_error = $5, updated_at = $6 WHERE id = $7 AND status = 'delivering' AND lease_owner = $8",
-                )
-                .bind(outcome.status)
-                .bind(a.attempt_no)
-                .bind(outcome.next_attempt_at)
-                .bind(a.status_code)
-                .bind(&a.error)
-                .bind(a.started_at + a.duration_ms)
-                .bind(&a.delivery_id)
-                .bind(&outcome.lease_owner)
-                .execute(&mut *tx)
-                .await?;
-                let finished = a.started_at + a.duration_ms;
-                if let Some(subscription) = &outcome.disable_subscription {
-                    sqlx::query("UPDATE subscriptions SET status = 'disabled', updated_at = $1 WHERE id = $2 AND status = 'enabled'")
-                        .bind(finished)
-                        .bind(subscription)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let mut change = HealthChange::default();
-                if outcome.track_health && outcome.status == "succeeded" {
-                    change.recovered = sqlx::query(
-                        "UPDATE subscriptions SET failing_since = NULL, dead_count = 0 WHERE id = $1 AND dead_count > 0",
-                    )
-                    .bind(&outcome.subscription_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected() > 0;
-                    sqlx::query("UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
-                        .bind(&outcome.subscription_id)
-                        .execute(&mut *tx)
-                        .await?;
-                } else if outcome.track_health {
-                    sqlx::query(
-                        "UPDATE subscriptions SET failing_since = COALESCE(failing_since, $1), dead_count = dead_count + $2 WHERE id = $3",
-                    )
-                    .bind(a.started_at)
-                    .bind(i32::from(outcome.status == "dead"))
-                    .bind(&outcome.subscription_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    change.locked = sqlx::query(
-                        "UPDATE subscriptions SET status = 'locked', updated_at = $1 WHERE id = $2 AND status = 'enabled' \
-                         AND failing_since <= $3 AND dead_count >= $4",
-                    )
-                    .bind(finished)
-                    .bind(&outcome.subscription_id)
-                    .bind(finished.saturating_sub(outcome.lock.failing_for_ms))
-                    .bind(outcome.lock.min_dead)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected() > 0;
-                }
-                tx.commit().await?;
-                Ok(change)
+                self.attempts.submit(outcome.clone()).await
             }
 
             async fn queue_depth(&self) -> Result<i64> {
@@ -800,7 +707,250 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        /// Writes events of concurrent publishes in one transaction; if that fails, each in its own, so
+        /// that a bad one (a duplicate idempotency key, a subscription deleted meanwhile) fails alone.
+        async fn insert_events(
+            pool: &sqlx::Pool<$db>,
+            items: Vec<(EventRow, Vec<NewDelivery>)>,
+        ) -> Vec<Result<EventInsert>> {
+            if items.len() > 1 {
+                match insert_events_together(pool, &items).await {
+                    Ok(()) => return items.iter().map(|_| Ok(EventInsert::Inserted)).collect(),
+                    Err(e) => tracing::debug!(error = %e, count = items.len(), "writing events together failed; writing each alone"),
+                }
+            }
+            let mut results = Vec::with_capacity(items.len());
+            for (event, deliveries) in &items {
+                results.push(insert_event_alone(pool, event, deliveries).await);
+            }
+            results
+        }
+
+        async fn insert_events_together(
+            pool: &sqlx::Pool<$db>,
+            items: &[(EventRow, Vec<NewDelivery>)],
+        ) -> Result<()> {
+            let mut tx = pool.begin().await?;
+            for chunk in items.chunks(500) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO events (", event_cols!(), ") "));
+                insert.push_values(chunk, |mut row, (event, _)| {
+                    row.push_bind(&event.id)
+                        .push_bind(&event.account_id)
+                        .push_bind(&event.app_id)
+                        .push_bind(&event.event_type)
+                        .push_bind(&event.payload)
+                        .push_bind(&event.channel_id)
+                        .push_bind(&event.user_id)
+                        .push_bind(&event.idempotency_key)
+                        .push_bind(&event.request_hash)
+                        .push_bind(event.created_at);
+                });
+                insert.build().execute(&mut *tx).await.map_err(StoreError::from_write)?;
+            }
+            let deliveries: Vec<(&EventRow, &NewDelivery)> = items
+                .iter()
+                .flat_map(|(event, deliveries)| deliveries.iter().map(move |d| (event, d)))
+                .collect();
+            insert_deliveries(&mut tx, &deliveries).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn insert_event_alone(
+            pool: &sqlx::Pool<$db>,
+            event: &EventRow,
+            deliveries: &[NewDelivery],
+        ) -> Result<EventInsert> {
+            let mut tx = pool.begin().await?;
+            let inserted = sqlx::query(concat!(
+                "INSERT INTO events (", event_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            ))
+            .bind(&event.id)
+            .bind(&event.account_id)
+            .bind(&event.app_id)
+            .bind(&event.event_type)
+            .bind(&event.payload)
+            .bind(&event.channel_id)
+            .bind(&event.user_id)
+            .bind(&event.idempotency_key)
+            .bind(&event.request_hash)
+            .bind(event.created_at)
+            .execute(&mut *tx)
+            .await;
+            match inserted.map_err(StoreError::from_write) {
+                Ok(_) => {}
+                // The event id is fresh, so the only unique rule an insert can break is the idempotency key.
+                Err(StoreError::Conflict(_)) => return Ok(EventInsert::DuplicateKey),
+                Err(e) => return Err(e),
+            }
+            let deliveries: Vec<(&EventRow, &NewDelivery)> = deliveries.iter().map(|d| (event, d)).collect();
+            insert_deliveries(&mut tx, &deliveries).await?;
+            tx.commit().await?;
+            Ok(EventInsert::Inserted)
+        }
+
+        async fn insert_deliveries(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            deliveries: &[(&EventRow, &NewDelivery)],
+        ) -> Result<()> {
+            for chunk in deliveries.chunks(500) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, next_attempt_at, created_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, (event, d)| {
+                    row.push_bind(&d.id)
+                        .push_bind(&event.id)
+                        .push_bind(&d.subscription_id)
+                        .push_bind(&event.account_id)
+                        .push_bind(&event.app_id)
+                        .push_bind("pending")
+                        .push_bind(0i64)
+                        .push_bind(d.due_at)
+                        .push_bind(event.created_at)
+                        .push_bind(event.created_at);
+                });
+                insert.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        /// Records the outcomes of attempts that finished together in one transaction; if that fails, each
+        /// in its own.
+        async fn record_attempts(
+            pool: &sqlx::Pool<$db>,
+            outcomes: Vec<AttemptOutcome>,
+        ) -> Vec<Result<HealthChange>> {
+            if outcomes.len() > 1 {
+                match record_attempts_together(pool, &outcomes).await {
+                    Ok(changes) => return changes.into_iter().map(Ok).collect(),
+                    Err(e) => tracing::debug!(error = %e, count = outcomes.len(), "recording attempts together failed; recording each alone"),
+                }
+            }
+            let mut results = Vec::with_capacity(outcomes.len());
+            for outcome in &outcomes {
+                results.push(record_attempt_alone(pool, outcome).await);
+            }
+            results
+        }
+
+        async fn record_attempts_together(
+            pool: &sqlx::Pool<$db>,
+            outcomes: &[AttemptOutcome],
+        ) -> Result<Vec<HealthChange>> {
+            // Subscription rows are updated in one order, so that two nodes' groups cannot deadlock on them.
+            let mut order: Vec<usize> = (0..outcomes.len()).collect();
+            order.sort_by(|&a, &b| outcomes[a].subscription_id.cmp(&outcomes[b].subscription_id));
+            let mut changes = vec![HealthChange::default(); outcomes.len()];
+            let mut tx = pool.begin().await?;
+            for i in order {
+                changes[i] = record_in(&mut tx, &outcomes[i]).await?;
+            }
+            tx.commit().await?;
+            Ok(changes)
+        }
+
+        async fn record_attempt_alone(pool: &sqlx::Pool<$db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
+            let mut tx = pool.begin().await?;
+            let change = record_in(&mut tx, outcome).await?;
+            tx.commit().await?;
+            Ok(change)
+        }
+
+        /// Stores one attempt and moves its delivery (and its subscription's health) on.
+        async fn record_in(tx: &mut sqlx::Transaction<'_, $db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
+            let a = &outcome.attempt;
+                                sqlx::query(concat!("INSERT INTO attempts (", attempt_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                    .bind(&a.id)
+                    .bind(&a.delivery_id)
+                    .bind(a.attempt_no)
+                    .bind(a.started_at)
+                    .bind(a.duration_ms)
+                    .bind(a.status_code)
+                    .bind(&a.error)
+                    .bind(&a.response_excerpt)
+                    .execute(&mut **tx)
+                    .await?;
+                // Only the lease holder moves the delivery on; a delivery cancelled meanwhile stays cancelled.
+                sqlx::query(
+                    "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL, \
+                     last_status_code = $4, last_error = $5, updated_at = $6 WHERE id = $7 AND status = 'delivering' AND lease_owner = $8",
+                )
+                .bind(outcome.status)
+                .bind(a.attempt_no)
+                .bind(outcome.next_attempt_at)
+                .bind(a.status_code)
+                .bind(&a.error)
+                .bind(a.started_at + a.duration_ms)
+                .bind(&a.delivery_id)
+                .bind(&outcome.lease_owner)
+                .execute(&mut **tx)
+                .await?;
+                let finished = a.started_at + a.duration_ms;
+                if let Some(subscription) = &outcome.disable_subscription {
+                    sqlx::query("UPDATE subscriptions SET status = 'disabled', updated_at = $1 WHERE id = $2 AND status = 'enabled'")
+                        .bind(finished)
+                        .bind(subscription)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                let mut change = HealthChange::default();
+                if outcome.track_health && outcome.status == "succeeded" {
+                    change.recovered = sqlx::query(
+                        "UPDATE subscriptions SET failing_since = NULL, dead_count = 0 WHERE id = $1 AND dead_count > 0",
+                    )
+                    .bind(&outcome.subscription_id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected() > 0;
+                    sqlx::query("UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
+                        .bind(&outcome.subscription_id)
+                        .execute(&mut **tx)
+                        .await?;
+                } else if outcome.track_health {
+                    sqlx::query(
+                        "UPDATE subscriptions SET failing_since = COALESCE(failing_since, $1), dead_count = dead_count + $2 WHERE id = $3",
+                    )
+                    .bind(a.started_at)
+                    .bind(i32::from(outcome.status == "dead"))
+                    .bind(&outcome.subscription_id)
+                    .execute(&mut **tx)
+                    .await?;
+                    change.locked = sqlx::query(
+                        "UPDATE subscriptions SET status = 'locked', updated_at = $1 WHERE id = $2 AND status = 'enabled' \
+                         AND failing_since <= $3 AND dead_count >= $4",
+                    )
+                    .bind(finished)
+                    .bind(&outcome.subscription_id)
+                    .bind(finished.saturating_sub(outcome.lock.failing_for_ms))
+                    .bind(outcome.lock.min_dead)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected() > 0;
+                }
+            Ok(change)
+        }
+
         impl $store {
+            /// The committing tasks of the store's grouped writes, writing through `writer`.
+            fn group_writers(
+                writer: &sqlx::Pool<$db>,
+            ) -> (
+                GroupCommit<(EventRow, Vec<NewDelivery>), EventInsert>,
+                GroupCommit<AttemptOutcome, HealthChange>,
+            ) {
+                let pool = writer.clone();
+                let events = GroupCommit::spawn(move |items| {
+                    let pool = pool.clone();
+                    async move { insert_events(&pool, items).await }
+                });
+                let pool = writer.clone();
+                let attempts = GroupCommit::spawn(move |outcomes| {
+                    let pool = pool.clone();
+                    async move { record_attempts(&pool, outcomes).await }
+                });
+                (events, attempts)
+            }
+
             /// The claimed deliveries with what their attempts need.
             async fn jobs(
                 tx: &mut sqlx::Transaction<'_, $db>,

@@ -10,6 +10,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use super::group::GroupCommit;
 use super::sql::*;
 use super::{
     AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow, EventInsert,
@@ -20,6 +21,8 @@ use crate::config::SqliteSync;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    events: GroupCommit<(EventRow, Vec<NewDelivery>), EventInsert>,
+    attempts: GroupCommit<AttemptOutcome, HealthChange>,
     _lock: std::fs::File,
 }
 
@@ -67,9 +70,12 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
+        let (events, attempts) = Self::group_writers(&writer);
         Ok(Self {
             writer,
             reader,
+            events,
+            attempts,
             _lock: lock,
         })
     }
@@ -81,7 +87,5 @@ impl_store!(
     backend = "sqlite",
     for_update = "",
     skip_locked = "",
-    json_strings = "SELECT value FROM json_each($5)",
-    room_of_subscription = "(SELECT value FROM json_each($5) WHERE key = c.subscription_id)",
-    full_subscriptions = "SELECT key FROM json_each($5) WHERE value <= 0"
+    json_strings = "SELECT value FROM json_each($5)"
 );
