@@ -731,22 +731,8 @@ macro_rules! impl_store {
             items: &[(EventRow, Vec<NewDelivery>)],
         ) -> Result<()> {
             let mut tx = pool.begin().await?;
-            for chunk in items.chunks(500) {
-                let mut insert = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO events (", event_cols!(), ") "));
-                insert.push_values(chunk, |mut row, (event, _)| {
-                    row.push_bind(&event.id)
-                        .push_bind(&event.account_id)
-                        .push_bind(&event.app_id)
-                        .push_bind(&event.event_type)
-                        .push_bind(&event.payload)
-                        .push_bind(&event.channel_id)
-                        .push_bind(&event.user_id)
-                        .push_bind(&event.idempotency_key)
-                        .push_bind(&event.request_hash)
-                        .push_bind(event.created_at);
-                });
-                insert.build().execute(&mut *tx).await.map_err(StoreError::from_write)?;
-            }
+            let events: Vec<&EventRow> = items.iter().map(|(event, _)| event).collect();
+            insert_event_rows(&mut tx, &events).await?;
             let deliveries: Vec<(&EventRow, &NewDelivery)> = items
                 .iter()
                 .flat_map(|(event, deliveries)| deliveries.iter().map(move |d| (event, d)))
@@ -762,22 +748,8 @@ macro_rules! impl_store {
             deliveries: &[NewDelivery],
         ) -> Result<EventInsert> {
             let mut tx = pool.begin().await?;
-            let inserted = sqlx::query(concat!(
-                "INSERT INTO events (", event_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-            ))
-            .bind(&event.id)
-            .bind(&event.account_id)
-            .bind(&event.app_id)
-            .bind(&event.event_type)
-            .bind(&event.payload)
-            .bind(&event.channel_id)
-            .bind(&event.user_id)
-            .bind(&event.idempotency_key)
-            .bind(&event.request_hash)
-            .bind(event.created_at)
-            .execute(&mut *tx)
-            .await;
-            match inserted.map_err(StoreError::from_write) {
+            let inserted = insert_event_rows(&mut tx, &[event]).await;
+            match inserted {
                 Ok(_) => {}
                 // The event id is fresh, so the only unique rule an insert can break is the idempotency key.
                 Err(StoreError::Conflict(_)) => return Ok(EventInsert::DuplicateKey),
@@ -787,6 +759,26 @@ macro_rules! impl_store {
             insert_deliveries(&mut tx, &deliveries).await?;
             tx.commit().await?;
             Ok(EventInsert::Inserted)
+        }
+
+        async fn insert_event_rows(tx: &mut sqlx::Transaction<'_, $db>, events: &[&EventRow]) -> Result<()> {
+            for chunk in events.chunks(500) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO events (", event_cols!(), ") "));
+                insert.push_values(chunk, |mut row, event| {
+                    row.push_bind(&event.id)
+                        .push_bind(&event.account_id)
+                        .push_bind(&event.app_id)
+                        .push_bind(&event.event_type)
+                        .push_bind(&event.payload)
+                        .push_bind(&event.channel_id)
+                        .push_bind(&event.user_id)
+                        .push_bind(&event.idempotency_key)
+                        .push_bind(&event.request_hash)
+                        .push_bind(event.created_at);
+                });
+                insert.build().execute(&mut **tx).await.map_err(StoreError::from_write)?;
+            }
+            Ok(())
         }
 
         async fn insert_deliveries(
@@ -859,74 +851,74 @@ macro_rules! impl_store {
         /// Stores one attempt and moves its delivery (and its subscription's health) on.
         async fn record_in(tx: &mut sqlx::Transaction<'_, $db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
             let a = &outcome.attempt;
-                                sqlx::query(concat!("INSERT INTO attempts (", attempt_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-                    .bind(&a.id)
-                    .bind(&a.delivery_id)
-                    .bind(a.attempt_no)
-                    .bind(a.started_at)
-                    .bind(a.duration_ms)
-                    .bind(a.status_code)
-                    .bind(&a.error)
-                    .bind(&a.response_excerpt)
-                    .execute(&mut **tx)
-                    .await?;
-                // Only the lease holder moves the delivery on; a delivery cancelled meanwhile stays cancelled.
-                sqlx::query(
-                    "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL, \
-                     last_status_code = $4, last_error = $5, updated_at = $6 WHERE id = $7 AND status = 'delivering' AND lease_owner = $8",
-                )
-                .bind(outcome.status)
+            sqlx::query(concat!("INSERT INTO attempts (", attempt_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                .bind(&a.id)
+                .bind(&a.delivery_id)
                 .bind(a.attempt_no)
-                .bind(outcome.next_attempt_at)
+                .bind(a.started_at)
+                .bind(a.duration_ms)
                 .bind(a.status_code)
                 .bind(&a.error)
-                .bind(a.started_at + a.duration_ms)
-                .bind(&a.delivery_id)
-                .bind(&outcome.lease_owner)
+                .bind(&a.response_excerpt)
                 .execute(&mut **tx)
                 .await?;
-                let finished = a.started_at + a.duration_ms;
-                if let Some(subscription) = &outcome.disable_subscription {
-                    sqlx::query("UPDATE subscriptions SET status = 'disabled', updated_at = $1 WHERE id = $2 AND status = 'enabled'")
-                        .bind(finished)
-                        .bind(subscription)
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                let mut change = HealthChange::default();
-                if outcome.track_health && outcome.status == "succeeded" {
-                    change.recovered = sqlx::query(
-                        "UPDATE subscriptions SET failing_since = NULL, dead_count = 0 WHERE id = $1 AND dead_count > 0",
-                    )
-                    .bind(&outcome.subscription_id)
+            // Only the lease holder moves the delivery on; a delivery cancelled meanwhile stays cancelled.
+            sqlx::query(
+                "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL, \
+                 last_status_code = $4, last_error = $5, updated_at = $6 WHERE id = $7 AND status = 'delivering' AND lease_owner = $8",
+            )
+            .bind(outcome.status)
+            .bind(a.attempt_no)
+            .bind(outcome.next_attempt_at)
+            .bind(a.status_code)
+            .bind(&a.error)
+            .bind(a.started_at + a.duration_ms)
+            .bind(&a.delivery_id)
+            .bind(&outcome.lease_owner)
+            .execute(&mut **tx)
+            .await?;
+            let finished = a.started_at + a.duration_ms;
+            if let Some(subscription) = &outcome.disable_subscription {
+                sqlx::query("UPDATE subscriptions SET status = 'disabled', updated_at = $1 WHERE id = $2 AND status = 'enabled'")
+                    .bind(finished)
+                    .bind(subscription)
                     .execute(&mut **tx)
-                    .await?
-                    .rows_affected() > 0;
-                    sqlx::query("UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
-                        .bind(&outcome.subscription_id)
-                        .execute(&mut **tx)
-                        .await?;
-                } else if outcome.track_health {
-                    sqlx::query(
-                        "UPDATE subscriptions SET failing_since = COALESCE(failing_since, $1), dead_count = dead_count + $2 WHERE id = $3",
-                    )
-                    .bind(a.started_at)
-                    .bind(i32::from(outcome.status == "dead"))
+                    .await?;
+            }
+            let mut change = HealthChange::default();
+            if outcome.track_health && outcome.status == "succeeded" {
+                change.recovered = sqlx::query(
+                    "UPDATE subscriptions SET failing_since = NULL, dead_count = 0 WHERE id = $1 AND dead_count > 0",
+                )
+                .bind(&outcome.subscription_id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected() > 0;
+                sqlx::query("UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
                     .bind(&outcome.subscription_id)
                     .execute(&mut **tx)
                     .await?;
-                    change.locked = sqlx::query(
-                        "UPDATE subscriptions SET status = 'locked', updated_at = $1 WHERE id = $2 AND status = 'enabled' \
-                         AND failing_since <= $3 AND dead_count >= $4",
-                    )
-                    .bind(finished)
-                    .bind(&outcome.subscription_id)
-                    .bind(finished.saturating_sub(outcome.lock.failing_for_ms))
-                    .bind(outcome.lock.min_dead)
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected() > 0;
-                }
+            } else if outcome.track_health {
+                sqlx::query(
+                    "UPDATE subscriptions SET failing_since = COALESCE(failing_since, $1), dead_count = dead_count + $2 WHERE id = $3",
+                )
+                .bind(a.started_at)
+                .bind(i32::from(outcome.status == "dead"))
+                .bind(&outcome.subscription_id)
+                .execute(&mut **tx)
+                .await?;
+                change.locked = sqlx::query(
+                    "UPDATE subscriptions SET status = 'locked', updated_at = $1 WHERE id = $2 AND status = 'enabled' \
+                     AND failing_since <= $3 AND dead_count >= $4",
+                )
+                .bind(finished)
+                .bind(&outcome.subscription_id)
+                .bind(finished.saturating_sub(outcome.lock.failing_for_ms))
+                .bind(outcome.lock.min_dead)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected() > 0;
+            }
             Ok(change)
         }
 
