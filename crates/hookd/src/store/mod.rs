@@ -2,6 +2,7 @@
 //! and one migration folder per backend. The store holds rows of plain values; turning them into domain
 //! types is the service layer's job, so both backends stay identical in behaviour.
 
+mod cache;
 mod group;
 mod postgres;
 mod sql;
@@ -224,6 +225,19 @@ pub struct HealthChange {
 }
 
 /// A keyset page: rows after (or before, for newest-first lists) the cursor id.
+/// The caches of the rows every publish reads (see `cache.rs`).
+#[derive(Default)]
+struct ReadCaches {
+    keys: cache::Cached<String, KeyRow>,
+    apps: cache::Cached<String, AppRow>,
+    subscriptions: cache::Cached<String, Vec<SubscriptionRow>>,
+}
+
+/// The key of an app's entries in the read caches.
+fn cache_key(account_id: &str, app_id: &str) -> String {
+    format!("{account_id}\0{app_id}")
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     pub limit: i64,
@@ -302,7 +316,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         account_id: &str,
         app_id: &str,
-    ) -> Result<Vec<SubscriptionRow>>;
+    ) -> Result<Arc<Vec<SubscriptionRow>>>;
     /// The app's subscriptions whose `source` starts with `prefix`, oldest first.
     async fn subscriptions_by_source(
         &self,

@@ -9,8 +9,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use super::group::GroupCommit;
 use super::sql::*;
 use super::{
-    AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow, EventInsert,
-    EventRow, HealthChange, KeyRow, NewDelivery, Page, Result, StoreError, SubscriptionRow,
+    cache_key, AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow,
+    EventInsert, EventRow, HealthChange, KeyRow, NewDelivery, Page, ReadCaches, Result, StoreError,
+    SubscriptionRow,
 };
 
 pub struct PgStore {
@@ -18,6 +19,7 @@ pub struct PgStore {
     reader: PgPool,
     events: GroupCommit<(EventRow, Vec<NewDelivery>), EventInsert>,
     attempts: GroupCommit<AttemptOutcome, HealthChange>,
+    caches: ReadCaches,
 }
 
 impl PgStore {
@@ -44,6 +46,7 @@ impl PgStore {
             reader: pool,
             events,
             attempts,
+            caches: ReadCaches::default(),
         })
     }
 }

@@ -119,10 +119,19 @@ macro_rules! impl_store {
             }
 
             async fn get_key(&self, id: &str) -> Result<Option<KeyRow>> {
-                Ok(sqlx::query_as(concat!("SELECT ", key_cols!(), " FROM access_keys WHERE id = $1"))
+                let generation = match self.caches.keys.get(id) {
+                    Ok(key) => return Ok(Some(KeyRow::clone(&key))),
+                    Err(generation) => generation,
+                };
+                let key: Option<KeyRow> = sqlx::query_as(concat!("SELECT ", key_cols!(), " FROM access_keys WHERE id = $1"))
                     .bind(id)
                     .fetch_optional(&self.reader)
-                    .await?)
+                    .await?;
+                // Unknown ids are not remembered: anyone can make up as many as they like.
+                if let Some(key) = &key {
+                    self.caches.keys.put(id.to_owned(), key.clone(), generation);
+                }
+                Ok(key)
             }
 
             async fn list_keys(&self, account_id: &str, page: &Page) -> Result<Vec<KeyRow>> {
@@ -142,6 +151,7 @@ macro_rules! impl_store {
                     .bind(id)
                     .execute(&self.writer)
                     .await?;
+                self.caches.keys.clear();
                 Ok(done.rows_affected() > 0)
             }
 
@@ -177,11 +187,20 @@ macro_rules! impl_store {
             }
 
             async fn get_app(&self, account_id: &str, id: &str) -> Result<Option<AppRow>> {
-                Ok(sqlx::query_as(concat!("SELECT ", app_cols!(), " FROM apps WHERE account_id = $1 AND id = $2"))
+                let cache_key = cache_key(account_id, id);
+                let generation = match self.caches.apps.get(&cache_key) {
+                    Ok(app) => return Ok(Some(AppRow::clone(&app))),
+                    Err(generation) => generation,
+                };
+                let app: Option<AppRow> = sqlx::query_as(concat!("SELECT ", app_cols!(), " FROM apps WHERE account_id = $1 AND id = $2"))
                     .bind(account_id)
                     .bind(id)
                     .fetch_optional(&self.reader)
-                    .await?)
+                    .await?;
+                if let Some(app) = &app {
+                    self.caches.apps.put(cache_key, app.clone(), generation);
+                }
+                Ok(app)
             }
 
             async fn list_apps(&self, account_id: &str, page: &Page) -> Result<Vec<AppRow>> {
@@ -206,6 +225,7 @@ macro_rules! impl_store {
                 .bind(&app.id)
                 .execute(&self.writer)
                 .await?;
+                self.caches.apps.clear();
                 Ok(done.rows_affected() > 0)
             }
 
@@ -223,6 +243,8 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
+                self.caches.apps.clear();
+                self.caches.subscriptions.clear();
                 Ok(done.rows_affected() > 0)
             }
 
@@ -272,6 +294,7 @@ macro_rules! impl_store {
                 .await
                 .map_err(StoreError::from_write)?;
                 tx.commit().await?;
+                self.caches.subscriptions.clear();
                 Ok(())
             }
 
@@ -298,14 +321,20 @@ macro_rules! impl_store {
                 .await?)
             }
 
-            async fn enabled_subscriptions(&self, account_id: &str, app_id: &str) -> Result<Vec<SubscriptionRow>> {
-                Ok(sqlx::query_as(concat!(
+            async fn enabled_subscriptions(&self, account_id: &str, app_id: &str) -> Result<std::sync::Arc<Vec<SubscriptionRow>>> {
+                let cache_key = cache_key(account_id, app_id);
+                let generation = match self.caches.subscriptions.get(&cache_key) {
+                    Ok(subscriptions) => return Ok(subscriptions),
+                    Err(generation) => generation,
+                };
+                let subscriptions: Vec<SubscriptionRow> = sqlx::query_as(concat!(
                     "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND status = 'enabled' ORDER BY id"
                 ))
                 .bind(account_id)
                 .bind(app_id)
                 .fetch_all(&self.reader)
-                .await?)
+                .await?;
+                Ok(self.caches.subscriptions.put(cache_key, subscriptions, generation))
             }
 
             async fn subscriptions_by_source(&self, account_id: &str, app_id: &str, prefix: &str) -> Result<Vec<SubscriptionRow>> {
@@ -349,6 +378,7 @@ macro_rules! impl_store {
                 .bind(&sub.id)
                 .execute(&self.writer)
                 .await?;
+                self.caches.subscriptions.clear();
                 Ok(done.rows_affected() > 0)
             }
 
@@ -369,6 +399,7 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
+                self.caches.subscriptions.clear();
                 Ok(done.rows_affected() > 0)
             }
 
@@ -677,7 +708,12 @@ macro_rules! impl_store {
             }
 
             async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<HealthChange> {
-                self.attempts.submit(outcome.clone()).await
+                let change = self.attempts.submit(outcome.clone()).await;
+                // A subscription disabled by 410 Gone or locked no longer receives new events.
+                if outcome.disable_subscription.is_some() || change.as_ref().is_ok_and(|c| c.locked) {
+                    self.caches.subscriptions.clear();
+                }
+                change
             }
 
             async fn queue_depth(&self) -> Result<i64> {
@@ -829,54 +865,82 @@ macro_rules! impl_store {
             pool: &sqlx::Pool<$db>,
             outcomes: &[AttemptOutcome],
         ) -> Result<Vec<HealthChange>> {
-            // Subscription rows are updated in one order, so that two nodes' groups cannot deadlock on them.
-            let mut order: Vec<usize> = (0..outcomes.len()).collect();
-            order.sort_by(|&a, &b| outcomes[a].subscription_id.cmp(&outcomes[b].subscription_id));
-            let mut changes = vec![HealthChange::default(); outcomes.len()];
+            let all: Vec<&AttemptOutcome> = outcomes.iter().collect();
             let mut tx = pool.begin().await?;
-            for i in order {
-                changes[i] = record_in(&mut tx, &outcomes[i]).await?;
-            }
+            let changes = record_in(&mut tx, &all).await?;
             tx.commit().await?;
             Ok(changes)
         }
 
         async fn record_attempt_alone(pool: &sqlx::Pool<$db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
             let mut tx = pool.begin().await?;
-            let change = record_in(&mut tx, outcome).await?;
+            let change = record_in(&mut tx, &[outcome]).await?;
             tx.commit().await?;
-            Ok(change)
+            Ok(change.into_iter().next().unwrap_or_default())
         }
 
-        /// Stores one attempt and moves its delivery (and its subscription's health) on.
-        async fn record_in(tx: &mut sqlx::Transaction<'_, $db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
+        /// Stores attempts and moves their deliveries (and their subscriptions' health) on: the attempt
+        /// rows and the delivery updates as multi-row statements, the health per subscription.
+        async fn record_in(tx: &mut sqlx::Transaction<'_, $db>, outcomes: &[&AttemptOutcome]) -> Result<Vec<HealthChange>> {
+            for chunk in outcomes.chunks(500) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO attempts (", attempt_cols!(), ") "));
+                insert.push_values(chunk, |mut row, outcome| {
+                    let a = &outcome.attempt;
+                    row.push_bind(&a.id)
+                        .push_bind(&a.delivery_id)
+                        .push_bind(a.attempt_no)
+                        .push_bind(a.started_at)
+                        .push_bind(a.duration_ms)
+                        .push_bind(a.status_code)
+                        .push_bind(&a.error)
+                        .push_bind(&a.response_excerpt);
+                });
+                insert.build().execute(&mut **tx).await?;
+                // Only the lease holder moves a delivery on; a delivery cancelled meanwhile stays cancelled.
+                // (A VALUES list's columns are column1, column2, … in both SQLite and PostgreSQL.)
+                let mut update = sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE deliveries SET status = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
+                     lease_owner = NULL, lease_until = NULL, last_status_code = v.column5, last_error = v.column6, \
+                     updated_at = v.column7 FROM (",
+                );
+                update.push_values(chunk, |mut row, outcome| {
+                    let a = &outcome.attempt;
+                    row.push_bind(&a.delivery_id)
+                        .push_bind(outcome.status)
+                        .push_bind(a.attempt_no)
+                        .push_bind(outcome.next_attempt_at)
+                        .push_bind(a.status_code)
+                        .push_bind(&a.error)
+                        .push_bind(a.started_at + a.duration_ms)
+                        .push_bind(&outcome.lease_owner);
+                });
+                update.push(
+                    ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'delivering' \
+                     AND deliveries.lease_owner = v.column8",
+                );
+                update.build().execute(&mut **tx).await?;
+            }
+            // Subscription rows are updated in one order, so that two nodes' groups cannot deadlock on them.
+            let mut order: Vec<usize> = (0..outcomes.len()).collect();
+            order.sort_by(|&a, &b| outcomes[a].subscription_id.cmp(&outcomes[b].subscription_id));
+            let mut changes = vec![HealthChange::default(); outcomes.len()];
+            // A success after a success of the same subscription changes nothing: its health is reset already.
+            let mut after_success: Option<&str> = None;
+            for i in order {
+                let outcome = outcomes[i];
+                let success = outcome.status == "succeeded";
+                if success && after_success == Some(outcome.subscription_id.as_str()) {
+                    continue;
+                }
+                after_success = success.then_some(outcome.subscription_id.as_str());
+                changes[i] = health_in(tx, outcome).await?;
+            }
+            Ok(changes)
+        }
+
+        /// Moves one attempt's subscription health on (and disables it on 410 Gone).
+        async fn health_in(tx: &mut sqlx::Transaction<'_, $db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
             let a = &outcome.attempt;
-            sqlx::query(concat!("INSERT INTO attempts (", attempt_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-                .bind(&a.id)
-                .bind(&a.delivery_id)
-                .bind(a.attempt_no)
-                .bind(a.started_at)
-                .bind(a.duration_ms)
-                .bind(a.status_code)
-                .bind(&a.error)
-                .bind(&a.response_excerpt)
-                .execute(&mut **tx)
-                .await?;
-            // Only the lease holder moves the delivery on; a delivery cancelled meanwhile stays cancelled.
-            sqlx::query(
-                "UPDATE deliveries SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL, \
-                 last_status_code = $4, last_error = $5, updated_at = $6 WHERE id = $7 AND status = 'delivering' AND lease_owner = $8",
-            )
-            .bind(outcome.status)
-            .bind(a.attempt_no)
-            .bind(outcome.next_attempt_at)
-            .bind(a.status_code)
-            .bind(&a.error)
-            .bind(a.started_at + a.duration_ms)
-            .bind(&a.delivery_id)
-            .bind(&outcome.lease_owner)
-            .execute(&mut **tx)
-            .await?;
             let finished = a.started_at + a.duration_ms;
             if let Some(subscription) = &outcome.disable_subscription {
                 sqlx::query("UPDATE subscriptions SET status = 'disabled', updated_at = $1 WHERE id = $2 AND status = 'enabled'")

@@ -13,8 +13,9 @@ use sqlx::sqlite::{
 use super::group::GroupCommit;
 use super::sql::*;
 use super::{
-    AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow, EventInsert,
-    EventRow, HealthChange, KeyRow, NewDelivery, Page, Result, StoreError, SubscriptionRow,
+    cache_key, AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow,
+    EventInsert, EventRow, HealthChange, KeyRow, NewDelivery, Page, ReadCaches, Result, StoreError,
+    SubscriptionRow,
 };
 use crate::config::SqliteSync;
 
@@ -23,6 +24,7 @@ pub struct SqliteStore {
     reader: SqlitePool,
     events: GroupCommit<(EventRow, Vec<NewDelivery>), EventInsert>,
     attempts: GroupCommit<AttemptOutcome, HealthChange>,
+    caches: ReadCaches,
     _lock: std::fs::File,
 }
 
@@ -76,6 +78,7 @@ impl SqliteStore {
             reader,
             events,
             attempts,
+            caches: ReadCaches::default(),
             _lock: lock,
         })
     }
