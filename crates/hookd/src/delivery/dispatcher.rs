@@ -1,19 +1,25 @@
-//! The dispatcher: leases due deliveries in batches and runs one attempt task per delivery, never more
-//! than `delivery.concurrency` at once.
+//! The dispatcher: runs one attempt task per delivery, never more than `delivery.concurrency` at once.
 //!
-//! The store is the queue. A publish wakes the dispatcher at once; due retries and deliveries left behind
-//! by a crash are found by polling every `delivery.poll_interval_ms`. A lease covers one attempt (timeout
-//! plus a margin for recording it), so a node that dies mid-attempt only delays that delivery until its
-//! lease runs out; it is then attempted again (at-least-once).
+//! Deliveries reach it two ways. A publish that finds free slots reserves them, stores its deliveries
+//! already leased to this process, and hands them over in memory once committed: no read-back on the
+//! happy path. Everything else waits in the store, which is the queue: deliveries that found no free slot
+//! (or whose subscription is fifo, batching or rate-limited), due retries, replays and deliveries left
+//! behind by a crash are leased in batches, on a wake or every `delivery.poll_interval_ms`. While the
+//! store holds due work waiting for slots, publishes stop handing over so that they queue behind it.
+//! A lease covers one attempt (timeout plus a margin for recording it), so a node that dies mid-attempt
+//! only delays that delivery until its lease runs out; it is then attempted again (at-least-once).
 
 use std::{
-    collections::{BTreeMap, HashMap},
-    sync::Arc,
+    collections::{BTreeMap, HashMap, VecDeque},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
     time::Duration,
 };
 
 use serde_json::json;
-use tokio::sync::{watch, Notify, Semaphore};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 use super::{
     batch::BatchPolicy,
@@ -26,7 +32,10 @@ use crate::{
     config::DeliveryConfig,
     crypto::Sealer,
     domain::{new_id, now_ms, ExtraHeaders, Format, SecretSet},
-    store::{AttemptOutcome, AttemptRow, DeliveryJob, HealthChange, LockRule, Store},
+    store::{
+        AttemptOutcome, AttemptRow, DeliveryJob, EventRow, HealthChange, Lease, LockRule, Store,
+        SubscriptionRow,
+    },
 };
 
 /// How long a woken dispatcher waits for more slots to free before it claims.
@@ -34,6 +43,14 @@ const WAKE_COALESCE: Duration = Duration::from_millis(2);
 
 /// Deliveries leased per store round trip.
 const CLAIM_BATCH: usize = 256;
+/// Attempts that may wait for their record per delivery slot: recording is group-committed, so a slot is
+/// freed once its request is answered rather than once its outcome is on disk.
+const RECORDING_PER_SLOT: usize = 4;
+/// Deliveries handed over at publish that may wait in memory for a slot, per subscription and in all.
+const READY_PER_SUBSCRIPTION: usize = 512;
+const READY_MAX: usize = 16_384;
+/// A delivery waiting in memory longer than this goes back to the store; its lease covers the wait.
+const READY_WAIT: Duration = Duration::from_secs(10);
 /// How often expired leases are returned to the queue.
 const REAP_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -50,26 +67,94 @@ struct Inner {
     node_id: String,
     wake: Notify,
     slots: Arc<Semaphore>,
+    /// Attempts sent and not yet recorded (their slots are free again): bounded, and waited for at stop.
+    recording: Arc<Semaphore>,
     pacer: Pacer,
     /// Attempts in flight (or waiting for their rate-limit slot) per subscription.
     in_flight: std::sync::Mutex<HashMap<String, usize>>,
+    /// Due work may be waiting in the store for a free slot: a finished attempt wakes the claim loop.
+    starved: AtomicBool,
+    /// Shutting down: nothing more is handed over.
+    closed: AtomicBool,
+    ready: std::sync::Mutex<Ready>,
+}
+
+/// Deliveries handed over at publish that wait in memory for a slot, served one subscription at a time
+/// in turn, so that one subscription's burst does not hold back the others.
+#[derive(Default)]
+struct Ready {
+    queues: HashMap<String, VecDeque<(tokio::time::Instant, DeliveryJob)>>,
+    /// The subscriptions with waiting deliveries, in the order they are served.
+    turn: VecDeque<String>,
+    len: usize,
+}
+
+impl Ready {
+    fn push(&mut self, job: DeliveryJob) {
+        let queue = self.queues.entry(job.subscription_id.clone()).or_default();
+        if queue.is_empty() {
+            self.turn.push_back(job.subscription_id.clone());
+        }
+        queue.push_back((tokio::time::Instant::now(), job));
+        self.len += 1;
+    }
+
+    fn queued(&self, subscription: &str) -> usize {
+        self.queues.get(subscription).map_or(0, VecDeque::len)
+    }
+
+    /// Takes out the deliveries waiting since before `cutoff` (all of them with `None`).
+    fn take_older(&mut self, cutoff: Option<tokio::time::Instant>) -> Vec<DeliveryJob> {
+        let mut taken = Vec::new();
+        for queue in self.queues.values_mut() {
+            while queue
+                .front()
+                .is_some_and(|(at, _)| cutoff.is_none_or(|c| *at < c))
+            {
+                taken.extend(queue.pop_front().map(|(_, job)| job));
+            }
+        }
+        self.queues.retain(|_, q| !q.is_empty());
+        let queues = &self.queues;
+        self.turn.retain(|s| queues.contains_key(s));
+        self.len -= taken.len();
+        taken
+    }
 }
 
 /// One attempt counted in its subscription's in-flight number until dropped (also on a panic).
 struct Counted {
     inner: Arc<Inner>,
     subscription: String,
+    /// Whether the claim loop looks for more work once this attempt is recorded, whatever the slots: set
+    /// for work that came from the store, where the next of a fifo subscription may be waiting for it.
+    from_store: bool,
 }
 
 impl Drop for Counted {
     fn drop(&mut self) {
         self.inner.leave(&self.subscription);
+        // Deliveries that found no free slot went to the store: the slot freed here may be theirs.
+        if self.inner.starved.load(Ordering::Relaxed) {
+            self.inner.wake.notify_one();
+        }
     }
+}
+
+/// The slots one attempt holds: a global one and one of its subscription's, given back when dropped.
+struct Reservation {
+    // Dropped in this order: the global slot is free by the time `counted` wakes the claim loop.
+    _permit: OwnedSemaphorePermit,
+    counted: Counted,
 }
 
 impl Inner {
     fn in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
         self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn ready(&self) -> std::sync::MutexGuard<'_, Ready> {
+        self.ready.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The free attempt slots of each subscription with attempts in flight.
@@ -101,6 +186,31 @@ impl Inner {
             }
         }
     }
+
+    /// Takes a global slot and one of `subscription`'s, if both are free.
+    fn reserve(self: &Arc<Self>, subscription: &str, from_store: bool) -> Option<Reservation> {
+        let permit = self.slots.clone().try_acquire_owned().ok()?;
+        if !self.enter(subscription) {
+            return None;
+        }
+        Some(Reservation {
+            _permit: permit,
+            counted: Counted {
+                inner: self.clone(),
+                subscription: subscription.to_owned(),
+                from_store,
+            },
+        })
+    }
+
+    /// Until when an attempt starting at `now` holds its delivery.
+    fn lease_until(&self, now: i64) -> i64 {
+        let lease_ms = self
+            .config
+            .timeout_ms
+            .saturating_add(self.config.lease_margin_ms);
+        now.saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX / 4))
+    }
 }
 
 impl Dispatcher {
@@ -111,6 +221,9 @@ impl Dispatcher {
         config: DeliveryConfig,
     ) -> Self {
         let slots = Arc::new(Semaphore::new(config.concurrency));
+        let recording = Arc::new(Semaphore::new(
+            config.concurrency.saturating_mul(RECORDING_PER_SLOT),
+        ));
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -120,8 +233,12 @@ impl Dispatcher {
                 node_id: new_id("node"),
                 wake: Notify::new(),
                 slots,
+                recording,
                 pacer: Pacer::default(),
                 in_flight: Default::default(),
+                starved: AtomicBool::new(false),
+                closed: AtomicBool::new(false),
+                ready: Default::default(),
             }),
         }
     }
@@ -129,6 +246,109 @@ impl Dispatcher {
     /// Asks the dispatcher to look for due work now (after a publish or a manual retry).
     pub fn wake(&self) {
         self.inner.wake.notify_one();
+    }
+
+    /// Whether this process takes a fresh delivery of `subscription` straight from its publish: if so,
+    /// the lease to store it under, and the publisher hands the committed delivery over with
+    /// [`Dispatcher::hand_over`]. None when the delivery should go through the store instead: the
+    /// subscription is fifo, batching or rate-limited (the claim path orders, groups and paces those),
+    /// due work is waiting in the store for slots, too many deliveries wait in memory already (the bound
+    /// is checked, not reserved, so concurrent publishes may pass it by a few), or the dispatcher is
+    /// stopping.
+    pub fn admit(&self, subscription: &SubscriptionRow, now: i64) -> Option<Lease> {
+        let inner = &self.inner;
+        if subscription.ordering == "fifo"
+            || subscription.batch.is_some()
+            || subscription.rate_limit.is_some()
+            || inner.closed.load(Ordering::Relaxed)
+            || inner.starved.load(Ordering::Relaxed)
+        {
+            return None;
+        }
+        {
+            let ready = inner.ready();
+            if ready.len >= READY_MAX || ready.queued(&subscription.id) >= READY_PER_SUBSCRIPTION {
+                return None;
+            }
+        }
+        // The lease also covers the longest wait in memory.
+        let until = inner
+            .lease_until(now)
+            .saturating_add(READY_WAIT.as_millis() as i64);
+        Some(Lease {
+            owner: inner.node_id.clone(),
+            until,
+        })
+    }
+
+    /// Attempts committed deliveries stored under leases from [`Dispatcher::admit`]: at once where slots
+    /// are free, else when they free up.
+    pub fn hand_over(&self, jobs: Vec<DeliveryJob>) {
+        let inner = &self.inner;
+        let mut ready = inner.ready();
+        for job in jobs {
+            // Behind the subscription's earlier ones, if any wait.
+            if ready.queued(&job.subscription_id) == 0 {
+                if let Some(reservation) = inner.reserve(&job.subscription_id, false) {
+                    self.spawn_attempt(vec![job], reservation, Duration::ZERO);
+                    continue;
+                }
+            }
+            ready.push(job);
+        }
+    }
+
+    /// Starts waiting deliveries while slots are free, one subscription after another.
+    fn pump(&self) {
+        let inner = &self.inner;
+        let mut ready = inner.ready();
+        let mut passes = ready.turn.len();
+        while passes > 0 && inner.slots.available_permits() > 0 {
+            let Some(subscription) = ready.turn.pop_front() else {
+                break;
+            };
+            let Some(reservation) = inner.reserve(&subscription, false) else {
+                // This one is at its cap: the others may still go.
+                ready.turn.push_back(subscription);
+                passes -= 1;
+                continue;
+            };
+            let queue = ready.queues.get_mut(&subscription);
+            let job = queue.and_then(|q| q.pop_front()).map(|(_, job)| job);
+            if ready.queued(&subscription) > 0 {
+                ready.turn.push_back(subscription);
+            } else {
+                ready.queues.remove(&subscription);
+                passes = passes.saturating_sub(1);
+            }
+            if let Some(job) = job {
+                ready.len -= 1;
+                self.spawn_attempt(vec![job], reservation, Duration::ZERO);
+            }
+        }
+    }
+
+    /// Returns deliveries that waited in memory too long (all of them when stopping) to the store.
+    async fn spill(&self, cutoff: Option<tokio::time::Instant>) {
+        let jobs = self.inner.ready().take_older(cutoff);
+        if !jobs.is_empty() {
+            tracing::debug!(
+                count = jobs.len(),
+                "deliveries waiting in memory returned to the store"
+            );
+            self.inner.starved.store(true, Ordering::Relaxed);
+            self.defer(&jobs, now_ms()).await;
+        }
+    }
+
+    fn spawn_attempt(&self, unit: Vec<DeliveryJob>, reservation: Reservation, wait: Duration) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            this.attempt(unit, reservation).await;
+        });
     }
 
     /// Runs until `shutdown` turns true, then waits up to `drain` for attempts in flight. Attempts still
@@ -140,6 +360,9 @@ impl Dispatcher {
         let mut last_reap: Option<tokio::time::Instant> = None;
         tracing::info!(node.id = %inner.node_id, concurrency = inner.config.concurrency, "dispatcher started");
         while !*shutdown.borrow() {
+            if let Some(cutoff) = tokio::time::Instant::now().checked_sub(READY_WAIT) {
+                self.spill(Some(cutoff)).await;
+            }
             if last_reap.is_none_or(|t| t.elapsed() >= REAP_INTERVAL) {
                 last_reap = Some(tokio::time::Instant::now());
                 match inner.store.release_expired_leases(now_ms()).await {
@@ -152,8 +375,14 @@ impl Dispatcher {
                 }
             }
             let free = inner.slots.available_permits().min(CLAIM_BATCH);
-            if free > 0 && self.claim_and_start(free).await == free {
+            if free == 0 {
+                // Woken or polled with every slot taken: whatever is due waits for the next free one.
+                inner.starved.store(true, Ordering::Relaxed);
+            } else if self.claim_and_start(free).await == free {
+                inner.starved.store(true, Ordering::Relaxed);
                 continue; // a full batch: more may be due
+            } else {
+                inner.starved.store(false, Ordering::Relaxed);
             }
             tokio::select! {
                 _ = inner.wake.notified() => {
@@ -164,8 +393,18 @@ impl Dispatcher {
                 _ = shutdown.changed() => {}
             }
         }
+        inner.closed.store(true, Ordering::Relaxed);
+        self.spill(None).await;
         let all = u32::try_from(inner.config.concurrency).unwrap_or(u32::MAX);
-        match tokio::time::timeout(drain, inner.slots.acquire_many(all)).await {
+        let all_recorded =
+            u32::try_from(inner.config.concurrency.saturating_mul(RECORDING_PER_SLOT))
+                .unwrap_or(u32::MAX);
+        let idle = async {
+            let slots = inner.slots.acquire_many(all).await;
+            let recorded = inner.recording.acquire_many(all_recorded).await;
+            (slots, recorded)
+        };
+        match tokio::time::timeout(drain, idle).await {
             Ok(_) => tracing::info!("dispatcher stopped; no attempts in flight"),
             Err(_) => match inner.store.release_leases_of(&inner.node_id).await {
                 Ok(n) => tracing::warn!(
@@ -184,11 +423,7 @@ impl Dispatcher {
     async fn claim_and_start(&self, limit: usize) -> usize {
         let inner = &self.inner;
         let now = now_ms();
-        let lease_ms = inner
-            .config
-            .timeout_ms
-            .saturating_add(inner.config.lease_margin_ms);
-        let lease_until = now.saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX / 4));
+        let lease_until = inner.lease_until(now);
         let jobs = match inner
             .store
             .claim_due(
@@ -210,41 +445,24 @@ impl Dispatcher {
         let started = jobs.len();
         for unit in self.group(jobs, now, lease_until).await {
             let job = &unit[0];
-            let Ok(permit) = inner.slots.clone().try_acquire_owned() else {
-                // Cannot happen: we leased no more than the free slots. Leave the lease to expire.
-                tracing::error!(delivery.id = %job.delivery_id, "no free delivery slot for a leased delivery");
-                continue;
-            };
-            if !inner.enter(&job.subscription_id) {
-                // More of this subscription in one batch than its cap allows: the rest go back, due now.
+            let Some(reservation) = inner.reserve(&job.subscription_id, true) else {
+                // We leased no more than the free slots, so it is the subscription's cap: more of it in
+                // one batch than its cap allows (or handed over meanwhile). The rest go back, due now.
                 self.defer(&unit, now).await;
                 continue;
-            }
+            };
             let wait = match job.rate_limit.and_then(|r| u32::try_from(r).ok()) {
                 Some(rate) => match inner.pacer.slot(&job.subscription_id, rate, now) {
                     Slot::Wait(wait) => wait,
                     Slot::Defer(due) => {
-                        inner.leave(&job.subscription_id);
+                        drop(reservation);
                         self.defer(&unit, due).await;
                         continue;
                     }
                 },
                 None => Duration::ZERO,
             };
-            let this = self.clone();
-            let counted = Counted {
-                inner: self.inner.clone(),
-                subscription: job.subscription_id.clone(),
-            };
-            tokio::spawn(async move {
-                if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
-                }
-                this.attempt(unit).await;
-                drop(counted);
-                drop(permit);
-                this.inner.wake.notify_one();
-            });
+            self.spawn_attempt(unit, reservation, wait);
         }
         started
     }
@@ -321,8 +539,8 @@ impl Dispatcher {
     }
 
     /// One request for a unit (one delivery, or a batch of one subscription's), each delivery's outcome
-    /// recorded on its own.
-    async fn attempt(&self, jobs: Vec<DeliveryJob>) {
+    /// recorded on its own. The unit's slots are given back once the request is answered.
+    async fn attempt(&self, jobs: Vec<DeliveryJob>, reservation: Reservation) {
         let inner = &self.inner;
         let job = &jobs[0];
         let started_at = now_ms();
@@ -351,9 +569,19 @@ impl Dispatcher {
             Err(problem) => super::sender::Reply::failed(problem),
         };
         let duration = clock.elapsed();
-        for job in &jobs {
-            self.finish(job, &schedule, &reply, started_at, duration)
-                .await;
+        let recording = inner.recording.clone().acquire_owned().await;
+        let from_store = reservation.counted.from_store;
+        drop(reservation);
+        self.pump();
+        // A batch's outcomes are submitted together, so they share one group commit.
+        futures_util::future::join_all(
+            jobs.iter()
+                .map(|job| self.finish(job, &schedule, &reply, started_at, duration)),
+        )
+        .await;
+        drop(recording);
+        if from_store {
+            inner.wake.notify_one();
         }
     }
 
@@ -579,5 +807,113 @@ fn event_view(job: &DeliveryJob) -> formats::EventView<'_> {
         channel_id: job.channel_id.as_deref(),
         user_id: job.user_id.as_deref(),
         created_at_ms: job.event_created_at,
+    }
+}
+
+/// The job of a delivery just published: what the claim would read back, built from the rows in hand.
+pub fn fresh_job(
+    event: &EventRow,
+    subscription: &SubscriptionRow,
+    delivery_id: &str,
+) -> DeliveryJob {
+    DeliveryJob {
+        delivery_id: delivery_id.to_owned(),
+        event_id: event.id.clone(),
+        account_id: event.account_id.clone(),
+        app_id: event.app_id.clone(),
+        subscription_id: subscription.id.clone(),
+        attempts: 0,
+        event_type: event.event_type.clone(),
+        payload: event.payload.clone(),
+        event_created_at: event.created_at,
+        channel_id: event.channel_id.clone(),
+        user_id: event.user_id.clone(),
+        url: subscription.url.clone(),
+        format: subscription.format.clone(),
+        secrets: subscription.secrets.clone(),
+        headers: subscription.headers.clone(),
+        vendor_secrets: subscription.vendor_secrets.clone(),
+        retry: subscription.retry.clone(),
+        timeout_ms: subscription.timeout_ms,
+        rate_limit: subscription.rate_limit,
+        payload_expired_at: None,
+        batch: subscription.batch.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(id: &str, subscription: &str) -> DeliveryJob {
+        let event = EventRow {
+            id: "evt_1".into(),
+            account_id: "acc".into(),
+            app_id: "app".into(),
+            event_type: "a.b".into(),
+            payload: "{}".into(),
+            channel_id: None,
+            user_id: None,
+            idempotency_key: None,
+            request_hash: None,
+            created_at: 0,
+        };
+        let sub = SubscriptionRow {
+            id: subscription.into(),
+            account_id: "acc".into(),
+            app_id: "app".into(),
+            url: "http://127.0.0.1:9/".into(),
+            status: "enabled".into(),
+            event_types: "[]".into(),
+            channel_id: None,
+            users: "[]".into(),
+            format: "native".into(),
+            secrets: Vec::new(),
+            headers: "{}".into(),
+            description: None,
+            created_at: 0,
+            updated_at: 0,
+            source: None,
+            vendor_secrets: None,
+            retry: None,
+            timeout_ms: None,
+            public_key: None,
+            rate_limit: None,
+            ordering: "none".into(),
+            batch: None,
+        };
+        fresh_job(&event, &sub, id)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_deliveries_leave_oldest_first_and_the_turns_follow() {
+        let mut ready = Ready::default();
+        ready.push(job("d1", "s1"));
+        ready.push(job("d2", "s2"));
+        tokio::time::advance(Duration::from_secs(5)).await;
+        ready.push(job("d3", "s1"));
+        assert_eq!((ready.len, ready.queued("s1"), ready.turn.len()), (3, 2, 2));
+        let cutoff = tokio::time::Instant::now() - Duration::from_secs(1);
+        let old: Vec<String> = ready
+            .take_older(Some(cutoff))
+            .into_iter()
+            .map(|j| j.delivery_id)
+            .collect();
+        let mut sorted = old.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["d1", "d2"]);
+        assert_eq!(ready.len, 1);
+        assert_eq!(
+            ready.turn,
+            ["s1"],
+            "s2 has nothing left and leaves the turn"
+        );
+        let rest: Vec<String> = ready
+            .take_older(None)
+            .into_iter()
+            .map(|j| j.delivery_id)
+            .collect();
+        assert_eq!(rest, ["d3"]);
+        assert!(ready.queues.is_empty() && ready.turn.is_empty() && ready.len == 0);
     }
 }

@@ -37,6 +37,7 @@ pub fn matching_deliveries(
                 id: new_id("dlv"),
                 subscription_id: sub.id,
                 due_at: now + wait,
+                lease: None,
             });
         }
     }

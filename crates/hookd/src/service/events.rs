@@ -5,10 +5,11 @@ use sha2::{Digest, Sha256};
 
 use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
 use crate::{
+    delivery::dispatcher::fresh_job,
     delivery::ops::{matching_deliveries, release_full_batches},
     domain::{attribute, new_id, now_ms, Action, DeliveryStatus, EventType, Invalid},
     model::{Attempt, Delivery, DeliveryDetail, Event},
-    store::{EventInsert, EventRow, NewDelivery},
+    store::{EventInsert, EventRow, NewDelivery, SubscriptionRow},
 };
 
 pub struct NewEvent {
@@ -100,6 +101,7 @@ impl Service {
             now,
         )?;
         release_full_batches(self.store.as_ref(), &subscriptions, &mut deliveries, now).await?;
+        let handed = self.admit(&subscriptions, &mut deliveries, now);
         let row = EventRow {
             id: new_id("evt"),
             account_id: scope.account_id.clone(),
@@ -125,11 +127,46 @@ impl Service {
                 return self.replayed(existing, hash.as_deref()).await;
             }
         }
-        if !deliveries.is_empty() {
+        if deliveries.len() > handed.len() {
             self.dispatcher.wake();
         }
+        let jobs = handed
+            .iter()
+            .map(|&(i, sub)| fresh_job(&row, &subscriptions[sub], &deliveries[i].id))
+            .collect();
+        self.dispatcher.hand_over(jobs);
         metrics::counter!("hookd_events_published_total").increment(1);
         published(row, deliveries)
+    }
+
+    /// Marks leased the deliveries due now that the dispatcher takes straight from this publish; returns
+    /// (delivery index, subscription index) for each. `deliveries` are in the order of `subscriptions`
+    /// (see `matching_deliveries`).
+    fn admit(
+        &self,
+        subscriptions: &[SubscriptionRow],
+        deliveries: &mut [NewDelivery],
+        now: i64,
+    ) -> Vec<(usize, usize)> {
+        let mut handed = Vec::new();
+        let mut sub = 0;
+        for (i, delivery) in deliveries.iter_mut().enumerate() {
+            let Some(offset) = subscriptions[sub..]
+                .iter()
+                .position(|s| s.id == delivery.subscription_id)
+            else {
+                continue;
+            };
+            sub += offset;
+            if delivery.due_at > now {
+                continue;
+            }
+            if let Some(lease) = self.dispatcher.admit(&subscriptions[sub], now) {
+                delivery.lease = Some(lease);
+                handed.push((i, sub));
+            }
+        }
+        handed
     }
 
     /// Sends a synthetic `hookd.test` event to one subscription (whatever its filter), to check a receiver.
@@ -175,6 +212,7 @@ impl Service {
             id: new_id("dlv"),
             subscription_id: sub.id,
             due_at: now,
+            lease: None,
         }];
         self.store.insert_event(&row, &deliveries).await?;
         self.dispatcher.wake();

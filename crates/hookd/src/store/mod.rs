@@ -251,6 +251,15 @@ pub struct NewDelivery {
     pub subscription_id: String,
     /// When its first attempt is due (a batching subscription waits for more events).
     pub due_at: i64,
+    /// Set when the publishing process attempts the delivery itself right after the commit: the row is
+    /// then stored `delivering` under this lease instead of `pending`.
+    pub lease: Option<Lease>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lease {
+    pub owner: String,
+    pub until: i64,
 }
 
 #[derive(Debug)]

@@ -823,7 +823,8 @@ macro_rules! impl_store {
         ) -> Result<()> {
             for chunk in deliveries.chunks(500) {
                 let mut insert = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, next_attempt_at, created_at, updated_at) ",
+                    "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, next_attempt_at, \
+                     lease_owner, lease_until, created_at, updated_at) ",
                 );
                 insert.push_values(chunk, |mut row, (event, d)| {
                     row.push_bind(&d.id)
@@ -831,9 +832,11 @@ macro_rules! impl_store {
                         .push_bind(&d.subscription_id)
                         .push_bind(&event.account_id)
                         .push_bind(&event.app_id)
-                        .push_bind("pending")
+                        .push_bind(if d.lease.is_some() { "delivering" } else { "pending" })
                         .push_bind(0i64)
                         .push_bind(d.due_at)
+                        .push_bind(d.lease.as_ref().map(|l| l.owner.clone()))
+                        .push_bind(d.lease.as_ref().map(|l| l.until))
                         .push_bind(event.created_at)
                         .push_bind(event.created_at);
                 });
