@@ -124,7 +124,7 @@ impl Default for Config {
 impl Default for DeliveryConfig {
     fn default() -> Self {
         Self {
-            concurrency: 256,
+            concurrency: 1024,
             subscription_concurrency: 64,
             timeout_ms: 15_000,
             connect_timeout_ms: 5_000,
