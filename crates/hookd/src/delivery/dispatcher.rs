@@ -469,16 +469,10 @@ impl Dispatcher {
 
     /// Returns leased deliveries to the queue, due at `due`, without counting an attempt.
     async fn defer(&self, unit: &[DeliveryJob], due: i64) {
-        for job in unit {
-            if let Err(e) = self
-                .inner
-                .store
-                .defer(&job.delivery_id, &self.inner.node_id, due)
-                .await
-            {
-                // The lease expires and the delivery is taken up again later.
-                tracing::error!(delivery.id = %job.delivery_id, error = %e, "returning a leased delivery failed");
-            }
+        let ids: Vec<String> = unit.iter().map(|job| job.delivery_id.clone()).collect();
+        if let Err(e) = self.inner.store.defer(&ids, &self.inner.node_id, due).await {
+            // The leases expire and the deliveries are taken up again later.
+            tracing::error!(count = ids.len(), error = %e, "returning leased deliveries failed");
         }
     }
 

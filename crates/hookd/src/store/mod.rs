@@ -425,8 +425,9 @@ pub trait Store: Send + Sync + 'static {
     /// Returns deliveries whose lease ran out to the due queue.
     async fn release_expired_leases(&self, now: i64) -> Result<u64>;
 
-    /// Returns a leased delivery to the queue, due at `next_attempt_at`, without counting an attempt.
-    async fn defer(&self, delivery_id: &str, owner: &str, next_attempt_at: i64) -> Result<()>;
+    /// Returns leased deliveries to the queue, due at `next_attempt_at`, without counting an attempt.
+    async fn defer(&self, delivery_ids: &[String], owner: &str, next_attempt_at: i64)
+        -> Result<()>;
     /// Returns every leased delivery to the due queue (only safe when no other node can hold leases).
     async fn release_all_leases(&self) -> Result<u64>;
     /// Returns one dispatcher's leased deliveries to the queue at once (its attempts were abandoned).

@@ -637,17 +637,24 @@ macro_rules! impl_store {
                 Ok(n)
             }
 
-            async fn defer(&self, delivery_id: &str, owner: &str, next_attempt_at: i64) -> Result<()> {
-                sqlx::query(
-                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
-                     next_attempt_at = $1, lease_owner = NULL, lease_until = NULL \
-                     WHERE id = $2 AND status = 'delivering' AND lease_owner = $3",
-                )
-                .bind(next_attempt_at)
-                .bind(delivery_id)
-                .bind(owner)
-                .execute(&self.writer)
-                .await?;
+            async fn defer(&self, delivery_ids: &[String], owner: &str, next_attempt_at: i64) -> Result<()> {
+                for chunk in delivery_ids.chunks(500) {
+                    let mut update = sqlx::QueryBuilder::<$db>::new(
+                        "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                         next_attempt_at = ",
+                    );
+                    update
+                        .push_bind(next_attempt_at)
+                        .push(", lease_owner = NULL, lease_until = NULL WHERE status = 'delivering' AND lease_owner = ")
+                        .push_bind(owner)
+                        .push(" AND id IN (");
+                    let mut ids = update.separated(", ");
+                    for id in chunk {
+                        ids.push_bind(id);
+                    }
+                    update.push(")");
+                    update.build().execute(&self.writer).await?;
+                }
                 Ok(())
             }
 
