@@ -55,3 +55,24 @@ def meeting(body, subscriber_key):
     expected = hmac.new(subscriber_key.encode(), signed.encode(), hashlib.sha256).hexdigest()
     assert hmac.compare_digest(message["signature"], expected), "meeting signature mismatch"
     return message
+
+
+def native(req, secret, public_key=None):
+    """Standard Webhooks (hookd's native format): each `v1,` entry of webhook-signature is base64
+    HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64 after `whsec_`; a
+    `v1a,` entry is an ed25519 signature of the same text, checked with the `whpk_` public key when given.
+    Passes when any v1 entry matches (several are sent during a secret rotation); returns the JSON body."""
+    signed = (header(req, "webhook-id") + "." + header(req, "webhook-timestamp") + ".").encode() + req["body"]
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    entries = header(req, "webhook-signature").split(" ")
+    v1 = [e.removeprefix("v1,") for e in entries if e.startswith("v1,")]
+    assert any(hmac.compare_digest(s, expected) for s in v1), "no v1 signature matches the secret"
+    if public_key:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        verifying = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key.removeprefix("whpk_")))
+        v1a = [e.removeprefix("v1a,") for e in entries if e.startswith("v1a,")]
+        assert len(v1a) == 1, f"one v1a signature expected in {entries}"
+        verifying.verify(base64.b64decode(v1a[0]), signed)  # raises InvalidSignature on a mismatch
+    return json.loads(req["body"])
