@@ -1,10 +1,12 @@
 //! The dispatcher: runs one attempt task per delivery, never more than `delivery.concurrency` at once.
 //!
-//! Deliveries reach it two ways. A publish that finds free slots reserves them, stores its deliveries
-//! already leased to this process, and hands them over in memory once committed: no read-back on the
-//! happy path. Everything else waits in the store, which is the queue: deliveries that found no free slot
-//! (or whose subscription is fifo, batching or rate-limited), due retries, replays and deliveries left
-//! behind by a crash are leased in batches, on a wake or every `delivery.poll_interval_ms`. While the
+//! Deliveries reach it two ways. A publish the dispatcher admits stores its deliveries already leased to
+//! this process and hands them over in memory once committed: they start at once or wait in memory,
+//! per subscription, for a slot (no read-back on the happy path). Everything else waits in the store,
+//! which is the queue: deliveries not admitted (memory queues full, or the subscription is fifo,
+//! batching or rate-limited), deliveries that waited in memory too long, due retries, replays and
+//! deliveries left behind by a crash are leased in batches, on a wake or every
+//! `delivery.poll_interval_ms`. While the
 //! store holds due work waiting for slots, publishes stop handing over so that they queue behind it.
 //! A lease covers one attempt (timeout plus a margin for recording it), so a node that dies mid-attempt
 //! only delays that delivery until its lease runs out; it is then attempted again (at-least-once).

@@ -547,11 +547,7 @@ macro_rules! impl_store {
                 let full: Vec<&String> = room.iter().filter(|(_, n)| **n <= 0).map(|(id, _)| id).collect();
                 if !full.is_empty() {
                     select.push(" AND d.subscription_id NOT IN (");
-                    let mut ids = select.separated(", ");
-                    for id in full {
-                        ids.push_bind(id);
-                    }
-                    select.push(")");
+                    push_ids(&mut select, full);
                 }
                 select.push(" ORDER BY d.next_attempt_at, d.id LIMIT ").push_bind(limit.saturating_mul(4));
                 let candidates: Vec<(String, String)> = select.build_query_as().fetch_all(&mut *tx).await?;
@@ -581,11 +577,8 @@ macro_rules! impl_store {
                     .push(" WHERE id IN (SELECT d.id FROM deliveries d WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ")
                     .push_bind(now)
                     .push(" AND d.id IN (");
-                let mut ids = lease.separated(", ");
-                for id in chosen {
-                    ids.push_bind(id);
-                }
-                lease.push(")").push($skip_locked).push(") RETURNING id");
+                push_ids(&mut lease, chosen);
+                lease.push($skip_locked).push(") RETURNING id");
                 let claimed: Vec<(String,)> = lease.build_query_as().fetch_all(&mut *tx).await?;
                 let jobs = Self::jobs(&mut tx, &claimed).await?;
                 tx.commit().await?;
@@ -648,11 +641,7 @@ macro_rules! impl_store {
                         .push(", lease_owner = NULL, lease_until = NULL WHERE status = 'delivering' AND lease_owner = ")
                         .push_bind(owner)
                         .push(" AND id IN (");
-                    let mut ids = update.separated(", ");
-                    for id in chunk {
-                        ids.push_bind(id);
-                    }
-                    update.push(")");
+                    push_ids(&mut update, chunk);
                     update.build().execute(&self.writer).await?;
                 }
                 Ok(())
@@ -996,6 +985,15 @@ macro_rules! impl_store {
             Ok(change)
         }
 
+        /// Binds `ids` as the list of the `IN (` just pushed, and closes it.
+        fn push_ids<'q>(query: &mut sqlx::QueryBuilder<'q, $db>, ids: impl IntoIterator<Item = &'q String>) {
+            let mut list = query.separated(", ");
+            for id in ids {
+                list.push_bind(id);
+            }
+            query.push(")");
+        }
+
         impl $store {
             /// The committing tasks of the store's grouped writes, writing through `writer`.
             fn group_writers(
@@ -1032,11 +1030,8 @@ macro_rules! impl_store {
                      FROM deliveries d JOIN events e ON e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id \
                      WHERE d.id IN (",
                 );
-                let mut ids = select.separated(", ");
-                for (id,) in claimed {
-                    ids.push_bind(id);
-                }
-                select.push(") ORDER BY d.next_attempt_at, d.id");
+                push_ids(&mut select, claimed.iter().map(|(id,)| id));
+                select.push(" ORDER BY d.next_attempt_at, d.id");
                 Ok(select.build_query_as().fetch_all(&mut **tx).await?)
             }
         }
