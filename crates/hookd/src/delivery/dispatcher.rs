@@ -51,6 +51,11 @@ const RECORDING_PER_SLOT: usize = 4;
 /// Deliveries handed over at publish that may wait in memory for a slot, per subscription and in all.
 const READY_PER_SUBSCRIPTION: usize = 512;
 const READY_MAX: usize = 16_384;
+/// Publishing waits while this many deliveries wait in memory (delivery has fallen behind publishing)...
+const READY_HIGH: usize = READY_MAX / 2;
+/// ...until they are down to this many, or for at most `PUBLISH_WAIT`; then it goes on regardless.
+const READY_LOW: usize = READY_MAX / 4;
+const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 /// A delivery waiting in memory longer than this goes back to the store; its lease covers the wait.
 const READY_WAIT: Duration = Duration::from_secs(10);
 /// How often expired leases are returned to the queue.
@@ -79,6 +84,41 @@ struct Inner {
     /// Shutting down: nothing more is handed over.
     closed: AtomicBool,
     ready: std::sync::Mutex<Ready>,
+    /// Signalled when the deliveries waiting in memory are down to `READY_LOW`.
+    room: Notify,
+    /// Subscriptions' secrets and settings as last opened, by subscription id, with the stored fields they
+    /// were opened from: an entry serves only while those are unchanged.
+    opened: std::sync::Mutex<HashMap<String, (Sealed, Arc<Opened>)>>,
+}
+
+/// The most subscriptions whose opened settings are kept; past it the map starts over.
+const OPENED_MAX: usize = 10_000;
+
+/// The stored fields a subscription's `Opened` is made from.
+#[derive(PartialEq, Eq)]
+struct Sealed {
+    secrets: Vec<u8>,
+    format: String,
+    headers: String,
+    vendor_secrets: Option<Vec<u8>>,
+}
+
+impl Sealed {
+    fn of(job: &DeliveryJob) -> Self {
+        Self {
+            secrets: job.secrets.clone(),
+            format: job.format.clone(),
+            headers: job.headers.clone(),
+            vendor_secrets: job.vendor_secrets.clone(),
+        }
+    }
+
+    fn matches(&self, job: &DeliveryJob) -> bool {
+        self.secrets == job.secrets
+            && self.format == job.format
+            && self.headers == job.headers
+            && self.vendor_secrets == job.vendor_secrets
+    }
 }
 
 /// Deliveries handed over at publish that wait in memory for a slot, served one subscription at a time
@@ -239,6 +279,8 @@ impl Dispatcher {
                 pacer: Pacer::default(),
                 in_flight: Default::default(),
                 starved: AtomicBool::new(false),
+                opened: Default::default(),
+                room: Notify::new(),
                 closed: AtomicBool::new(false),
                 ready: Default::default(),
             }),
@@ -281,6 +323,30 @@ impl Dispatcher {
             owner: inner.node_id.clone(),
             until,
         })
+    }
+
+    /// Waits while delivery has fallen behind publishing: as long as `READY_HIGH` or more deliveries
+    /// wait in memory, until they are down to `READY_LOW`, for at most `PUBLISH_WAIT`. A publish calls
+    /// this before it stores its deliveries, so that publishers slow to the pace deliveries go out instead
+    /// of piling work up in memory and then in the store.
+    pub async fn make_room(&self) {
+        let inner = &self.inner;
+        if inner.ready().len < READY_HIGH {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + PUBLISH_WAIT;
+        metrics::counter!("hookd_publish_waits_total").increment(1);
+        loop {
+            let drained = inner.room.notified();
+            tokio::pin!(drained);
+            drained.as_mut().enable();
+            if inner.ready().len <= READY_LOW || inner.closed.load(Ordering::Relaxed) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, drained).await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Attempts committed deliveries stored under leases from [`Dispatcher::admit`]: at once where slots
@@ -328,6 +394,9 @@ impl Dispatcher {
                 self.spawn_attempt(vec![job], reservation, Duration::ZERO);
             }
         }
+        if ready.len <= READY_LOW {
+            inner.room.notify_waiters();
+        }
     }
 
     /// Returns deliveries that waited in memory too long (all of them when stopping) to the store.
@@ -339,6 +408,7 @@ impl Dispatcher {
                 "deliveries waiting in memory returned to the store"
             );
             self.inner.starved.store(true, Ordering::Relaxed);
+            self.inner.room.notify_waiters();
             self.defer(&jobs, now_ms()).await;
         }
     }
@@ -556,10 +626,16 @@ impl Dispatcher {
             None => self.render_batch(&jobs, started_at),
         };
         let reply = match rendered {
-            Ok((rendered, headers)) => {
+            Ok((rendered, opened)) => {
                 inner
                     .sender
-                    .send(&job.url, &job.delivery_id, &rendered, &headers, timeout)
+                    .send(
+                        &job.url,
+                        &job.delivery_id,
+                        &rendered,
+                        &opened.headers,
+                        timeout,
+                    )
                     .await
             }
             Err(problem) => super::sender::Reply::failed(problem),
@@ -719,8 +795,28 @@ impl Dispatcher {
         }
     }
 
+    /// The subscription's secrets and settings, opened once per change of the stored fields.
+    fn open(&self, job: &DeliveryJob) -> Result<Arc<Opened>, String> {
+        let lock = || self.inner.opened.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((sealed, opened)) = lock().get(&job.subscription_id) {
+            if sealed.matches(job) {
+                return Ok(opened.clone());
+            }
+        }
+        let opened = Arc::new(self.open_sealed(job)?);
+        let mut cache = lock();
+        if cache.len() >= OPENED_MAX {
+            cache.clear();
+        }
+        cache.insert(
+            job.subscription_id.clone(),
+            (Sealed::of(job), opened.clone()),
+        );
+        Ok(opened)
+    }
+
     /// Opens the subscription's sealed secrets and settings.
-    fn open(&self, job: &DeliveryJob) -> Result<Opened, String> {
+    fn open_sealed(&self, job: &DeliveryJob) -> Result<Opened, String> {
         let secrets = self
             .inner
             .sealer
@@ -756,7 +852,7 @@ impl Dispatcher {
         &self,
         job: &DeliveryJob,
         now: i64,
-    ) -> Result<(formats::Rendered, ExtraHeaders), String> {
+    ) -> Result<(formats::Rendered, Arc<Opened>), String> {
         let opened = self.open(job)?;
         let target = formats::TargetView {
             subscription_id: &job.subscription_id,
@@ -771,7 +867,7 @@ impl Dispatcher {
             &opened.secrets,
             now,
         )?;
-        Ok((rendered, opened.headers))
+        Ok((rendered, opened))
     }
 
     /// Builds the one request of a batch (all of one subscription).
@@ -779,11 +875,11 @@ impl Dispatcher {
         &self,
         jobs: &[DeliveryJob],
         now: i64,
-    ) -> Result<(formats::Rendered, ExtraHeaders), String> {
+    ) -> Result<(formats::Rendered, Arc<Opened>), String> {
         let opened = self.open(&jobs[0])?;
         let events: Vec<formats::EventView<'_>> = jobs.iter().map(event_view).collect();
         let rendered = formats::render_batch(opened.format, &events, &opened.secrets, now)?;
-        Ok((rendered, opened.headers))
+        Ok((rendered, opened))
     }
 }
 

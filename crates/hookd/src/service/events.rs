@@ -101,6 +101,9 @@ impl Service {
             now,
         )?;
         release_full_batches(self.store.as_ref(), &subscriptions, &mut deliveries, now).await?;
+        if !deliveries.is_empty() {
+            self.dispatcher.make_room().await;
+        }
         let handed = self.admit(&subscriptions, &mut deliveries, now);
         let row = EventRow {
             id: new_id("evt"),

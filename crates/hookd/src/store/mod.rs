@@ -233,6 +233,10 @@ struct ReadCaches {
     subscriptions: cache::Cached<String, Vec<SubscriptionRow>>,
 }
 
+/// The grouped writes of a store: publishes (an event with its deliveries) and attempt records.
+type Writes =
+    group::GroupCommits<(EventRow, Vec<NewDelivery>), EventInsert, AttemptOutcome, HealthChange>;
+
 /// The key of an app's entries in the read caches.
 fn cache_key(account_id: &str, app_id: &str) -> String {
     format!("{account_id}\0{app_id}")

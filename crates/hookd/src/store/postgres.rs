@@ -6,19 +6,18 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::group::GroupCommit;
+use super::group::GroupCommits;
 use super::sql::*;
 use super::{
     cache_key, AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow,
     EventInsert, EventRow, HealthChange, KeyRow, NewDelivery, Page, ReadCaches, Result, StoreError,
-    SubscriptionRow,
+    SubscriptionRow, Writes,
 };
 
 pub struct PgStore {
     writer: PgPool,
     reader: PgPool,
-    events: GroupCommit<(EventRow, Vec<NewDelivery>), EventInsert>,
-    attempts: GroupCommit<AttemptOutcome, HealthChange>,
+    writes: Writes,
     caches: ReadCaches,
 }
 
@@ -40,12 +39,11 @@ impl PgStore {
             .run(&pool)
             .await
             .context("applying PostgreSQL migrations")?;
-        let (events, attempts) = Self::group_writers(&pool);
+        let writes = Self::group_writes(&pool, false);
         Ok(Self {
             writer: pool.clone(),
             reader: pool,
-            events,
-            attempts,
+            writes,
             caches: ReadCaches::default(),
         })
     }
@@ -59,3 +57,115 @@ impl_store!(
     skip_locked = " FOR UPDATE OF d SKIP LOCKED",
     json_strings = "SELECT jsonb_array_elements_text($5::jsonb)"
 );
+
+/// The multi-row writes, each one statement with one array parameter per column. The text never changes
+/// with the number of rows, so each is parsed and planned once per connection (a `VALUES` list of n rows
+/// would be a new statement, prepared anew, for every n).
+mod bulk {
+    use super::super::sql::{attempt_cols, event_cols};
+    use super::super::{AttemptOutcome, EventRow, NewDelivery, Result, StoreError};
+
+    type Tx<'c> = sqlx::Transaction<'c, sqlx::Postgres>;
+
+    /// One column of `rows`.
+    fn col<'r, T: 'r, V>(rows: &'r [T], f: impl Fn(&'r T) -> V) -> Vec<V> {
+        rows.iter().map(f).collect()
+    }
+
+    pub async fn insert_event_rows(tx: &mut Tx<'_>, events: &[&EventRow]) -> Result<()> {
+        sqlx::query(concat!(
+            "INSERT INTO events (",
+            event_cols!(),
+            ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::text[], $8::text[], $9::text[], $10::bigint[])"
+        ))
+        .bind(col(events, |e| e.id.as_str()))
+        .bind(col(events, |e| e.account_id.as_str()))
+        .bind(col(events, |e| e.app_id.as_str()))
+        .bind(col(events, |e| e.event_type.as_str()))
+        .bind(col(events, |e| e.payload.as_str()))
+        .bind(col(events, |e| e.channel_id.as_deref()))
+        .bind(col(events, |e| e.user_id.as_deref()))
+        .bind(col(events, |e| e.idempotency_key.as_deref()))
+        .bind(col(events, |e| e.request_hash.as_deref()))
+        .bind(col(events, |e| e.created_at))
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_write)?;
+        Ok(())
+    }
+
+    pub async fn insert_deliveries(
+        tx: &mut Tx<'_>,
+        deliveries: &[(&EventRow, &NewDelivery)],
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, \
+             next_attempt_at, lease_owner, lease_until, created_at, updated_at) \
+             SELECT v.id, v.event_id, v.subscription_id, v.account_id, v.app_id, \
+             CASE WHEN v.lease_owner IS NULL THEN 'pending' ELSE 'delivering' END, 0, v.due_at, v.lease_owner, \
+             v.lease_until, v.created_at, v.created_at \
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], \
+             $8::bigint[], $9::bigint[]) \
+             AS v(id, event_id, subscription_id, account_id, app_id, due_at, lease_owner, lease_until, created_at)",
+        )
+        .bind(col(deliveries, |(_, d)| d.id.as_str()))
+        .bind(col(deliveries, |(e, _)| e.id.as_str()))
+        .bind(col(deliveries, |(_, d)| d.subscription_id.as_str()))
+        .bind(col(deliveries, |(e, _)| e.account_id.as_str()))
+        .bind(col(deliveries, |(e, _)| e.app_id.as_str()))
+        .bind(col(deliveries, |(_, d)| d.due_at))
+        .bind(col(deliveries, |(_, d)| d.lease.as_ref().map(|l| l.owner.as_str())))
+        .bind(col(deliveries, |(_, d)| d.lease.as_ref().map(|l| l.until)))
+        .bind(col(deliveries, |(e, _)| e.created_at))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn insert_attempts(tx: &mut Tx<'_>, outcomes: &[&AttemptOutcome]) -> Result<()> {
+        sqlx::query(concat!(
+            "INSERT INTO attempts (",
+            attempt_cols!(),
+            ") SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], \
+             $6::bigint[], $7::text[], $8::text[])"
+        ))
+        .bind(col(outcomes, |o| o.attempt.id.as_str()))
+        .bind(col(outcomes, |o| o.attempt.delivery_id.as_str()))
+        .bind(col(outcomes, |o| o.attempt.attempt_no))
+        .bind(col(outcomes, |o| o.attempt.started_at))
+        .bind(col(outcomes, |o| o.attempt.duration_ms))
+        .bind(col(outcomes, |o| o.attempt.status_code))
+        .bind(col(outcomes, |o| o.attempt.error.as_deref()))
+        .bind(col(outcomes, |o| o.attempt.response_excerpt.as_deref()))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Moves the attempted deliveries on. Only the lease holder does; a delivery cancelled meanwhile stays
+    /// cancelled.
+    pub async fn finish_deliveries(tx: &mut Tx<'_>, outcomes: &[&AttemptOutcome]) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, \
+             lease_owner = NULL, lease_until = NULL, last_status_code = v.status_code, last_error = v.error, \
+             updated_at = v.updated_at \
+             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], \
+             $7::bigint[], $8::text[]) \
+             AS v(id, status, attempts, next_attempt_at, status_code, error, updated_at, lease_owner) \
+             WHERE deliveries.id = v.id AND deliveries.status = 'delivering' \
+             AND deliveries.lease_owner = v.lease_owner",
+        )
+        .bind(col(outcomes, |o| o.attempt.delivery_id.as_str()))
+        .bind(col(outcomes, |o| o.status))
+        .bind(col(outcomes, |o| o.attempt.attempt_no))
+        .bind(col(outcomes, |o| o.next_attempt_at))
+        .bind(col(outcomes, |o| o.attempt.status_code))
+        .bind(col(outcomes, |o| o.attempt.error.as_deref()))
+        .bind(col(outcomes, |o| o.attempt.started_at + o.attempt.duration_ms))
+        .bind(col(outcomes, |o| o.lease_owner.as_str()))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}

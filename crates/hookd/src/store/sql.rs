@@ -1,6 +1,7 @@
 //! The SQL both backends share. SQLite and PostgreSQL accept the same statements here (`$n` parameters,
 //! `ON CONFLICT`, `RETURNING`); the only differences are the row-locking clauses, passed in by each backend.
 //! A macro instead of generic code because sqlx's executor bounds make backend-generic functions unreadable.
+//! The multi-row writes differ per backend; each backend's module has them in its `bulk` module.
 
 /// Column lists, as literals so statements stay `&'static str` (sqlx caches prepared statements by text).
 macro_rules! account_cols {
@@ -404,7 +405,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_event(&self, event: &EventRow, deliveries: &[NewDelivery]) -> Result<EventInsert> {
-                self.events.submit((event.clone(), deliveries.to_vec())).await
+                self.writes.submit_first((event.clone(), deliveries.to_vec())).await
             }
 
             async fn get_event(&self, account_id: &str, app_id: &str, id: &str) -> Result<Option<EventRow>> {
@@ -704,7 +705,7 @@ macro_rules! impl_store {
             }
 
             async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<HealthChange> {
-                let change = self.attempts.submit(outcome.clone()).await;
+                let change = self.writes.submit_second(outcome.clone()).await;
                 // A subscription disabled by 410 Gone or locked no longer receives new events.
                 if outcome.disable_subscription.is_some() || change.as_ref().is_ok_and(|c| c.locked) {
                     self.caches.subscriptions.clear();
@@ -739,6 +740,41 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        /// Writes a group of publishes and attempt records: all in one transaction when there are both, and
+        /// otherwise (or if that fails) the publishes together and the records together, each falling back
+        /// to one transaction per item.
+        async fn write_group(
+            pool: &sqlx::Pool<$db>,
+            events: Vec<(EventRow, Vec<NewDelivery>)>,
+            outcomes: Vec<AttemptOutcome>,
+        ) -> (Vec<Result<EventInsert>>, Vec<Result<HealthChange>>) {
+            if !events.is_empty() && !outcomes.is_empty() {
+                match write_together(pool, &events, &outcomes).await {
+                    Ok(changes) => {
+                        return (
+                            events.iter().map(|_| Ok(EventInsert::Inserted)).collect(),
+                            changes.into_iter().map(Ok).collect(),
+                        )
+                    }
+                    Err(e) => tracing::debug!(error = %e, "writing publishes and attempts together failed; writing them apart"),
+                }
+            }
+            (insert_events(pool, events).await, record_attempts(pool, outcomes).await)
+        }
+
+        async fn write_together(
+            pool: &sqlx::Pool<$db>,
+            events: &[(EventRow, Vec<NewDelivery>)],
+            outcomes: &[AttemptOutcome],
+        ) -> Result<Vec<HealthChange>> {
+            let mut tx = pool.begin().await?;
+            insert_events_in(&mut tx, events).await?;
+            let outcomes: Vec<&AttemptOutcome> = outcomes.iter().collect();
+            let changes = record_in(&mut tx, &outcomes).await?;
+            tx.commit().await?;
+            Ok(changes)
+        }
+
         /// Writes events of concurrent publishes in one transaction; if that fails, each in its own, so
         /// that a bad one (a duplicate idempotency key, a subscription deleted meanwhile) fails alone.
         async fn insert_events(
@@ -763,15 +799,22 @@ macro_rules! impl_store {
             items: &[(EventRow, Vec<NewDelivery>)],
         ) -> Result<()> {
             let mut tx = pool.begin().await?;
+            insert_events_in(&mut tx, items).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn insert_events_in(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            items: &[(EventRow, Vec<NewDelivery>)],
+        ) -> Result<()> {
             let events: Vec<&EventRow> = items.iter().map(|(event, _)| event).collect();
-            insert_event_rows(&mut tx, &events).await?;
+            bulk::insert_event_rows(tx, &events).await?;
             let deliveries: Vec<(&EventRow, &NewDelivery)> = items
                 .iter()
                 .flat_map(|(event, deliveries)| deliveries.iter().map(move |d| (event, d)))
                 .collect();
-            insert_deliveries(&mut tx, &deliveries).await?;
-            tx.commit().await?;
-            Ok(())
+            bulk::insert_deliveries(tx, &deliveries).await
         }
 
         async fn insert_event_alone(
@@ -780,7 +823,7 @@ macro_rules! impl_store {
             deliveries: &[NewDelivery],
         ) -> Result<EventInsert> {
             let mut tx = pool.begin().await?;
-            let inserted = insert_event_rows(&mut tx, &[event]).await;
+            let inserted = bulk::insert_event_rows(&mut tx, &[event]).await;
             match inserted {
                 Ok(_) => {}
                 // The event id is fresh, so the only unique rule an insert can break is the idempotency key.
@@ -788,57 +831,9 @@ macro_rules! impl_store {
                 Err(e) => return Err(e),
             }
             let deliveries: Vec<(&EventRow, &NewDelivery)> = deliveries.iter().map(|d| (event, d)).collect();
-            insert_deliveries(&mut tx, &deliveries).await?;
+            bulk::insert_deliveries(&mut tx, &deliveries).await?;
             tx.commit().await?;
             Ok(EventInsert::Inserted)
-        }
-
-        async fn insert_event_rows(tx: &mut sqlx::Transaction<'_, $db>, events: &[&EventRow]) -> Result<()> {
-            for chunk in events.chunks(500) {
-                let mut insert = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO events (", event_cols!(), ") "));
-                insert.push_values(chunk, |mut row, event| {
-                    row.push_bind(&event.id)
-                        .push_bind(&event.account_id)
-                        .push_bind(&event.app_id)
-                        .push_bind(&event.event_type)
-                        .push_bind(&event.payload)
-                        .push_bind(&event.channel_id)
-                        .push_bind(&event.user_id)
-                        .push_bind(&event.idempotency_key)
-                        .push_bind(&event.request_hash)
-                        .push_bind(event.created_at);
-                });
-                insert.build().execute(&mut **tx).await.map_err(StoreError::from_write)?;
-            }
-            Ok(())
-        }
-
-        async fn insert_deliveries(
-            tx: &mut sqlx::Transaction<'_, $db>,
-            deliveries: &[(&EventRow, &NewDelivery)],
-        ) -> Result<()> {
-            for chunk in deliveries.chunks(500) {
-                let mut insert = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, next_attempt_at, \
-                     lease_owner, lease_until, created_at, updated_at) ",
-                );
-                insert.push_values(chunk, |mut row, (event, d)| {
-                    row.push_bind(&d.id)
-                        .push_bind(&event.id)
-                        .push_bind(&d.subscription_id)
-                        .push_bind(&event.account_id)
-                        .push_bind(&event.app_id)
-                        .push_bind(if d.lease.is_some() { "delivering" } else { "pending" })
-                        .push_bind(0i64)
-                        .push_bind(d.due_at)
-                        .push_bind(d.lease.as_ref().map(|l| l.owner.clone()))
-                        .push_bind(d.lease.as_ref().map(|l| l.until))
-                        .push_bind(event.created_at)
-                        .push_bind(event.created_at);
-                });
-                insert.build().execute(&mut **tx).await?;
-            }
-            Ok(())
         }
 
         /// Records the outcomes of attempts that finished together in one transaction; if that fails, each
@@ -881,58 +876,46 @@ macro_rules! impl_store {
         /// Stores attempts and moves their deliveries (and their subscriptions' health) on: the attempt
         /// rows and the delivery updates as multi-row statements, the health per subscription.
         async fn record_in(tx: &mut sqlx::Transaction<'_, $db>, outcomes: &[&AttemptOutcome]) -> Result<Vec<HealthChange>> {
-            for chunk in outcomes.chunks(500) {
-                let mut insert = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO attempts (", attempt_cols!(), ") "));
-                insert.push_values(chunk, |mut row, outcome| {
-                    let a = &outcome.attempt;
-                    row.push_bind(&a.id)
-                        .push_bind(&a.delivery_id)
-                        .push_bind(a.attempt_no)
-                        .push_bind(a.started_at)
-                        .push_bind(a.duration_ms)
-                        .push_bind(a.status_code)
-                        .push_bind(&a.error)
-                        .push_bind(&a.response_excerpt);
-                });
-                insert.build().execute(&mut **tx).await?;
-                // Only the lease holder moves a delivery on; a delivery cancelled meanwhile stays cancelled.
-                // (A VALUES list's columns are column1, column2, … in both SQLite and PostgreSQL.)
-                let mut update = sqlx::QueryBuilder::<$db>::new(
-                    "UPDATE deliveries SET status = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
-                     lease_owner = NULL, lease_until = NULL, last_status_code = v.column5, last_error = v.column6, \
-                     updated_at = v.column7 FROM (",
+            bulk::insert_attempts(tx, outcomes).await?;
+            bulk::finish_deliveries(tx, outcomes).await?;
+            // A success changes nothing for a subscription that is healthy already (no run of failures, no
+            // dead deliveries counted), which is the usual case: one statement finds the others.
+            let mut healthy: std::collections::HashSet<&str> = outcomes
+                .iter()
+                .filter(|o| o.track_health && o.status == "succeeded")
+                .map(|o| o.subscription_id.as_str())
+                .collect();
+            if !healthy.is_empty() {
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id FROM subscriptions WHERE (failing_since IS NOT NULL OR dead_count > 0) AND id IN (",
                 );
-                update.push_values(chunk, |mut row, outcome| {
-                    let a = &outcome.attempt;
-                    row.push_bind(&a.delivery_id)
-                        .push_bind(outcome.status)
-                        .push_bind(a.attempt_no)
-                        .push_bind(outcome.next_attempt_at)
-                        .push_bind(a.status_code)
-                        .push_bind(&a.error)
-                        .push_bind(a.started_at + a.duration_ms)
-                        .push_bind(&outcome.lease_owner);
-                });
-                update.push(
-                    ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'delivering' \
-                     AND deliveries.lease_owner = v.column8",
-                );
-                update.build().execute(&mut **tx).await?;
+                push_ids(&mut select, healthy.iter().copied());
+                let unhealthy: Vec<(String,)> = select.build_query_as().fetch_all(&mut **tx).await?;
+                for (id,) in &unhealthy {
+                    healthy.remove(id.as_str());
+                }
             }
             // Subscription rows are updated in one order, so that two nodes' groups cannot deadlock on them.
             let mut order: Vec<usize> = (0..outcomes.len()).collect();
             order.sort_by(|&a, &b| outcomes[a].subscription_id.cmp(&outcomes[b].subscription_id));
             let mut changes = vec![HealthChange::default(); outcomes.len()];
-            // A success after a success of the same subscription changes nothing: its health is reset already.
-            let mut after_success: Option<&str> = None;
             for i in order {
                 let outcome = outcomes[i];
-                let success = outcome.status == "succeeded";
-                if success && after_success == Some(outcome.subscription_id.as_str()) {
-                    continue;
+                let subscription = outcome.subscription_id.as_str();
+                if outcome.disable_subscription.is_none() {
+                    if !outcome.track_health {
+                        continue;
+                    }
+                    if outcome.status == "succeeded" && healthy.contains(subscription) {
+                        continue;
+                    }
                 }
-                after_success = success.then_some(outcome.subscription_id.as_str());
                 changes[i] = health_in(tx, outcome).await?;
+                if outcome.status == "succeeded" {
+                    healthy.insert(subscription);
+                } else {
+                    healthy.remove(subscription);
+                }
             }
             Ok(changes)
         }
@@ -986,33 +969,23 @@ macro_rules! impl_store {
         }
 
         /// Binds `ids` as the list of the `IN (` just pushed, and closes it.
-        fn push_ids<'q>(query: &mut sqlx::QueryBuilder<'q, $db>, ids: impl IntoIterator<Item = &'q String>) {
+        fn push_ids<'q, S: AsRef<str> + ?Sized + 'q>(query: &mut sqlx::QueryBuilder<'q, $db>, ids: impl IntoIterator<Item = &'q S>) {
             let mut list = query.separated(", ");
             for id in ids {
-                list.push_bind(id);
+                list.push_bind(id.as_ref());
             }
             query.push(")");
         }
 
         impl $store {
-            /// The committing tasks of the store's grouped writes, writing through `writer`.
-            fn group_writers(
-                writer: &sqlx::Pool<$db>,
-            ) -> (
-                GroupCommit<(EventRow, Vec<NewDelivery>), EventInsert>,
-                GroupCommit<AttemptOutcome, HealthChange>,
-            ) {
+            /// The committing task(s) of the store's grouped writes, writing through `writer`; `shared`: one
+            /// task commits publishes and attempt records together.
+            fn group_writes(writer: &sqlx::Pool<$db>, shared: bool) -> Writes {
                 let pool = writer.clone();
-                let events = GroupCommit::spawn(move |items| {
+                GroupCommits::spawn(shared, move |events, outcomes| {
                     let pool = pool.clone();
-                    async move { insert_events(&pool, items).await }
-                });
-                let pool = writer.clone();
-                let attempts = GroupCommit::spawn(move |outcomes| {
-                    let pool = pool.clone();
-                    async move { record_attempts(&pool, outcomes).await }
-                });
-                (events, attempts)
+                    async move { write_group(&pool, events, outcomes).await }
+                })
             }
 
             /// The claimed deliveries with what their attempts need.

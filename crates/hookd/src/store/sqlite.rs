@@ -10,20 +10,19 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::group::GroupCommit;
+use super::group::GroupCommits;
 use super::sql::*;
 use super::{
     cache_key, AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow,
     EventInsert, EventRow, HealthChange, KeyRow, NewDelivery, Page, ReadCaches, Result, StoreError,
-    SubscriptionRow,
+    SubscriptionRow, Writes,
 };
 use crate::config::SqliteSync;
 
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-    events: GroupCommit<(EventRow, Vec<NewDelivery>), EventInsert>,
-    attempts: GroupCommit<AttemptOutcome, HealthChange>,
+    writes: Writes,
     caches: ReadCaches,
     _lock: std::fs::File,
 }
@@ -72,12 +71,11 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        let (events, attempts) = Self::group_writers(&writer);
+        let writes = Self::group_writes(&writer, true);
         Ok(Self {
             writer,
             reader,
-            events,
-            attempts,
+            writes,
             caches: ReadCaches::default(),
             _lock: lock,
         })
@@ -92,3 +90,127 @@ impl_store!(
     skip_locked = "",
     json_strings = "SELECT value FROM json_each($5)"
 );
+
+/// The multi-row writes, as multi-row `VALUES` statements of at most 500 rows (SQLite prepares statements
+/// in process, so a new text per row count costs little).
+mod bulk {
+    use super::super::sql::{attempt_cols, event_cols};
+    use super::super::{AttemptOutcome, EventRow, NewDelivery, Result, StoreError};
+
+    type Tx<'c> = sqlx::Transaction<'c, sqlx::Sqlite>;
+
+    /// Rows per statement; SQLite allows 32 766 parameters.
+    const ROWS: usize = 500;
+
+    pub async fn insert_event_rows(tx: &mut Tx<'_>, events: &[&EventRow]) -> Result<()> {
+        for chunk in events.chunks(ROWS) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(concat!(
+                "INSERT INTO events (",
+                event_cols!(),
+                ") "
+            ));
+            insert.push_values(chunk, |mut row, event| {
+                row.push_bind(&event.id)
+                    .push_bind(&event.account_id)
+                    .push_bind(&event.app_id)
+                    .push_bind(&event.event_type)
+                    .push_bind(&event.payload)
+                    .push_bind(&event.channel_id)
+                    .push_bind(&event.user_id)
+                    .push_bind(&event.idempotency_key)
+                    .push_bind(&event.request_hash)
+                    .push_bind(event.created_at);
+            });
+            insert
+                .build()
+                .execute(&mut **tx)
+                .await
+                .map_err(StoreError::from_write)?;
+        }
+        Ok(())
+    }
+
+    pub async fn insert_deliveries(
+        tx: &mut Tx<'_>,
+        deliveries: &[(&EventRow, &NewDelivery)],
+    ) -> Result<()> {
+        for chunk in deliveries.chunks(ROWS) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, \
+                 next_attempt_at, lease_owner, lease_until, created_at, updated_at) ",
+            );
+            insert.push_values(chunk, |mut row, (event, d)| {
+                row.push_bind(&d.id)
+                    .push_bind(&event.id)
+                    .push_bind(&d.subscription_id)
+                    .push_bind(&event.account_id)
+                    .push_bind(&event.app_id)
+                    .push_bind(if d.lease.is_some() {
+                        "delivering"
+                    } else {
+                        "pending"
+                    })
+                    .push_bind(0i64)
+                    .push_bind(d.due_at)
+                    .push_bind(d.lease.as_ref().map(|l| l.owner.as_str()))
+                    .push_bind(d.lease.as_ref().map(|l| l.until))
+                    .push_bind(event.created_at)
+                    .push_bind(event.created_at);
+            });
+            insert.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn insert_attempts(tx: &mut Tx<'_>, outcomes: &[&AttemptOutcome]) -> Result<()> {
+        for chunk in outcomes.chunks(ROWS) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(concat!(
+                "INSERT INTO attempts (",
+                attempt_cols!(),
+                ") "
+            ));
+            insert.push_values(chunk, |mut row, outcome| {
+                let a = &outcome.attempt;
+                row.push_bind(&a.id)
+                    .push_bind(&a.delivery_id)
+                    .push_bind(a.attempt_no)
+                    .push_bind(a.started_at)
+                    .push_bind(a.duration_ms)
+                    .push_bind(a.status_code)
+                    .push_bind(&a.error)
+                    .push_bind(&a.response_excerpt);
+            });
+            insert.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Moves the attempted deliveries on. Only the lease holder does; a delivery cancelled meanwhile stays
+    /// cancelled. (A VALUES list's columns are column1, column2, ….)
+    pub async fn finish_deliveries(tx: &mut Tx<'_>, outcomes: &[&AttemptOutcome]) -> Result<()> {
+        for chunk in outcomes.chunks(ROWS) {
+            let mut update = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "UPDATE deliveries SET status = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
+                 lease_owner = NULL, lease_until = NULL, last_status_code = v.column5, last_error = v.column6, \
+                 updated_at = v.column7 FROM (",
+            );
+            update.push_values(chunk, |mut row, outcome| {
+                let a = &outcome.attempt;
+                row.push_bind(&a.delivery_id)
+                    .push_bind(outcome.status)
+                    .push_bind(a.attempt_no)
+                    .push_bind(outcome.next_attempt_at)
+                    .push_bind(a.status_code)
+                    .push_bind(&a.error)
+                    .push_bind(a.started_at + a.duration_ms)
+                    .push_bind(&outcome.lease_owner);
+            });
+            update.push(
+                ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'delivering' \
+                 AND deliveries.lease_owner = v.column8",
+            );
+            update.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
