@@ -61,6 +61,9 @@ pub struct DeliveryConfig {
     pub concurrency: usize,
     /// Attempts in flight at once for one subscription, so a slow receiver cannot take every slot.
     pub subscription_concurrency: usize,
+    /// Fresh deliveries that may wait in memory for a slot. Publishing waits (up to 2 s) while half of
+    /// them are taken, until a quarter are, so that publishers slow to the pace deliveries go out.
+    pub memory_queue: usize,
     /// Whole-request timeout of one attempt.
     pub timeout_ms: u64,
     pub connect_timeout_ms: u64,
@@ -126,6 +129,7 @@ impl Default for DeliveryConfig {
         Self {
             concurrency: 1024,
             subscription_concurrency: 64,
+            memory_queue: 16_384,
             timeout_ms: 15_000,
             connect_timeout_ms: 5_000,
             poll_interval_ms: 1_000,
@@ -186,6 +190,9 @@ impl Config {
         }
         if d.concurrency == 0 || d.concurrency > 100_000 {
             bail!("delivery.concurrency must be between 1 and 100000");
+        }
+        if d.memory_queue == 0 || d.memory_queue > 1_000_000 {
+            bail!("delivery.memory_queue must be between 1 and 1000000");
         }
         if d.timeout_ms < 100 || d.connect_timeout_ms < 100 {
             bail!("delivery.timeout_ms and delivery.connect_timeout_ms must be at least 100");

@@ -48,13 +48,10 @@ const CLAIM_BATCH: usize = 256;
 /// Attempts that may wait for their record per delivery slot: recording is group-committed, so a slot is
 /// freed once its request is answered rather than once its outcome is on disk.
 const RECORDING_PER_SLOT: usize = 4;
-/// Deliveries handed over at publish that may wait in memory for a slot, per subscription and in all.
+/// Deliveries handed over at publish that may wait in memory for a slot, per subscription (in all:
+/// `delivery.memory_queue`).
 const READY_PER_SUBSCRIPTION: usize = 512;
-const READY_MAX: usize = 16_384;
-/// Publishing waits while this many deliveries wait in memory (delivery has fallen behind publishing)...
-const READY_HIGH: usize = READY_MAX / 2;
-/// ...until they are down to this many, or for at most `PUBLISH_WAIT`; then it goes on regardless.
-const READY_LOW: usize = READY_MAX / 4;
+/// The longest a publish waits for room in memory (see [`Dispatcher::make_room`]).
 const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 /// A delivery waiting in memory longer than this goes back to the store; its lease covers the wait.
 const READY_WAIT: Duration = Duration::from_secs(10);
@@ -84,7 +81,7 @@ struct Inner {
     /// Shutting down: nothing more is handed over.
     closed: AtomicBool,
     ready: std::sync::Mutex<Ready>,
-    /// Signalled when the deliveries waiting in memory are down to `READY_LOW`.
+    /// Signalled when the deliveries waiting in memory are down to a quarter of `memory_queue`.
     room: Notify,
     /// Subscriptions' secrets and settings as last opened, by subscription id, with the stored fields they
     /// were opened from: an entry serves only while those are unchanged.
@@ -191,6 +188,16 @@ struct Reservation {
 }
 
 impl Inner {
+    /// Publishing waits from this many deliveries waiting in memory...
+    fn ready_high(&self) -> usize {
+        self.config.memory_queue.div_ceil(2)
+    }
+
+    /// ...until they are down to this many.
+    fn ready_low(&self) -> usize {
+        self.config.memory_queue / 4
+    }
+
     fn in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
         self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -311,7 +318,9 @@ impl Dispatcher {
         }
         {
             let ready = inner.ready();
-            if ready.len >= READY_MAX || ready.queued(&subscription.id) >= READY_PER_SUBSCRIPTION {
+            if ready.len >= inner.config.memory_queue
+                || ready.queued(&subscription.id) >= READY_PER_SUBSCRIPTION
+            {
                 return None;
             }
         }
@@ -325,13 +334,13 @@ impl Dispatcher {
         })
     }
 
-    /// Waits while delivery has fallen behind publishing: as long as `READY_HIGH` or more deliveries
-    /// wait in memory, until they are down to `READY_LOW`, for at most `PUBLISH_WAIT`. A publish calls
-    /// this before it stores its deliveries, so that publishers slow to the pace deliveries go out instead
-    /// of piling work up in memory and then in the store.
+    /// Waits while delivery has fallen behind publishing: while half of `delivery.memory_queue` or more
+    /// deliveries wait in memory, until a quarter do, for at most `PUBLISH_WAIT`. A publish calls this
+    /// before it stores its deliveries, so that publishers slow to the pace deliveries go out instead of
+    /// piling work up in memory and then in the store.
     pub async fn make_room(&self) {
         let inner = &self.inner;
-        if inner.ready().len < READY_HIGH {
+        if inner.ready().len < inner.ready_high() {
             return;
         }
         let deadline = tokio::time::Instant::now() + PUBLISH_WAIT;
@@ -340,7 +349,7 @@ impl Dispatcher {
             let drained = inner.room.notified();
             tokio::pin!(drained);
             drained.as_mut().enable();
-            if inner.ready().len <= READY_LOW || inner.closed.load(Ordering::Relaxed) {
+            if inner.ready().len <= inner.ready_low() || inner.closed.load(Ordering::Relaxed) {
                 return;
             }
             if tokio::time::timeout_at(deadline, drained).await.is_err() {
@@ -394,7 +403,7 @@ impl Dispatcher {
                 self.spawn_attempt(vec![job], reservation, Duration::ZERO);
             }
         }
-        if ready.len <= READY_LOW {
+        if ready.len <= inner.ready_low() {
             inner.room.notify_waiters();
         }
     }

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod apps;
+mod backpressure;
 mod bad_input;
 mod batching;
 mod cli;

@@ -1,0 +1,132 @@
+//! Backpressure: when fresh deliveries pile up in memory faster than they go out, a publish waits for room
+//! (at most 2 s) instead of adding to the pile, is then accepted all the same with its deliveries stored,
+//! and publishing is quick again once delivery has caught up.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::both_backends_with;
+use crate::helpers::{Answer, Receiver, TestApp, LOAD};
+
+both_backends_with!(small_memory_queue => publishing_waits_while_delivery_is_behind);
+
+/// 16 slots and room for 400 deliveries in memory: publishing waits from 200 until 100.
+fn small_memory_queue(c: &mut hookd::config::Config) {
+    c.delivery.concurrency = 16;
+    c.delivery.memory_queue = 400;
+}
+
+const SUBSCRIPTIONS: usize = 10;
+/// Attempts that hang past the tests' 2 s timeout before the receiver answers at once again.
+const HANGING: usize = 48;
+/// A publish that waited for room took about 2 s; one that did not, well under.
+const WAITED: Duration = Duration::from_millis(1_900);
+const QUICK: Duration = Duration::from_millis(1_500);
+
+async fn publishing_waits_while_delivery_is_behind(app: TestApp) {
+    // Measures how long publishes take: runs while no load-heavy test does.
+    let _quiet = LOAD.write().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(std::iter::repeat_n(
+        Answer::slow(Duration::from_secs(30)),
+        HANGING,
+    ));
+    let t = app.tenant().await;
+    app.post("/api/v1/apps", &t.token, json!({ "id": "shop" }))
+        .await
+        .expect(201);
+    for _ in 0..SUBSCRIPTIONS {
+        app.post(
+            "/api/v1/apps/shop/subscriptions",
+            &t.token,
+            json!({ "url": receiver.url }),
+        )
+        .await
+        .expect(201);
+    }
+    let publish = |n: usize| {
+        let app = &app;
+        let token = t.token.clone();
+        async move {
+            let started = Instant::now();
+            let id = app
+                .post(
+                    "/api/v1/apps/shop/events",
+                    &token,
+                    json!({ "type": "t", "payload": { "n": n } }),
+                )
+                .await
+                .expect(201)
+                .str("id");
+            (id, started.elapsed())
+        }
+    };
+
+    // 16 attempts hang and the rest wait in memory, 10 more per event: from about the 22nd event on, 200 or
+    // more wait, and the next publish waits.
+    let mut waited = None;
+    for n in 0..40 {
+        let (id, took) = publish(n).await;
+        if n == 0 {
+            assert!(
+                took < QUICK,
+                "the first publish, with nothing waiting, took {took:?}"
+            );
+        }
+        if took >= WAITED {
+            waited = Some((n, id, took));
+            break;
+        }
+    }
+    let Some((n, id, took)) = waited else {
+        panic!("40 publishes of 10 deliveries each, 16 slots, hanging receiver: no publish waited for room");
+    };
+    assert!(
+        n >= 15,
+        "publish {n} waited, before 200 deliveries could wait in memory"
+    );
+    assert!(
+        took < Duration::from_secs(5),
+        "a publish waits for room at most 2 s, this one took {took:?}"
+    );
+    let deliveries = app
+        .get(
+            &format!("/api/v1/apps/shop/events/{id}/deliveries"),
+            &t.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        deliveries.body["data"].as_array().map(Vec::len),
+        Some(SUBSCRIPTIONS),
+        "the publish that waited stored its deliveries: {}",
+        deliveries.text
+    );
+
+    // Once the hanging attempts have timed out the receiver answers at once; the backlog drains and
+    // publishing is quick again.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut m = n + 1;
+    loop {
+        let (_, took) = publish(m).await;
+        m += 1;
+        if took < QUICK {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "publishing still waits 60 s after the receiver recovered"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let metrics = app
+        .send(reqwest::Method::GET, "/metrics", None, None, &[])
+        .await
+        .expect(200);
+    assert!(
+        metrics.text.contains("hookd_publish_waits_total"),
+        "metrics lack hookd_publish_waits_total:\n{}",
+        metrics.text
+    );
+}
