@@ -428,7 +428,9 @@ impl Dispatcher {
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
             }
-            this.attempt(unit, reservation).await;
+            // Boxed, so that the task stays small: tokio moves a task's future on spawn and on completion,
+            // and an attempt's state (request, response, record) is several kilobytes.
+            Box::pin(this.attempt(unit, reservation)).await;
         });
     }
 
