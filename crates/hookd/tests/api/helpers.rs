@@ -497,6 +497,48 @@ struct ReceiverState {
     requests: Mutex<Vec<Recorded>>,
     /// Answers, in order; 200 at once when exhausted.
     plan: Mutex<VecDeque<Answer>>,
+    /// Requests being answered, by `webhook-id`.
+    in_flight: Mutex<std::collections::HashMap<String, usize>>,
+    /// The `webhook-id` of every request that arrived while another with the same id was being answered.
+    overlaps: Mutex<Vec<String>>,
+}
+
+/// One request being answered; counted out when the answer is done or the sender went away.
+struct Answering {
+    state: Arc<ReceiverState>,
+    id: Option<String>,
+}
+
+impl Answering {
+    fn start(state: Arc<ReceiverState>, id: Option<String>) -> Self {
+        if let Some(id) = &id {
+            let mut in_flight = state.in_flight.lock().expect("lock");
+            let n = in_flight.entry(id.clone()).or_default();
+            *n += 1;
+            if *n > 1 {
+                state.overlaps.lock().expect("lock").push(id.clone());
+            }
+        }
+        Self { state, id }
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        if let Some(id) = &self.id {
+            let mut in_flight = self
+                .state
+                .in_flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if let Some(n) = in_flight.get_mut(id) {
+                *n -= 1;
+                if *n == 0 {
+                    in_flight.remove(id);
+                }
+            }
+        }
+    }
 }
 
 /// A real HTTP receiver on 127.0.0.1:0.
@@ -513,6 +555,11 @@ impl Receiver {
         let handler = move |uri: axum::http::Uri, headers: HeaderMap, body: Bytes| {
             let state = handler_state.clone();
             async move {
+                let id = headers
+                    .get("webhook-id")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let _answering = Answering::start(state.clone(), id);
                 state.requests.lock().expect("lock").push(Recorded {
                     path: uri.path().to_owned(),
                     headers,
@@ -559,8 +606,23 @@ impl Receiver {
         self.state.plan.lock().expect("lock").extend(answers);
     }
 
+    /// Drops the planned answers: from now on every request gets 200 at once.
+    pub fn clear_answers(&self) {
+        self.state.plan.lock().expect("lock").clear();
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.requests.lock().expect("lock").clone()
+    }
+
+    /// Requests being answered now.
+    pub fn answering(&self) -> usize {
+        self.state.in_flight.lock().expect("lock").values().sum()
+    }
+
+    /// The `webhook-id`s that arrived while a request with the same id was still being answered.
+    pub fn overlaps(&self) -> Vec<String> {
+        self.state.overlaps.lock().expect("lock").clone()
     }
 
     /// Waits (at most `timeout`) until `n` requests arrived; returns what arrived.

@@ -9,6 +9,7 @@ mod backpressure;
 mod bad_input;
 mod batching;
 mod cli;
+mod cluster;
 mod crash;
 mod deliveries;
 mod events;
