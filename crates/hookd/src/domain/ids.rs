@@ -1,6 +1,7 @@
 //! Identifier and clock helpers. Generated ids are a short type prefix plus a ULID, so they sort by
-//! creation time; cursor pagination and FIFO delivery rely on that order. Within one millisecond a process
-//! keeps it too: its ULIDs come from one monotonic generator.
+//! creation time; cursor pagination relies on that order, and so does FIFO delivery on SQLite (one
+//! process). Within one millisecond a process keeps it too: its ULIDs come from one monotonic generator.
+//! Across PostgreSQL nodes, whose clocks differ, FIFO follows a database sequence instead.
 
 use std::sync::Mutex;
 

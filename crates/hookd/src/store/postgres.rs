@@ -55,7 +55,8 @@ impl_store!(
     backend = "postgres",
     for_update = " FOR UPDATE",
     skip_locked = " FOR UPDATE OF d SKIP LOCKED",
-    json_strings = "SELECT jsonb_array_elements_text($5::jsonb)"
+    json_strings = "SELECT jsonb_array_elements_text($5::jsonb)",
+    stored_order = "seq"
 );
 
 /// The multi-row writes, each one statement with one array parameter per column. The text never changes

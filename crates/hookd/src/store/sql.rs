@@ -42,10 +42,11 @@ macro_rules! attempt_cols {
 
 /// Implements `Store` for a type with `writer` and `reader` pools of database `$db`.
 /// `$for_update` locks a row for the transaction; `$skip_locked` additionally skips rows others hold;
-/// `$json_strings` selects the strings of the JSON array bound as `$5`.
+/// `$json_strings` selects the strings of the JSON array bound as `$5`; `$stored_order` is the column that
+/// orders deliveries as they were stored.
 macro_rules! impl_store {
     ($store:ty, $db:ty, backend = $backend:literal, for_update = $for_update:literal, skip_locked = $skip_locked:literal,
-     json_strings = $json_strings:literal) => {
+     json_strings = $json_strings:literal, stored_order = $stored_order:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
@@ -540,11 +541,11 @@ macro_rules! impl_store {
                      FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
                      WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ",
                 );
-                select.push_bind(now).push(
+                select.push_bind(now).push(concat!(
                     " AND s.status = 'enabled' \
                      AND (s.ordering <> 'fifo' OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_id = d.subscription_id \
-                     AND p.id < d.id AND p.status IN ('pending', 'retrying', 'delivering')))",
-                );
+                     AND p.", $stored_order, " < d.", $stored_order, " AND p.status IN ('pending', 'retrying', 'delivering')))",
+                ));
                 let full: Vec<&String> = room.iter().filter(|(_, n)| **n <= 0).map(|(id, _)| id).collect();
                 if !full.is_empty() {
                     select.push(" AND d.subscription_id NOT IN (");

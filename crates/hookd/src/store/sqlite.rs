@@ -88,7 +88,8 @@ impl_store!(
     backend = "sqlite",
     for_update = "",
     skip_locked = "",
-    json_strings = "SELECT value FROM json_each($5)"
+    json_strings = "SELECT value FROM json_each($5)",
+    stored_order = "id"
 );
 
 /// The multi-row writes, as multi-row `VALUES` statements of at most 500 rows (SQLite prepares statements

@@ -251,3 +251,130 @@ async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
         overlaps.first()
     );
 }
+
+/// Three nodes on one PostgreSQL database: a fifo subscription's events, published one after another to
+/// the nodes in turn, arrive in publish order through failures and retries; and one idempotency key sent
+/// to all three nodes at once makes one event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifo_order_and_idempotency_hold_across_nodes() {
+    const EVENTS: usize = 150;
+    let _load = crate::helpers::LOAD.read().await;
+    let Some(storage) = Storage::new(Backend::Postgres).await else {
+        return;
+    };
+    let plan = crate::fifo::answers(EVENTS * 2);
+    let receiver = Receiver::start().await;
+    receiver.answer(plan.iter().map(|s| Answer::status(*s)));
+    let http = reqwest::Client::new();
+    let mut children = Vec::new();
+    let mut bases = Vec::new();
+    for _ in 0..NODES {
+        let (mut child, base) = start_child(&storage);
+        wait_ready(&http, &base, &mut child).await;
+        children.push(child);
+        bases.push(base);
+    }
+    let account = post(
+        &http,
+        &bases[0],
+        ADMIN_TOKEN,
+        "/api/v1/accounts",
+        json!({ "name": "cluster" }),
+    )
+    .await;
+    let account = account["id"].as_str().unwrap().to_owned();
+    let key = post(
+        &http,
+        &bases[0],
+        ADMIN_TOKEN,
+        &format!("/api/v1/accounts/{account}/keys"),
+        json!({ "policy": ["*"] }),
+    )
+    .await;
+    let token = key["token"].as_str().unwrap().to_owned();
+    for app in ["shop", "other"] {
+        post(
+            &http,
+            &bases[0],
+            &token,
+            "/api/v1/apps",
+            json!({ "id": app }),
+        )
+        .await;
+    }
+
+    // The same key on all three nodes at once, ten times over: one event each time.
+    for k in 0..10 {
+        let tries = bases.iter().map(|base| {
+            http.post(format!("{base}/api/v1/apps/other/events"))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", format!("same-{k}"))
+                .json(&json!({ "type": "t", "payload": { "k": k } }))
+                .send()
+        });
+        let mut ids = HashSet::new();
+        for answer in futures_util::future::join_all(tries).await {
+            let answer = answer.unwrap();
+            assert!(
+                answer.status() == 201 || answer.status() == 200,
+                "publish with a shared key: {}",
+                answer.status()
+            );
+            let body: serde_json::Value = answer.json().await.unwrap();
+            ids.insert(body["id"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(
+            ids.len(),
+            1,
+            "key same-{k} made {} events: {ids:?}",
+            ids.len()
+        );
+    }
+    let listed = http
+        .get(format!("{}/api/v1/apps/other/events?limit=100", bases[2]))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(10));
+
+    // Fifo: each event published (and acknowledged) before the next, by the nodes in turn.
+    post(
+        &http,
+        &bases[0],
+        &token,
+        "/api/v1/apps/shop/subscriptions",
+        json!({ "url": receiver.url, "ordering": "fifo", "retry": [1, 1, 1, 1, 1] }),
+    )
+    .await;
+    for n in 0..EVENTS {
+        post(
+            &http,
+            &bases[n % NODES],
+            &token,
+            "/api/v1/apps/shop/events",
+            json!({ "type": "t", "payload": { "n": n } }),
+        )
+        .await;
+    }
+    let failures = |got: usize| plan.iter().take(got).filter(|s| **s != 200).count();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let requests = loop {
+        let got = receiver.requests();
+        if got.len() >= EVENTS + failures(got.len()) || Instant::now() > deadline {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    for child in &mut children {
+        sigkill(child);
+    }
+    crate::fifo::assert_in_order(&requests, &plan, EVENTS);
+    assert!(
+        failures(requests.len()) > 3,
+        "the plan had failures to recover from"
+    );
+}

@@ -6,12 +6,12 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Answer, Receiver, TestApp};
+use crate::helpers::{Answer, Receiver, Recorded, TestApp};
 
 both_backends!(fifo_delivers_in_publish_order_through_failures);
 
 /// 5 % failures from a fixed-seed generator, never more than two in a row.
-fn answers(count: usize) -> Vec<u16> {
+pub fn answers(count: usize) -> Vec<u16> {
     let mut state: u64 = 0x5eed_1234_abcd_0001;
     let mut run = 0;
     (0..count)
@@ -61,6 +61,16 @@ async fn fifo_delivers_in_publish_order_through_failures(app: TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
+    assert_in_order(&requests, &plan, EVENTS);
+    assert!(
+        failures(requests.len()) > 10,
+        "the plan had failures to recover from"
+    );
+}
+
+/// Asserts that `requests`, answered by `plan` in turn, carried events 0, 1, … (`"n"` in the body) in
+/// order, each repeated until answered 200, and that all `events` were delivered.
+pub fn assert_in_order(requests: &[Recorded], plan: &[u16], events: usize) {
     let n_of = |i: usize| {
         let body: serde_json::Value = serde_json::from_slice(&requests[i].body).unwrap();
         body["n"].as_u64().unwrap() as usize
@@ -77,9 +87,5 @@ async fn fifo_delivers_in_publish_order_through_failures(app: TestApp) {
             expected += 1;
         }
     }
-    assert_eq!(expected, EVENTS, "every event delivered, in order, no gaps");
-    assert!(
-        failures(requests.len()) > 10,
-        "the plan had failures to recover from"
-    );
+    assert_eq!(expected, events, "every event delivered, in order, no gaps");
 }
