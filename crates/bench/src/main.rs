@@ -82,6 +82,10 @@ struct Args {
     /// Also write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// hookd processes sharing one PostgreSQL database (PostgreSQL only); publishers spread over them in
+    /// turn. CPU is their sum, peak RSS the largest of any one.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
@@ -108,6 +112,15 @@ const PAYLOAD: &str = r#"{"order":{"id":"ord_01JD8Q6Y3M4K2Z","total":"129.90","c
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    if args.nodes == 0 {
+        bail!("--nodes must be at least 1");
+    }
+    if args.nodes > 1 && args.backends.contains(&Backend::Sqlite) {
+        bail!(
+            "--nodes {} needs `--backends postgres`: SQLite serves one process",
+            args.nodes
+        );
+    }
     if args.scenarios.iter().any(|s| *s != Scenario::Baseline) && !args.hookd.exists() {
         bail!(
             "{} does not exist: build it first with `cargo build --release`",
@@ -129,7 +142,9 @@ async fn main() -> Result<()> {
                 let figures = match backend {
                     None => baseline(&args, &receiver).await?,
                     Some(backend) => {
-                        let hookd = Hookd::start(&args.hookd, backend, &args.database_url).await?;
+                        let hookd =
+                            Hookd::start(&args.hookd, backend, &args.database_url, args.nodes)
+                                .await?;
                         let outcome = measure(&args, scenario, &hookd, &receiver, clock).await;
                         receiver.take();
                         hookd.stop().await?;
@@ -157,6 +172,7 @@ async fn main() -> Result<()> {
             "events": args.events,
             "fanout_events": args.fanout_events,
             "concurrency": args.concurrency,
+            "nodes": args.nodes,
             "runs": args.runs,
             "results": medians.iter().map(|((scenario, backend), m)| json!({
                 "scenario": scenario,
@@ -288,7 +304,7 @@ async fn measure(
 
 /// An account, a key, the app `bench` and one subscription per URL; returns the key's token.
 async fn setup(hookd: &Hookd, urls: &[String]) -> Result<String> {
-    let mut conn = Conn::open(hookd.addr).await?;
+    let mut conn = Conn::open(hookd.addrs()[0]).await?;
     let created = StatusCode::CREATED;
     let account = conn
         .json(
@@ -356,8 +372,9 @@ async fn publish(
     let t0 = tokio::time::Instant::now();
     let first_us = clock.elapsed().as_micros() as u64;
     let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let (next, auth, addr) = (next.clone(), auth.clone(), hookd.addr);
+    let addrs = hookd.addrs();
+    for publisher in 0..concurrency {
+        let (next, auth, addr) = (next.clone(), auth.clone(), addrs[publisher % addrs.len()]);
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::open(addr).await?;
             let mut sent = Vec::new();
@@ -489,8 +506,13 @@ fn one_line(figures: &Figures) -> String {
 
 fn print_table(args: &Args, medians: &BTreeMap<(Scenario, Option<Backend>), Figures>) {
     println!(
-        "\nhookd-bench: medians of {} runs, {} events ({} fan-out), {} publishers\n",
-        args.runs, args.events, args.fanout_events, args.concurrency
+        "\nhookd-bench: medians of {} runs, {} events ({} fan-out), {} publishers, {} hookd node{}\n",
+        args.runs,
+        args.events,
+        args.fanout_events,
+        args.concurrency,
+        args.nodes,
+        if args.nodes == 1 { "" } else { "s" }
     );
     let columns: [(&str, &str, usize); 11] = [
         ("events/s", "accepted_per_s", 0),

@@ -1,5 +1,6 @@
-//! The hookd under test: a child process of the release binary on a fresh store (a temporary SQLite
-//! directory or a fresh PostgreSQL database), with its CPU time and peak RSS read from `/proc`.
+//! The hookd under test: child processes of the release binary on a fresh store (a temporary SQLite
+//! directory, or a fresh PostgreSQL database that several processes may share), with their CPU time and
+//! peak RSS read from `/proc`.
 
 use std::{
     net::{SocketAddr, TcpListener},
@@ -15,6 +16,8 @@ use tokio::process::{Child, Command};
 use crate::client::Conn;
 
 pub const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
+/// One master key for every node: nodes sharing a database must open each other's sealed secrets.
+const MASTER_KEY: &str = "be0c1d2e3f405162738495a6b7c8d9eafb0c1d2e3f405162738495a6b7c8d9ea";
 
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, serde::Serialize,
@@ -34,17 +37,95 @@ impl Backend {
     }
 }
 
-pub struct Hookd {
-    pub addr: SocketAddr,
+/// One `hookd serve` process.
+struct Node {
+    addr: SocketAddr,
     child: Child,
     pid: u32,
     _dir: tempfile::TempDir,
+}
+
+/// The hookd under test: one process, or several on one PostgreSQL database.
+pub struct Hookd {
+    nodes: Vec<Node>,
     database: Option<(String, String)>,
 }
 
 impl Hookd {
-    /// Starts `bin` on `backend` and waits until it answers `/readyz`.
-    pub async fn start(bin: &Path, backend: Backend, postgres_url: &str) -> Result<Self> {
+    /// Starts `nodes` processes of `bin` on `backend` (several only on PostgreSQL, all on one fresh
+    /// database) and waits until each answers `/readyz`. They start one after another, so the first
+    /// applies the migrations.
+    pub async fn start(
+        bin: &Path,
+        backend: Backend,
+        postgres_url: &str,
+        nodes: usize,
+    ) -> Result<Self> {
+        if nodes > 1 && backend == Backend::Sqlite {
+            bail!("several nodes need PostgreSQL; SQLite serves one process");
+        }
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let (url, name) = create_database(postgres_url).await?;
+                Some((postgres_url.to_owned(), name, url))
+            }
+        };
+        let mut hookd = Self {
+            nodes: Vec::new(),
+            database: database
+                .as_ref()
+                .map(|(admin, name, _)| (admin.clone(), name.clone())),
+        };
+        for _ in 0..nodes.max(1) {
+            let node = Node::start(bin, database.as_ref().map(|(_, _, url)| url.as_str())).await;
+            match node {
+                Ok(node) => hookd.nodes.push(node),
+                Err(e) => {
+                    hookd.stop().await?;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(hookd)
+    }
+
+    /// Where the nodes listen.
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        self.nodes.iter().map(|n| n.addr).collect()
+    }
+
+    /// User plus system CPU seconds the nodes have used, together.
+    pub fn cpu_seconds(&self) -> Result<f64> {
+        self.nodes.iter().map(Node::cpu_seconds).sum()
+    }
+
+    /// The largest peak resident set (`VmHWM`) of any node, in bytes.
+    pub fn peak_rss(&self) -> Result<u64> {
+        let mut peak = 0;
+        for node in &self.nodes {
+            peak = peak.max(node.peak_rss()?);
+        }
+        Ok(peak)
+    }
+
+    /// Kills the nodes and drops their database.
+    pub async fn stop(mut self) -> Result<()> {
+        for node in &mut self.nodes {
+            let _ = node.child.kill().await;
+        }
+        if let Some((url, name)) = self.database.take() {
+            let mut conn = PgConnection::connect(&url).await?;
+            conn.execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Node {
+    /// Starts `bin` on `database_url` (a fresh SQLite directory without one).
+    async fn start(bin: &Path, database_url: Option<&str>) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let addr = free_port()?;
         let mut command = Command::new(bin);
@@ -53,32 +134,27 @@ impl Hookd {
             .env("HOOKD_LISTEN", addr.to_string())
             .env("HOOKD_DATA_DIR", dir.path())
             .env("HOOKD_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("HOOKD_MASTER_KEY", MASTER_KEY)
             .env("HOOKD_ALLOWED_TARGETS", "127.0.0.0/8")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .kill_on_drop(true);
-        let database = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => {
-                let (url, name) = create_database(postgres_url).await?;
-                command.env("HOOKD_DATABASE_URL", &url);
-                Some((postgres_url.to_owned(), name))
-            }
-        };
+        if let Some(url) = database_url {
+            command.env("HOOKD_DATABASE_URL", url);
+        }
         let child = command
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
         let pid = child.id().context("hookd exited at once")?;
-        let mut hookd = Self {
+        let mut node = Self {
             addr,
             child,
             pid,
             _dir: dir,
-            database,
         };
-        hookd.wait_ready().await?;
-        Ok(hookd)
+        node.wait_ready().await?;
+        Ok(node)
     }
 
     async fn wait_ready(&mut self) -> Result<()> {
@@ -101,8 +177,8 @@ impl Hookd {
         bail!("hookd did not become ready within 30 s")
     }
 
-    /// User plus system CPU seconds the server has used.
-    pub fn cpu_seconds(&self) -> Result<f64> {
+    /// User plus system CPU seconds the process has used.
+    fn cpu_seconds(&self) -> Result<f64> {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))?;
         // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
         let rest = stat.rsplit_once(')').context("unreadable /proc stat")?.1;
@@ -111,8 +187,8 @@ impl Hookd {
         Ok(ticks as f64 / clock_ticks() as f64)
     }
 
-    /// The server's peak resident set (`VmHWM`), in bytes.
-    pub fn peak_rss(&self) -> Result<u64> {
+    /// The process's peak resident set (`VmHWM`), in bytes.
+    fn peak_rss(&self) -> Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
         let line = status
             .lines()
@@ -124,17 +200,6 @@ impl Hookd {
             .context("unreadable VmHWM")?
             .parse()?;
         Ok(kib * 1024)
-    }
-
-    /// Kills the server and drops its database.
-    pub async fn stop(mut self) -> Result<()> {
-        let _ = self.child.kill().await;
-        if let Some((url, name)) = self.database.take() {
-            let mut conn = PgConnection::connect(&url).await?;
-            conn.execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
-                .await?;
-        }
-        Ok(())
     }
 }
 

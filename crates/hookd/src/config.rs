@@ -40,6 +40,8 @@ pub struct Config {
     pub sqlite_synchronous: SqliteSync,
     /// Connections to PostgreSQL.
     pub database_max_connections: u32,
+    /// PostgreSQL's `statement_timeout` for hookd's statements (migrations excepted); 0 leaves none.
+    pub database_statement_timeout_ms: u64,
     /// `text` or `json` logs.
     pub log_format: LogFormat,
     pub delivery: DeliveryConfig,
@@ -115,6 +117,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             sqlite_synchronous: SqliteSync::Full,
             database_max_connections: 16,
+            database_statement_timeout_ms: 30_000,
             log_format: LogFormat::Text,
             delivery: DeliveryConfig::default(),
             retention_ms: 30 * 24 * 3_600_000,

@@ -455,7 +455,12 @@ pub async fn connect(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         ))
     } else {
         Ok(Arc::new(
-            PgStore::open(&url, config.database_max_connections).await?,
+            PgStore::open(
+                &url,
+                config.database_max_connections,
+                config.database_statement_timeout_ms,
+            )
+            .await?,
         ))
     }
 }

@@ -1,10 +1,11 @@
 //! The PostgreSQL store, for deployments that want a server database or several hookd processes. Rows
 //! are claimed with `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers never lease the same delivery.
 
-use std::time::Duration;
+use std::{str::FromStr, time::Duration};
 
 use anyhow::Context;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::Connection;
 
 use super::group::GroupCommits;
 use super::sql::*;
@@ -22,23 +23,39 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    pub async fn open(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+    /// Connects, applies the migrations (on a connection of their own, without the statement timeout:
+    /// a migration may rewrite a large table) and opens a pool of `max_connections` whose statements
+    /// are cancelled after `statement_timeout_ms` (0: never).
+    pub async fn open(
+        url: &str,
+        max_connections: u32,
+        statement_timeout_ms: u64,
+    ) -> anyhow::Result<Self> {
+        let redacted = crate::domain::url::redact(url);
+        let options = PgConnectOptions::from_str(url)
+            .with_context(|| format!("invalid PostgreSQL URL {redacted}"))?;
+        {
+            let mut conn = PgConnection::connect_with(&options)
+                .await
+                .with_context(|| format!("connecting to PostgreSQL at {redacted}"))?;
+            // The migrator holds an advisory lock, so nodes starting together migrate once.
+            sqlx::migrate!("./migrations/postgres")
+                .run(&mut conn)
+                .await
+                .context("applying PostgreSQL migrations")?;
+            conn.close().await?;
+        }
+        let options = if statement_timeout_ms > 0 {
+            options.options([("statement_timeout", statement_timeout_ms.to_string())])
+        } else {
+            options
+        };
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
+            .connect_with(options)
             .await
-            .with_context(|| {
-                format!(
-                    "connecting to PostgreSQL at {}",
-                    crate::domain::url::redact(url)
-                )
-            })?;
-        // The migrator holds an advisory lock, so nodes starting together migrate once.
-        sqlx::migrate!("./migrations/postgres")
-            .run(&pool)
-            .await
-            .context("applying PostgreSQL migrations")?;
+            .with_context(|| format!("connecting to PostgreSQL at {redacted}"))?;
         let writes = Self::group_writes(&pool, false);
         Ok(Self {
             writer: pool.clone(),
@@ -168,5 +185,57 @@ mod bulk {
         .execute(&mut **tx)
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Executor;
+
+    use super::*;
+
+    /// The pool's connections carry the configured statement timeout. Needs PostgreSQL
+    /// (`HOOKD_TEST_DATABASE_URL`); under CI its absence fails the test.
+    #[tokio::test]
+    async fn statements_time_out_as_configured() {
+        let Ok(admin_url) = std::env::var("HOOKD_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "HOOKD_TEST_DATABASE_URL must be set in CI"
+            );
+            eprintln!("SKIPPED: PostgreSQL test — set HOOKD_TEST_DATABASE_URL");
+            return;
+        };
+        let name = format!(
+            "hookd_unit_{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
+        let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap();
+        let mut url = url::Url::parse(&admin_url).unwrap();
+        url.set_path(&name);
+        let store = PgStore::open(url.as_str(), 2, 1_500).await.unwrap();
+        let timeout: String = sqlx::query_scalar("SHOW statement_timeout")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
+        let slow = sqlx::query("SELECT pg_sleep(3)")
+            .execute(&store.writer)
+            .await;
+        store.writer.close().await;
+        drop(store);
+        admin
+            .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
+            .await
+            .unwrap();
+        assert_eq!(timeout, "1500ms");
+        let err = slow.expect_err("a 3 s statement outlived the 1.5 s timeout");
+        assert!(
+            err.to_string().contains("statement timeout"),
+            "unexpected error: {err}"
+        );
     }
 }
