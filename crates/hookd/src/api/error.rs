@@ -109,7 +109,7 @@ impl From<service::Error> for ApiError {
             E::Invalid(invalid) => Self::invalid(invalid.field, invalid.message),
             E::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
             E::QuotaExceeded(msg) => Self::new(StatusCode::CONFLICT, "quota_exceeded", msg),
-            E::Store(StoreError::Database(e)) => {
+            E::Store(e @ (StoreError::Database(_) | StoreError::Unavailable(_))) => {
                 tracing::error!(error = %e, "storage failure");
                 Self {
                     retry_after: Some(1),

@@ -29,11 +29,31 @@ pub enum StoreError {
     QuotaExceeded,
     #[error("database unavailable or failed: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database could not be reached for a group of writes; each write of the group gets this.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 impl StoreError {
+    /// The database could not be reached (connection, pool or I/O failure), as opposed to refusing one
+    /// statement: trying the writes of a group one by one would only wait out the failure once per write.
+    pub(crate) fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable(_)
+                | StoreError::Database(
+                    sqlx::Error::Io(_)
+                        | sqlx::Error::Tls(_)
+                        | sqlx::Error::Protocol(_)
+                        | sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::WorkerCrashed
+                )
+        )
+    }
+
     /// Maps unique violations to `Conflict`, everything else to `Database`.
     pub(crate) fn from_write(err: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &err {

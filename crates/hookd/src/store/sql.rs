@@ -757,6 +757,7 @@ macro_rules! impl_store {
                             changes.into_iter().map(Ok).collect(),
                         )
                     }
+                    Err(e) if e.is_unavailable() => return (unavailable(&e, events.len()), unavailable(&e, outcomes.len())),
                     Err(e) => tracing::debug!(error = %e, "writing publishes and attempts together failed; writing them apart"),
                 }
             }
@@ -785,6 +786,7 @@ macro_rules! impl_store {
             if items.len() > 1 {
                 match insert_events_together(pool, &items).await {
                     Ok(()) => return items.iter().map(|_| Ok(EventInsert::Inserted)).collect(),
+                    Err(e) if e.is_unavailable() => return unavailable(&e, items.len()),
                     Err(e) => tracing::debug!(error = %e, count = items.len(), "writing events together failed; writing each alone"),
                 }
             }
@@ -846,6 +848,7 @@ macro_rules! impl_store {
             if outcomes.len() > 1 {
                 match record_attempts_together(pool, &outcomes).await {
                     Ok(changes) => return changes.into_iter().map(Ok).collect(),
+                    Err(e) if e.is_unavailable() => return unavailable(&e, outcomes.len()),
                     Err(e) => tracing::debug!(error = %e, count = outcomes.len(), "recording attempts together failed; recording each alone"),
                 }
             }
@@ -967,6 +970,11 @@ macro_rules! impl_store {
                 .rows_affected() > 0;
             }
             Ok(change)
+        }
+
+        /// The answer for each of `n` writes of a group that could not reach the database.
+        fn unavailable<T>(error: &StoreError, n: usize) -> Vec<Result<T>> {
+            (0..n).map(|_| Err(StoreError::Unavailable(error.to_string()))).collect()
         }
 
         /// Binds `ids` as the list of the `IN (` just pushed, and closes it.

@@ -19,6 +19,7 @@ mod helpers;
 mod isolation;
 mod locking;
 mod openapi;
+mod pg_restart;
 mod queues;
 mod rate_limits;
 mod replay;
