@@ -378,3 +378,164 @@ async fn fifo_order_and_idempotency_hold_across_nodes() {
         "the plan had failures to recover from"
     );
 }
+
+/// Stops `child` with SIGTERM and waits (at most 30 s) for it to exit 0.
+async fn terminate(child: &mut Child) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("child status") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "hookd did not exit 30 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}
+
+/// A rolling restart: under load, each of three nodes in turn is stopped with SIGTERM and started again.
+/// Every acknowledged event is delivered and every delivery ends `succeeded`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolling_restart_under_load_loses_nothing() {
+    const EVENTS: usize = 9_000;
+    let _load = crate::helpers::LOAD.read().await;
+    let Some(storage) = Storage::new(Backend::Postgres).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    receiver.answer(std::iter::repeat_n(Answer::slow(ANSWER_DELAY), EVENTS * 2));
+    let http = reqwest::Client::new();
+    let mut children = Vec::new();
+    let mut bases = Vec::new();
+    for _ in 0..NODES {
+        let (mut child, base) = start_child(&storage);
+        wait_ready(&http, &base, &mut child).await;
+        children.push(child);
+        bases.push(Some(base));
+    }
+    let first = bases[0].clone().unwrap();
+    let account = post(
+        &http,
+        &first,
+        ADMIN_TOKEN,
+        "/api/v1/accounts",
+        json!({ "name": "rolling" }),
+    )
+    .await;
+    let account = account["id"].as_str().unwrap().to_owned();
+    let key = post(
+        &http,
+        &first,
+        ADMIN_TOKEN,
+        &format!("/api/v1/accounts/{account}/keys"),
+        json!({ "policy": ["*"] }),
+    )
+    .await;
+    let token = key["token"].as_str().unwrap().to_owned();
+    post(
+        &http,
+        &first,
+        &token,
+        "/api/v1/apps",
+        json!({ "id": "shop" }),
+    )
+    .await;
+    post(
+        &http,
+        &first,
+        &token,
+        "/api/v1/apps/shop/subscriptions",
+        json!({ "url": receiver.url }),
+    )
+    .await;
+
+    let nodes: Nodes = Arc::new(Mutex::new(bases));
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let lost = Arc::new(Mutex::new(0usize));
+    let mut publishers = Vec::new();
+    for p in 0..PUBLISHERS {
+        let (http, nodes, token, acked, lost) = (
+            http.clone(),
+            nodes.clone(),
+            token.clone(),
+            acked.clone(),
+            lost.clone(),
+        );
+        publishers.push(tokio::spawn(async move {
+            for n in (p..EVENTS).step_by(PUBLISHERS) {
+                match publish(&http, &nodes, &token, p, n).await {
+                    Some(id) => acked.lock().unwrap().push(id),
+                    None => *lost.lock().unwrap() += 1,
+                }
+            }
+        }));
+    }
+    // Node i is replaced once (i + 1) quarters of the events are acknowledged.
+    for (i, child) in children.iter_mut().enumerate() {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while acked.lock().unwrap().len() < EVENTS * (i + 1) / 4 {
+            assert!(Instant::now() < deadline, "publishing stalled");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        nodes.lock().unwrap()[i] = None;
+        terminate(child).await;
+        let (mut fresh, base) = start_child(&storage);
+        wait_ready(&http, &base, &mut fresh).await;
+        *child = fresh;
+        nodes.lock().unwrap()[i] = Some(base);
+    }
+    for p in publishers {
+        p.await.unwrap();
+    }
+    let acked: HashSet<String> = acked.lock().unwrap().iter().cloned().collect();
+    assert_eq!(*lost.lock().unwrap(), 0, "publishes no node acknowledged");
+    assert_eq!(acked.len(), EVENTS, "one event per idempotency key");
+
+    let mut db = sqlx::PgConnection::connect(&storage.database_url())
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let unfinished = loop {
+        let (unfinished,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM deliveries WHERE status <> 'succeeded'")
+                .fetch_one(&mut db)
+                .await
+                .unwrap();
+        if unfinished == 0 || Instant::now() > deadline {
+            break unfinished;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    for child in &mut children {
+        sigkill(child);
+    }
+    let received: HashSet<String> = receiver
+        .requests()
+        .iter()
+        .map(|r| r.headers["webhook-id"].to_str().unwrap().to_owned())
+        .collect();
+    let missing = acked.iter().filter(|id| !received.contains(*id)).count();
+    eprintln!(
+        "rolling restart: {} events acknowledged, {} requests received",
+        acked.len(),
+        receiver.requests().len()
+    );
+    assert_eq!(
+        missing,
+        0,
+        "{missing} of {} acknowledged events never arrived",
+        acked.len()
+    );
+    assert_eq!(
+        unfinished, 0,
+        "{unfinished} deliveries still unfinished 120 s after the last publish"
+    );
+    assert!(
+        receiver.overlaps().is_empty(),
+        "deliveries attempted by two nodes at once"
+    );
+}
