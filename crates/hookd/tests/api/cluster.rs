@@ -14,7 +14,7 @@ use serde_json::json;
 use sqlx::Connection;
 
 use crate::helpers::{
-    sigkill, start_child, wait_ready, Answer, Backend, Receiver, Storage, ADMIN_TOKEN,
+    child_tenant, post_to, sigkill, start_child, wait_ready, Answer, Backend, Receiver, Storage,
 };
 
 const NODES: usize = 3;
@@ -27,23 +27,17 @@ const ANSWER_DELAY: Duration = Duration::from_millis(50);
 /// The nodes' base URLs; `None` while a node is down.
 type Nodes = Arc<Mutex<Vec<Option<String>>>>;
 
-/// POSTs as the admin or a tenant to the first node up; panics on a non-2xx status.
-async fn post(
-    http: &reqwest::Client,
-    base: &str,
-    token: &str,
-    path: &str,
-    body: serde_json::Value,
-) -> serde_json::Value {
-    let r = http
-        .post(format!("{base}{path}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-    r.json().await.unwrap()
+/// Starts `NODES` nodes on `storage`'s database, one after another; returns them with their base URLs.
+async fn start_nodes(http: &reqwest::Client, storage: &Storage) -> (Vec<Child>, Vec<String>) {
+    let mut children = Vec::new();
+    let mut bases = Vec::new();
+    for _ in 0..NODES {
+        let (mut child, base) = start_child(storage);
+        wait_ready(http, &base, &mut child).await;
+        children.push(child);
+        bases.push(base);
+    }
+    (children, bases)
 }
 
 /// Publishes event `n` of publisher `p` with an idempotency key, to one node after another until one
@@ -92,34 +86,10 @@ async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
     let receiver = Receiver::start().await;
     receiver.answer(std::iter::repeat_n(Answer::slow(ANSWER_DELAY), EVENTS * 2));
     let http = reqwest::Client::new();
-    let mut children: Vec<Child> = Vec::new();
-    let mut bases = Vec::new();
-    for _ in 0..NODES {
-        let (mut child, base) = start_child(&storage);
-        wait_ready(&http, &base, &mut child).await;
-        children.push(child);
-        bases.push(Some(base));
-    }
-    let first = bases[0].clone().unwrap();
-    let account = post(
-        &http,
-        &first,
-        ADMIN_TOKEN,
-        "/api/v1/accounts",
-        json!({ "name": "cluster" }),
-    )
-    .await;
-    let account = account["id"].as_str().unwrap().to_owned();
-    let key = post(
-        &http,
-        &first,
-        ADMIN_TOKEN,
-        &format!("/api/v1/accounts/{account}/keys"),
-        json!({ "policy": ["*"] }),
-    )
-    .await;
-    let token = key["token"].as_str().unwrap().to_owned();
-    post(
+    let (mut children, bases) = start_nodes(&http, &storage).await;
+    let first = bases[0].clone();
+    let token = child_tenant(&http, &first, "cluster").await;
+    post_to(
         &http,
         &first,
         &token,
@@ -127,7 +97,7 @@ async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
         json!({ "id": "shop" }),
     )
     .await;
-    post(
+    post_to(
         &http,
         &first,
         &token,
@@ -136,7 +106,7 @@ async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
     )
     .await;
 
-    let nodes: Nodes = Arc::new(Mutex::new(bases));
+    let nodes: Nodes = Arc::new(Mutex::new(bases.into_iter().map(Some).collect()));
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let lost = Arc::new(Mutex::new(0usize));
     let mut publishers = Vec::new();
@@ -266,34 +236,10 @@ async fn fifo_order_and_idempotency_hold_across_nodes() {
     let receiver = Receiver::start().await;
     receiver.answer(plan.iter().map(|s| Answer::status(*s)));
     let http = reqwest::Client::new();
-    let mut children = Vec::new();
-    let mut bases = Vec::new();
-    for _ in 0..NODES {
-        let (mut child, base) = start_child(&storage);
-        wait_ready(&http, &base, &mut child).await;
-        children.push(child);
-        bases.push(base);
-    }
-    let account = post(
-        &http,
-        &bases[0],
-        ADMIN_TOKEN,
-        "/api/v1/accounts",
-        json!({ "name": "cluster" }),
-    )
-    .await;
-    let account = account["id"].as_str().unwrap().to_owned();
-    let key = post(
-        &http,
-        &bases[0],
-        ADMIN_TOKEN,
-        &format!("/api/v1/accounts/{account}/keys"),
-        json!({ "policy": ["*"] }),
-    )
-    .await;
-    let token = key["token"].as_str().unwrap().to_owned();
+    let (mut children, bases) = start_nodes(&http, &storage).await;
+    let token = child_tenant(&http, &bases[0], "cluster").await;
     for app in ["shop", "other"] {
-        post(
+        post_to(
             &http,
             &bases[0],
             &token,
@@ -342,7 +288,7 @@ async fn fifo_order_and_idempotency_hold_across_nodes() {
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(10));
 
     // Fifo: each event published (and acknowledged) before the next, by the nodes in turn.
-    post(
+    post_to(
         &http,
         &bases[0],
         &token,
@@ -351,7 +297,7 @@ async fn fifo_order_and_idempotency_hold_across_nodes() {
     )
     .await;
     for n in 0..EVENTS {
-        post(
+        post_to(
             &http,
             &bases[n % NODES],
             &token,
@@ -409,34 +355,10 @@ async fn rolling_restart_under_load_loses_nothing() {
     let receiver = Receiver::start().await;
     receiver.answer(std::iter::repeat_n(Answer::slow(ANSWER_DELAY), EVENTS * 2));
     let http = reqwest::Client::new();
-    let mut children = Vec::new();
-    let mut bases = Vec::new();
-    for _ in 0..NODES {
-        let (mut child, base) = start_child(&storage);
-        wait_ready(&http, &base, &mut child).await;
-        children.push(child);
-        bases.push(Some(base));
-    }
-    let first = bases[0].clone().unwrap();
-    let account = post(
-        &http,
-        &first,
-        ADMIN_TOKEN,
-        "/api/v1/accounts",
-        json!({ "name": "rolling" }),
-    )
-    .await;
-    let account = account["id"].as_str().unwrap().to_owned();
-    let key = post(
-        &http,
-        &first,
-        ADMIN_TOKEN,
-        &format!("/api/v1/accounts/{account}/keys"),
-        json!({ "policy": ["*"] }),
-    )
-    .await;
-    let token = key["token"].as_str().unwrap().to_owned();
-    post(
+    let (mut children, bases) = start_nodes(&http, &storage).await;
+    let first = bases[0].clone();
+    let token = child_tenant(&http, &first, "rolling").await;
+    post_to(
         &http,
         &first,
         &token,
@@ -444,7 +366,7 @@ async fn rolling_restart_under_load_loses_nothing() {
         json!({ "id": "shop" }),
     )
     .await;
-    post(
+    post_to(
         &http,
         &first,
         &token,
@@ -453,7 +375,7 @@ async fn rolling_restart_under_load_loses_nothing() {
     )
     .await;
 
-    let nodes: Nodes = Arc::new(Mutex::new(bases));
+    let nodes: Nodes = Arc::new(Mutex::new(bases.into_iter().map(Some).collect()));
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let lost = Arc::new(Mutex::new(0usize));
     let mut publishers = Vec::new();

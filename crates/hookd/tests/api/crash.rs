@@ -11,28 +11,9 @@ use std::{
 use serde_json::json;
 
 use crate::helpers::{
-    sigkill, start_child, start_child_with, wait_ready, Answer, Backend, Receiver, Storage,
-    ADMIN_TOKEN,
+    child_tenant, post_to, sigkill, start_child, start_child_with, wait_ready, Answer, Backend,
+    Receiver, Storage,
 };
-
-/// POSTs `body` to `base` + `path` and returns the JSON answer; panics on a non-2xx status.
-async fn post(
-    http: &reqwest::Client,
-    base: &str,
-    token: &str,
-    path: &str,
-    body: serde_json::Value,
-) -> serde_json::Value {
-    let r = http
-        .post(format!("{base}{path}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-    r.json().await.unwrap()
-}
 
 /// An account, a key (returned), an app `shop` and one subscription made of `subscription`.
 async fn tenant_with_subscription(
@@ -40,26 +21,9 @@ async fn tenant_with_subscription(
     base: &str,
     subscription: serde_json::Value,
 ) -> String {
-    let account = post(
-        http,
-        base,
-        ADMIN_TOKEN,
-        "/api/v1/accounts",
-        json!({ "name": "durable" }),
-    )
-    .await;
-    let account = account["id"].as_str().unwrap();
-    let key = post(
-        http,
-        base,
-        ADMIN_TOKEN,
-        &format!("/api/v1/accounts/{account}/keys"),
-        json!({ "policy": ["*"] }),
-    )
-    .await;
-    let token = key["token"].as_str().unwrap().to_owned();
-    post(http, base, &token, "/api/v1/apps", json!({ "id": "shop" })).await;
-    post(
+    let token = child_tenant(http, base, "durable").await;
+    post_to(http, base, &token, "/api/v1/apps", json!({ "id": "shop" })).await;
+    post_to(
         http,
         base,
         &token,
@@ -193,7 +157,7 @@ async fn kill_during_replay(backend: Backend) {
     let since = chrono::Utc::now() - chrono::Duration::minutes(1);
     let mut published = HashSet::new();
     for n in 0..EVENTS {
-        let event = post(
+        let event = post_to(
             &http,
             &base,
             &token,
@@ -218,7 +182,7 @@ async fn kill_during_replay(backend: Backend) {
         .await
         .unwrap();
     let sub = subs["data"][0]["id"].as_str().unwrap().to_owned();
-    let replayed = post(
+    let replayed = post_to(
         &http,
         &base,
         &token,
@@ -406,7 +370,7 @@ async fn graceful_shutdown_returns_abandoned_attempts(backend: Backend) {
     let (mut child, base) = start_child_with(&storage, &env);
     wait_ready(&http, &base, &mut child).await;
     let token = tenant_with_subscription(&http, &base, json!({ "url": receiver.url })).await;
-    post(
+    post_to(
         &http,
         &base,
         &token,

@@ -702,3 +702,46 @@ pub fn sigkill(child: &mut Child) {
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("SIGKILL");
     child.wait().expect("reap");
 }
+
+/// POSTs `body` to a child process at `base` + `path` and returns the JSON answer; panics on a non-2xx
+/// status.
+pub async fn post_to(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> Value {
+    let r = http
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.json().await.unwrap()
+}
+
+/// An account named `name` with an all-powerful key, made through the child process at `base`; returns
+/// the key's token.
+pub async fn child_tenant(http: &reqwest::Client, base: &str, name: &str) -> String {
+    let account = post_to(
+        http,
+        base,
+        ADMIN_TOKEN,
+        "/api/v1/accounts",
+        json!({ "name": name }),
+    )
+    .await;
+    let account = account["id"].as_str().unwrap().to_owned();
+    let key = post_to(
+        http,
+        base,
+        ADMIN_TOKEN,
+        &format!("/api/v1/accounts/{account}/keys"),
+        json!({ "policy": ["*"] }),
+    )
+    .await;
+    key["token"].as_str().unwrap().to_owned()
+}
