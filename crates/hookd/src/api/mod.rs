@@ -34,7 +34,6 @@ use error::{ApiError, ErrorBody};
 pub struct ApiState {
     pub service: Arc<Service>,
     pub dialect_limits: Arc<crate::dialects::limits::ActionLimits>,
-    pub nonces: Arc<crate::dialects::limits::NonceCache>,
     pub metrics: PrometheusHandle,
     pub openapi: Arc<String>,
 }
@@ -97,7 +96,6 @@ pub fn router(service: Arc<Service>, metrics: PrometheusHandle, config: &crate::
             dialect_limits: Arc::new(crate::dialects::limits::ActionLimits::new(
                 &config.dialect_rate_limits,
             )),
-            nonces: Default::default(),
             metrics,
             openapi,
         })

@@ -23,20 +23,14 @@ use std::{
 use serde_json::json;
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
-use super::{
-    batch::BatchPolicy,
-    formats, ops,
-    pace::{Pacer, Slot},
-    retry::Schedule,
-    sender::Sender,
-};
+use super::{batch::BatchPolicy, formats, ops, retry::Schedule, sender::Sender};
 use crate::{
     config::DeliveryConfig,
     crypto::Sealer,
     domain::{new_id, now_ms, ExtraHeaders, Format, SecretSet},
     store::{
-        AttemptOutcome, AttemptRow, DeliveryJob, EventRow, HealthChange, Lease, LockRule, Store,
-        SubscriptionRow,
+        guards::Slot, AttemptOutcome, AttemptRow, DeliveryJob, EventRow, HealthChange, Lease,
+        LockRule, Store, SubscriptionRow,
     },
 };
 
@@ -55,6 +49,8 @@ const READY_PER_SUBSCRIPTION: usize = 512;
 const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 /// A delivery waiting in memory longer than this goes back to the store; its lease covers the wait.
 const READY_WAIT: Duration = Duration::from_secs(10);
+/// How long a paced delivery goes back to the queue when its slot could not be reserved (database trouble).
+const PACE_RETRY_MS: i64 = 1_000;
 /// How often expired leases are returned to the queue.
 const REAP_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -73,7 +69,6 @@ struct Inner {
     slots: Arc<Semaphore>,
     /// Attempts sent and not yet recorded (their slots are free again): bounded, and waited for at stop.
     recording: Arc<Semaphore>,
-    pacer: Pacer,
     /// Attempts in flight (or waiting for their rate-limit slot) per subscription.
     in_flight: std::sync::Mutex<HashMap<String, usize>>,
     /// Due work may be waiting in the store for a free slot: a finished attempt wakes the claim loop.
@@ -283,7 +278,6 @@ impl Dispatcher {
                 wake: Notify::new(),
                 slots,
                 recording,
-                pacer: Pacer::default(),
                 in_flight: Default::default(),
                 starved: AtomicBool::new(false),
                 opened: Default::default(),
@@ -535,11 +529,18 @@ impl Dispatcher {
                 continue;
             };
             let wait = match job.rate_limit.and_then(|r| u32::try_from(r).ok()) {
-                Some(rate) => match inner.pacer.slot(&job.subscription_id, rate, now) {
-                    Slot::Wait(wait) => wait,
-                    Slot::Defer(due) => {
+                Some(rate) => match inner.store.pace(&job.subscription_id, rate).await {
+                    Ok(Slot::Wait(wait)) => wait,
+                    Ok(Slot::Defer(after)) => {
                         drop(reservation);
-                        self.defer(&unit, due).await;
+                        self.defer(&unit, now.saturating_add(after.as_millis() as i64))
+                            .await;
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "reserving a pacing slot failed");
+                        drop(reservation);
+                        self.defer(&unit, now.saturating_add(PACE_RETRY_MS)).await;
                         continue;
                     }
                 },

@@ -5,7 +5,6 @@ pub mod batch;
 pub mod dispatcher;
 pub mod formats;
 pub mod ops;
-pub mod pace;
 pub mod queue;
 pub mod retention;
 pub mod retry;

@@ -182,11 +182,17 @@ async fn app_auth(
     if !matches {
         return Err(unauthorized("the signature does not match"));
     }
-    if !state.nonces.first_use(
-        &format!("hw:{}:{nonce}", auth.app_id),
-        now_ms(),
-        (expire + 60) * 1000,
-    ) {
+    let first = state
+        .service
+        .store()
+        .first_use(
+            &format!("hw:{}:{nonce}", auth.app_id),
+            now_ms(),
+            (expire + 60) * 1000,
+        )
+        .await
+        .map_err(service::Error::from)?;
+    if !first {
         return Err(unauthorized("the nonce was already used"));
     }
     // corpId, when given, must be the key's account or a child of it.

@@ -4,6 +4,7 @@
 
 mod cache;
 mod group;
+pub mod guards;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -464,6 +465,16 @@ pub trait Store: Send + Sync + 'static {
     async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<HealthChange>;
     /// Deliveries not yet finished (pending, delivering, retrying).
     async fn queue_depth(&self) -> Result<i64>;
+
+    /// Records the nonce `key` as used until `expires_at` (Unix ms); false, a replay, if it is recorded
+    /// already and not expired at `now`.
+    async fn first_use(&self, key: &str, now: i64, expires_at: i64) -> Result<bool>;
+    /// Counts one call under `key`, unless `per_second` calls were counted under it in the last second:
+    /// then false, and not counted. Holds across all nodes on the database.
+    async fn allow_call(&self, key: &str, per_second: u32) -> Result<bool>;
+    /// Reserves the next slot of `key` paced to `per_second` (see [`guards::Slot`]). Holds across all
+    /// nodes on the database.
+    async fn pace(&self, key: &str, per_second: u32) -> Result<guards::Slot>;
 }
 
 /// Opens the store named by the configuration, creating and migrating it as needed.

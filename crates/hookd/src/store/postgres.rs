@@ -8,6 +8,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::Connection;
 
 use super::group::GroupCommits;
+use super::guards::{interval_ms, millis, Slot, HOLD};
 use super::sql::*;
 use super::{
     cache_key, AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow,
@@ -63,6 +64,56 @@ impl PgStore {
             writes,
             caches: ReadCaches::default(),
         })
+    }
+
+    /// The sliding window in one statement: the key's row holds its call times of the last second (by
+    /// the database's clock); the upsert's row lock orders concurrent calls, and a call is added only
+    /// while fewer than `per_second` are recent.
+    async fn count_call(&self, key: &str, per_second: u32) -> Result<bool> {
+        let counted = sqlx::query(
+            "INSERT INTO call_windows AS w (key, calls) \
+             VALUES ($1, ARRAY[(extract(epoch FROM clock_timestamp()) * 1000)::int8]) \
+             ON CONFLICT (key) DO UPDATE \
+             SET calls = ARRAY(SELECT c FROM unnest(w.calls) c WHERE c > excluded.calls[1] - $2) || excluded.calls[1] \
+             WHERE (SELECT count(*) FROM unnest(w.calls) c WHERE c > excluded.calls[1] - $2) < $3",
+        )
+        .bind(key)
+        .bind(super::guards::WINDOW.as_millis() as i64)
+        .bind(i64::from(per_second))
+        .execute(&self.writer)
+        .await
+        .map_err(StoreError::from_write)?;
+        Ok(counted.rows_affected() == 1)
+    }
+
+    /// The cell rate algorithm in one statement: the key's row holds when its next slot opens (database
+    /// clock); a slot no more than the hold away is taken and the row moved on by one interval.
+    async fn pace_slot(&self, key: &str, per_second: u32) -> Result<Slot> {
+        let interval = interval_ms(per_second);
+        let hold = HOLD.as_millis() as f64;
+        let wait: Option<(f64,)> = sqlx::query_as(
+            "WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 * 1000 AS now) \
+             INSERT INTO pace_slots AS p (key, next_at) SELECT $1, now + $2 FROM clock \
+             ON CONFLICT (key) DO UPDATE SET next_at = greatest(p.next_at, excluded.next_at - $2) + $2 \
+             WHERE p.next_at - (excluded.next_at - $2) <= $3 \
+             RETURNING next_at - $2 - (SELECT now FROM clock)",
+        )
+        .bind(key)
+        .bind(interval)
+        .bind(hold)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(StoreError::from_write)?;
+        if let Some((wait,)) = wait {
+            return Ok(Slot::Wait(millis(wait)));
+        }
+        let (due,): (f64,) = sqlx::query_as(
+            "SELECT next_at - extract(epoch FROM clock_timestamp())::float8 * 1000 FROM pace_slots WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(Slot::Defer(millis(due.ceil())))
     }
 }
 
@@ -188,23 +239,28 @@ mod bulk {
     }
 }
 
+/// A scratch database for unit tests, on the server `HOOKD_TEST_DATABASE_URL` names.
 #[cfg(test)]
-mod tests {
-    use sqlx::Executor;
+pub(crate) struct ScratchDatabase {
+    admin_url: String,
+    name: String,
+    /// The scratch database's URL.
+    pub url: String,
+}
 
-    use super::*;
-
-    /// The pool's connections carry the configured statement timeout. Needs PostgreSQL
-    /// (`HOOKD_TEST_DATABASE_URL`); under CI its absence fails the test.
-    #[tokio::test]
-    async fn statements_time_out_as_configured() {
+#[cfg(test)]
+impl ScratchDatabase {
+    /// A new empty database; `None` (the test is skipped, and says so) when `HOOKD_TEST_DATABASE_URL` is
+    /// unset, which fails the test under CI.
+    pub async fn create() -> Option<Self> {
+        use sqlx::Executor;
         let Ok(admin_url) = std::env::var("HOOKD_TEST_DATABASE_URL") else {
             assert!(
                 std::env::var_os("CI").is_none(),
                 "HOOKD_TEST_DATABASE_URL must be set in CI"
             );
             eprintln!("SKIPPED: PostgreSQL test — set HOOKD_TEST_DATABASE_URL");
-            return;
+            return None;
         };
         let name = format!(
             "hookd_unit_{}",
@@ -217,7 +273,36 @@ mod tests {
             .unwrap();
         let mut url = url::Url::parse(&admin_url).unwrap();
         url.set_path(&name);
-        let store = PgStore::open(url.as_str(), 2, 1_500).await.unwrap();
+        Some(Self {
+            admin_url,
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    /// Drops the database, closing whatever connections are still open to it.
+    pub async fn drop(self) {
+        use sqlx::Executor;
+        let mut admin = PgConnection::connect(&self.admin_url).await.unwrap();
+        admin
+            .execute(format!("DROP DATABASE {} WITH (FORCE)", self.name).as_str())
+            .await
+            .unwrap();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pool's connections carry the configured statement timeout. Needs PostgreSQL
+    /// (`HOOKD_TEST_DATABASE_URL`); under CI its absence fails the test.
+    #[tokio::test]
+    async fn statements_time_out_as_configured() {
+        let Some(db) = ScratchDatabase::create().await else {
+            return;
+        };
+        let store = PgStore::open(&db.url, 2, 1_500).await.unwrap();
         let timeout: String = sqlx::query_scalar("SHOW statement_timeout")
             .fetch_one(&store.writer)
             .await
@@ -227,10 +312,7 @@ mod tests {
             .await;
         store.writer.close().await;
         drop(store);
-        admin
-            .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
-            .await
-            .unwrap();
+        db.drop().await;
         assert_eq!(timeout, "1500ms");
         let err = slow.expect_err("a 3 s statement outlived the 1.5 s timeout");
         assert!(

@@ -11,6 +11,7 @@ use sqlx::sqlite::{
 };
 
 use super::group::GroupCommits;
+use super::guards::{CallLog, Pacer, Slot};
 use super::sql::*;
 use super::{
     cache_key, AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow,
@@ -24,6 +25,9 @@ pub struct SqliteStore {
     reader: SqlitePool,
     writes: Writes,
     caches: ReadCaches,
+    /// Rates and pacing: in memory, as this process is the database's only one.
+    calls: CallLog,
+    pacer: Pacer,
     _lock: std::fs::File,
 }
 
@@ -77,8 +81,18 @@ impl SqliteStore {
             reader,
             writes,
             caches: ReadCaches::default(),
+            calls: CallLog::default(),
+            pacer: Pacer::default(),
             _lock: lock,
         })
+    }
+
+    async fn count_call(&self, key: &str, per_second: u32) -> Result<bool> {
+        Ok(self.calls.allow(key, per_second))
+    }
+
+    async fn pace_slot(&self, key: &str, per_second: u32) -> Result<Slot> {
+        Ok(self.pacer.slot(key, per_second, crate::domain::now_ms()))
     }
 }
 

@@ -28,7 +28,7 @@ const ANSWER_DELAY: Duration = Duration::from_millis(50);
 type Nodes = Arc<Mutex<Vec<Option<String>>>>;
 
 /// Starts `NODES` nodes on `storage`'s database, one after another; returns them with their base URLs.
-async fn start_nodes(http: &reqwest::Client, storage: &Storage) -> (Vec<Child>, Vec<String>) {
+pub async fn start_nodes(http: &reqwest::Client, storage: &Storage) -> (Vec<Child>, Vec<String>) {
     let mut children = Vec::new();
     let mut bases = Vec::new();
     for _ in 0..NODES {

@@ -10,6 +10,7 @@ mod bad_input;
 mod batching;
 mod cli;
 mod cluster;
+mod cluster_guards;
 mod crash;
 mod deliveries;
 mod events;

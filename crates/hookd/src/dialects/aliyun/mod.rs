@@ -165,7 +165,13 @@ impl Call<'_> {
                 format!("the account has not enabled {product}"),
             ));
         }
-        if !self.state.dialect_limits.allow(&scope.account_id, action) {
+        let allowed = self
+            .state
+            .dialect_limits
+            .allow(service.store().as_ref(), &scope.account_id, action)
+            .await
+            .map_err(|e| AcsError::from_service(e.into(), "InvalidParameter"))?;
+        if !allowed {
             return Err(err(
                 429,
                 codes.throttled,
@@ -372,10 +378,13 @@ async fn authenticate(
     let Principal::Key { key_id: id, .. } = &key_id.principal else {
         return Err(err(403, "Forbidden", "only access keys may call this API"));
     };
-    if !state
-        .nonces
+    let first = state
+        .service
+        .store()
         .first_use(&format!("acs:{id}:{nonce}"), now, now + 2 * MAX_SKEW_MS)
-    {
+        .await
+        .map_err(|e| AcsError::from_service(e.into(), "InvalidParameter"))?;
+    if !first {
         return Err(err(
             400,
             "SignatureNonceUsed",

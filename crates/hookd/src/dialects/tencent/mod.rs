@@ -245,7 +245,12 @@ async fn modify_application_callback_info(
             "the account has not enabled ESS callbacks",
         ));
     }
-    if !state.dialect_limits.allow(&scope.account_id, &action) {
+    let allowed = state
+        .dialect_limits
+        .allow(state.service.store().as_ref(), &scope.account_id, &action)
+        .await
+        .map_err(|e| TcError::from(service::Error::from(e)))?;
+    if !allowed {
         return Err(err(
             "RequestLimitExceeded",
             "too many requests; the limit is 20 per second",

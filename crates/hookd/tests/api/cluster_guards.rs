@@ -1,0 +1,191 @@
+//! The guards several nodes on one PostgreSQL database must share: a subscription's `rate_limit` paces
+//! its deliveries across all nodes together, a dialect action's request rate is counted across all
+//! nodes, and a signed dialect request's nonce is single-use on every node.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use serde_json::json;
+
+use crate::cluster::start_nodes;
+use crate::helpers::{post_to, sigkill, Backend, Receiver, Storage, ADMIN_TOKEN};
+
+/// A subscription limited to 10/s receives at most 10 (±1 at a second's edge) in any second although
+/// three nodes deliver it; per-node pacing would let 30 through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pacing_holds_across_nodes() {
+    const EVENTS: usize = 60;
+    const RATE: usize = 10;
+    let _load = crate::helpers::LOAD.read().await;
+    let Some(storage) = Storage::new(Backend::Postgres).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let http = reqwest::Client::new();
+    let (mut children, bases) = start_nodes(&http, &storage).await;
+    let token = crate::helpers::child_tenant(&http, &bases[0], "paced").await;
+    post_to(
+        &http,
+        &bases[0],
+        &token,
+        "/api/v1/apps",
+        json!({ "id": "shop" }),
+    )
+    .await;
+    post_to(
+        &http,
+        &bases[0],
+        &token,
+        "/api/v1/apps/shop/subscriptions",
+        json!({ "url": receiver.url, "rate_limit": RATE }),
+    )
+    .await;
+    for n in 0..EVENTS {
+        post_to(
+            &http,
+            &bases[n % bases.len()],
+            &token,
+            "/api/v1/apps/shop/events",
+            json!({ "type": "t", "payload": { "n": n } }),
+        )
+        .await;
+    }
+    let got = receiver.wait_for(EVENTS, Duration::from_secs(60)).await;
+    for child in &mut children {
+        sigkill(child);
+    }
+    assert_eq!(got.len(), EVENTS, "every event arrives");
+    let first = got[0].at;
+    let mut per_second = BTreeMap::<u64, usize>::new();
+    for r in &got {
+        *per_second
+            .entry(r.at.duration_since(first).as_secs())
+            .or_default() += 1;
+    }
+    let busiest = per_second.values().copied().max().unwrap();
+    assert!(
+        busiest <= RATE + 1,
+        "{busiest} requests in one second at {RATE}/s over three nodes: {per_second:?}"
+    );
+    let spread = got[EVENTS - 1].at.duration_since(first);
+    assert!(
+        spread >= Duration::from_millis(5_400),
+        "{EVENTS} events at {RATE}/s take about 5.9 s, not {spread:?}"
+    );
+    assert!(receiver.overlaps().is_empty());
+}
+
+/// An account with an access key, made through the node at `base`; returns (key id, secret).
+async fn access_key(http: &reqwest::Client, base: &str) -> (String, String) {
+    let account = post_to(
+        http,
+        base,
+        ADMIN_TOKEN,
+        "/api/v1/accounts",
+        json!({ "name": "rpc" }),
+    )
+    .await;
+    let path = format!("/api/v1/accounts/{}/keys", account["id"].as_str().unwrap());
+    let key = post_to(http, base, ADMIN_TOKEN, &path, json!({ "policy": ["*"] })).await;
+    (
+        key["key_id"].as_str().unwrap().to_owned(),
+        key["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A CAMS UpdateAccountWebhook call signed with the RPC (v1) signature, as a query string.
+fn signed_update(key_id: &str, secret: &str, nonce: &str) -> String {
+    let mut params: Vec<(String, String)> = [
+        ("Action", "UpdateAccountWebhook"),
+        ("Version", "2020-06-06"),
+        ("Format", "JSON"),
+        ("AccessKeyId", key_id),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureVersion", "1.0"),
+        ("SignatureNonce", nonce),
+        ("StatusCallbackUrl", "http://127.0.0.1:9/status"),
+        ("HttpFlag", "Y"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    params.push((
+        "Timestamp".into(),
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    ));
+    let signature =
+        hookd::dialects::aliyun::signature::rpc_signature(secret.as_bytes(), "GET", &params);
+    params.push(("Signature".into(), signature));
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish()
+}
+
+/// CAMS allows 10 UpdateAccountWebhook calls per second per account: a burst of 30 spread over three
+/// nodes gets 10 through, not 10 per node. A signed request accepted by one node is a replay on the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dialect_rates_and_nonces_hold_across_nodes() {
+    const RATE: usize = 10;
+    let _load = crate::helpers::LOAD.read().await;
+    let Some(storage) = Storage::new(Backend::Postgres).await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let (mut children, bases) = start_nodes(&http, &storage).await;
+    let (key_id, secret) = access_key(&http, &bases[0]).await;
+
+    let started = std::time::Instant::now();
+    let calls = (0..3 * RATE).map(|n| {
+        let url = format!(
+            "{}/?{}",
+            bases[n % 3],
+            signed_update(&key_id, &secret, &format!("burst-{n}"))
+        );
+        let http = http.clone();
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            let status = r.status().as_u16();
+            let body: serde_json::Value = r.json().await.unwrap();
+            (status, body["Code"].as_str().unwrap_or_default().to_owned())
+        }
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    let took = started.elapsed();
+    let ok = answers.iter().filter(|(s, _)| *s == 200).count();
+    let throttled = answers
+        .iter()
+        .filter(|a| *a == &(429, "System.LimitControl".to_owned()))
+        .count();
+    assert_eq!(
+        ok + throttled,
+        answers.len(),
+        "unexpected answers: {answers:?}"
+    );
+    // The window slides: a burst longer than a second may rightly get another second's calls through.
+    let bound = RATE * (1 + took.as_secs() as usize);
+    assert!(
+        ok >= RATE && ok <= bound,
+        "{ok} of {} calls in {took:?} allowed at {RATE}/s over three nodes",
+        answers.len()
+    );
+
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let once = format!("?{}", signed_update(&key_id, &secret, "replayed-nonce"));
+    let mut replies = Vec::new();
+    for base in &bases {
+        let r = http.get(format!("{base}/{once}")).send().await.unwrap();
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.unwrap();
+        replies.push((status, body["Code"].as_str().unwrap_or_default().to_owned()));
+    }
+    for child in &mut children {
+        sigkill(child);
+    }
+    assert_eq!(replies[0].0, 200, "the first use: {replies:?}");
+    for reply in &replies[1..] {
+        assert_eq!(
+            reply,
+            &(400, "SignatureNonceUsed".to_owned()),
+            "a replay on another node: {replies:?}"
+        );
+    }
+}
