@@ -143,6 +143,11 @@ impl Application {
         })
     }
 
+    /// The API as a service, for driving it in-process (the fuzz targets do) without serving it.
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()

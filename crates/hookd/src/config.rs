@@ -35,6 +35,13 @@ pub struct Config {
     pub dialect_rate_limits: std::collections::BTreeMap<String, u32>,
     /// Largest request body the API accepts.
     pub max_body_bytes: usize,
+    /// Native API requests one account may have in progress on one node; more are refused with 429.
+    pub account_concurrency: usize,
+    /// Native API requests per second one account may make on one node (0: no limit); more are refused
+    /// with 429 and `Retry-After`.
+    pub account_rate_limit: u32,
+    /// Longest time one API request may take, reading its body included; then 408.
+    pub request_timeout_ms: u64,
     /// SQLite `synchronous` setting: `full` (fsync on every commit, the default) or `normal`
     /// (WAL: survives process crashes, may lose the last commits on power loss).
     pub sqlite_synchronous: SqliteSync,
@@ -115,6 +122,9 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             max_body_bytes: 1024 * 1024,
+            account_concurrency: 128,
+            account_rate_limit: 0,
+            request_timeout_ms: 30_000,
             sqlite_synchronous: SqliteSync::Full,
             database_max_connections: 16,
             database_statement_timeout_ms: 30_000,
@@ -179,6 +189,12 @@ impl Config {
     pub fn validate(&self) -> anyhow::Result<()> {
         if self.max_body_bytes < 1024 {
             bail!("max_body_bytes must be at least 1024");
+        }
+        if self.account_concurrency == 0 {
+            bail!("account_concurrency must be at least 1");
+        }
+        if self.request_timeout_ms < 100 {
+            bail!("request_timeout_ms must be at least 100");
         }
         if let Some(queue) = &self.cams_queue {
             let url = crate::domain::CallbackUrl::parse(queue)

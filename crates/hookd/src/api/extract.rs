@@ -3,6 +3,7 @@
 //! call acts in.
 
 use axum::{
+    body::Bytes,
     extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Query, Request},
     http::{header, request::Parts, StatusCode},
 };
@@ -21,11 +22,76 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !is_json(req.headers()) {
+            return Err(ApiError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+            } else {
+                ApiError::new(r.status(), "bad_request", r.body_text())
+            }
+        })?;
+        if nesting_depth(&bytes) > MAX_JSON_DEPTH {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: it nests deeper than {MAX_JSON_DEPTH} levels (recursion limit)"),
+            ));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }
+}
+
+/// The deepest JSON nesting a body may have. Payloads are stored and forwarded as they came (not parsed
+/// into values), so the parser's own recursion limit does not see them; this bound does.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// `application/json` or any `application/*+json`, parameters aside.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mime = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// How deeply `[` and `{` nest in `json`, outside strings (the body may be invalid: this only bounds it).
+pub fn nesting_depth(json: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in json {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
@@ -99,19 +165,34 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 /// The authenticated caller.
 pub struct Caller(pub Principal);
 
+/// The principal the admission middleware authenticated, handed to [`Caller`].
+#[derive(Clone)]
+pub struct Authenticated(pub Principal);
+
+/// The token of `Authorization: Bearer <token>`, if the header has that form.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 impl FromRequestParts<ApiState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            unauthorized("missing Authorization header; send `Authorization: Bearer <token>`")
-        })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
+        if let Some(Authenticated(principal)) = parts.extensions.get::<Authenticated>() {
+            return Ok(Self(principal.clone()));
+        }
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Err(unauthorized(
+                "missing Authorization header; send `Authorization: Bearer <token>`",
+            ));
+        }
+        let token = bearer(&parts.headers)
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
         Ok(Self(state.service.authenticate(token).await?))
     }
@@ -143,5 +224,23 @@ impl FromRequestParts<ApiState> for Acting {
                 .scope(&principal, requested.as_deref())
                 .await?,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_nesting_outside_strings() {
+        assert_eq!(nesting_depth(b"{}"), 1);
+        assert_eq!(nesting_depth(br#"{"a":[1,{"b":[]}]}"#), 4);
+        assert_eq!(
+            nesting_depth(br#"{"s":"[[[[{{{\"[["}"#),
+            1,
+            "brackets in strings do not count"
+        );
+        assert_eq!(nesting_depth(b"[[[[[[[[[["), 10, "unclosed brackets count");
+        assert_eq!(nesting_depth(b"not json"), 0);
     }
 }

@@ -2,6 +2,7 @@
 //! document is generated from the same handlers, so every route is documented.
 
 mod accounts;
+pub mod admission;
 mod apps;
 mod deliveries;
 pub mod error;
@@ -33,6 +34,7 @@ use error::{ApiError, ErrorBody};
 #[derive(Clone)]
 pub struct ApiState {
     pub service: Arc<Service>,
+    pub admission: Arc<admission::Admission>,
     pub dialect_limits: Arc<crate::dialects::limits::ActionLimits>,
     pub metrics: PrometheusHandle,
     pub openapi: Arc<String>,
@@ -83,22 +85,73 @@ pub fn router(service: Arc<Service>, metrics: PrometheusHandle, config: &crate::
         doc.to_pretty_json()
             .expect("the OpenAPI document serialises"),
     );
+    let state = ApiState {
+        service,
+        admission: admission::Admission::new(config.account_concurrency, config.account_rate_limit),
+        dialect_limits: Arc::new(crate::dialects::limits::ActionLimits::new(
+            &config.dialect_rate_limits,
+        )),
+        metrics,
+        openapi,
+    };
     router
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), admit))
         .merge(crate::dialects::router())
         .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        // Inside the request context, so that a timed-out request gets the error envelope and its id.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_millis(config.request_timeout_ms),
+        ))
         .layer(axum::middleware::from_fn(request_context))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             ApiError::for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
         }))
-        .with_state(ApiState {
-            service,
-            dialect_limits: Arc::new(crate::dialects::limits::ActionLimits::new(
-                &config.dialect_rate_limits,
-            )),
-            metrics,
-            openapi,
-        })
+        .with_state(state)
+}
+
+/// Authenticates a native API request once and admits it under its account's fair share (see
+/// [`admission`]); the handler's [`extract::Caller`] takes the principal found here. Requests without
+/// valid credentials pass through, for the handler to refuse (or serve, where no credentials are needed).
+async fn admit(
+    axum::extract::State(state): axum::extract::State<ApiState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(token) = extract::bearer(request.headers()) else {
+        return next.run(request).await;
+    };
+    let Ok(principal) = state.service.authenticate(token).await else {
+        return next.run(request).await;
+    };
+    let admitted = match &principal {
+        crate::service::Principal::Key { account_id, .. } => {
+            match state.admission.admit(account_id) {
+                Ok(admitted) => Some(admitted),
+                Err(refused) => {
+                    metrics::counter!("hookd_api_throttled_total").increment(1);
+                    let mut e = ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate_limited",
+                        match refused {
+                            admission::Refused::Busy => "the account has too many requests in progress; retry after Retry-After seconds",
+                            admission::Refused::Rate(_) => "the account exceeds its request rate; retry after Retry-After seconds",
+                        },
+                    );
+                    e.retry_after = Some(refused.retry_after_secs());
+                    return e.into_response();
+                }
+            }
+        }
+        crate::service::Principal::Admin => None,
+    };
+    request
+        .extensions_mut()
+        .insert(extract::Authenticated(principal));
+    let response = next.run(request).await;
+    drop(admitted);
+    response
 }
 
 /// Gives every request an id (the caller's `X-Request-Id` if sensible), echoes it, makes it available to
@@ -163,6 +216,12 @@ pub enum ErrorResponses {
     /// The request body is larger than the limit.
     #[response(status = 413)]
     TooLarge(ErrorBody),
+    /// The request took longer than the server's request timeout (body reading included).
+    #[response(status = 408)]
+    Timeout(ErrorBody),
+    /// Too many requests of the account in progress, or over its rate; retry after `Retry-After` seconds.
+    #[response(status = 429)]
+    TooMany(ErrorBody),
     /// A field failed validation; `error.field` names it.
     #[response(status = 422)]
     Invalid(ErrorBody),

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
 
+mod abuse;
 mod accounts;
 mod apps;
 mod backpressure;
