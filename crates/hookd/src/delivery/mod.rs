@@ -6,6 +6,8 @@ pub mod dispatcher;
 pub mod formats;
 pub mod ops;
 pub mod queue;
+#[cfg(test)]
+mod receiver_abuse;
 pub mod retention;
 pub mod retry;
 pub mod sender;

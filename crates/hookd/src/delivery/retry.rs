@@ -262,4 +262,35 @@ mod tests {
         assert_eq!(Profile::Meeting.delay(1), Some(Duration::from_secs(30)));
         assert_eq!(Profile::Meeting.delay(4), Some(Duration::from_secs(1800)));
     }
+
+    proptest::proptest! {
+        /// Any valid explicit schedule: the n-th failure waits the n-th delay ±20 %, and the failure after
+        /// the last is final.
+        #[test]
+        fn explicit_schedules_are_followed_within_jitter(
+            delays in proptest::collection::vec(1..=MAX_SCHEDULE_DELAY_SECS, 1..=MAX_SCHEDULE_LEN)
+        ) {
+            let schedule = RetryPolicy::Schedule(delays.clone()).schedule().unwrap();
+            for (n, secs) in delays.iter().enumerate() {
+                let got = schedule.delay(n as i64 + 1).unwrap().as_secs_f64();
+                let base = f64::from(*secs);
+                proptest::prop_assert!(got >= base * 0.8 - 1e-6 && got <= base * 1.2 + 1e-6, "{} of {}", got, base);
+            }
+            proptest::prop_assert_eq!(schedule.delay(delays.len() as i64 + 1), None);
+            proptest::prop_assert_eq!(schedule.delay(0), None);
+            proptest::prop_assert_eq!(schedule.delay(-1), None);
+        }
+
+        /// Every profile ends, and within a day.
+        #[test]
+        fn profiles_end_within_a_day(attempt in -5i64..100) {
+            for profile in [Profile::Standard, Profile::Live, Profile::Meeting] {
+                if let Some(delay) = profile.delay(attempt) {
+                    proptest::prop_assert!(attempt >= 1);
+                    proptest::prop_assert!(delay <= Duration::from_secs(24 * 3600).mul_f64(1.2));
+                }
+            }
+            proptest::prop_assert_eq!(Profile::Standard.delay(10), None);
+        }
+    }
 }

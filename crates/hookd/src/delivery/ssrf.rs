@@ -233,4 +233,78 @@ mod tests {
         assert!(guard.check_url(&url("http://localhost/")).await.is_err());
         assert!(guard.check_url(&url("http://93.184.215.14/")).await.is_ok());
     }
+
+    /// The reference: IPv4 ranges that are not globally routable unicast, written as CIDRs from the IANA
+    /// special-purpose registry (plus CGNAT, multicast and the reserved block), independently of the
+    /// octet arithmetic above.
+    const NOT_PUBLIC_V4: &[&str] = &[
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+    ];
+
+    fn reference_v4(ip: Ipv4Addr) -> bool {
+        !NOT_PUBLIC_V4
+            .iter()
+            .any(|net| net.parse::<ipnet::Ipv4Net>().unwrap().contains(&ip))
+    }
+
+    /// Addresses near the reference table's edges, and anywhere.
+    fn any_v4() -> impl proptest::strategy::Strategy<Value = Ipv4Addr> {
+        use proptest::prelude::*;
+        let edges: Vec<u32> = NOT_PUBLIC_V4
+            .iter()
+            .flat_map(|net| {
+                let net: ipnet::Ipv4Net = net.parse().unwrap();
+                let (lo, hi) = (u32::from(net.network()), u32::from(net.broadcast()));
+                [lo.wrapping_sub(1), lo, hi, hi.wrapping_add(1)]
+            })
+            .collect();
+        prop_oneof![
+            any::<u32>(),
+            (proptest::sample::select(edges), -2i64..=2)
+                .prop_map(|(edge, d)| (i64::from(edge) + d).clamp(0, i64::from(u32::MAX)) as u32),
+        ]
+        .prop_map(Ipv4Addr::from)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ipv4_agrees_with_the_reference_table(ip in any_v4()) {
+            proptest::prop_assert_eq!(is_public(IpAddr::V4(ip)), reference_v4(ip), "{}", ip);
+        }
+
+        /// An IPv4 address is judged the same in every IPv6 form that embeds it, and the way a URL spells
+        /// it (decimal, hex, octal, dotted) does not matter either.
+        #[test]
+        fn embedded_and_respelled_ipv4_is_judged_as_ipv4(ip in any_v4()) {
+            let v4 = is_public(IpAddr::V4(ip));
+            let [a, b, c, d] = ip.octets();
+            let (hi, lo) = (u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d]));
+            for v6 in [
+                ip.to_ipv6_mapped(),
+                Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, hi, lo),
+                Ipv6Addr::new(0x2002, hi, lo, 0, 0, 0, 0, 1),
+            ] {
+                proptest::prop_assert_eq!(is_public(IpAddr::V6(v6)), v4, "{} as {}", ip, v6);
+            }
+            let n = u32::from(ip);
+            for spelled in [format!("{n}"), format!("0x{n:x}"), format!("0{n:o}"), format!("{a}.{b}.{}", u16::from_be_bytes([c, d]))] {
+                let url = CallbackUrl::parse(&format!("http://{spelled}/")).unwrap();
+                proptest::prop_assert_eq!(url.host(), url::Host::<&str>::Ipv4(ip), "{}", spelled);
+            }
+        }
+    }
 }

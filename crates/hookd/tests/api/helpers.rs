@@ -660,9 +660,20 @@ pub fn start_child(storage: &Storage) -> (Child, String) {
 
 /// `start_child` with more environment variables (later ones win).
 pub fn start_child_with(storage: &Storage, env: &[(&str, &str)]) -> (Child, String) {
+    let (mut command, base) =
+        child_command(Command::new(env!("CARGO_BIN_EXE_hookd")), storage, env);
+    (command.arg("serve").spawn().expect("start hookd"), base)
+}
+
+/// `command` (the `hookd` binary, or a wrapper that runs it) set up to serve `storage` on a fresh port,
+/// with `env` added; returns it with the base URL it will serve.
+pub fn child_command(
+    mut command: Command,
+    storage: &Storage,
+    env: &[(&str, &str)],
+) -> (Command, String) {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_hookd"))
-        .arg("serve")
+    command
         .env("HOOKD_LISTEN", format!("127.0.0.1:{port}"))
         .env("HOOKD_DATA_DIR", storage.dir.path())
         .env("HOOKD_DATABASE_URL", storage.database_url())
@@ -675,10 +686,8 @@ pub fn start_child_with(storage: &Storage, env: &[(&str, &str)]) -> (Child, Stri
         .env("RUST_LOG", "warn")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start hookd");
-    (child, format!("http://127.0.0.1:{port}"))
+        .stderr(Stdio::inherit());
+    (command, format!("http://127.0.0.1:{port}"))
 }
 
 pub async fn wait_ready(http: &reqwest::Client, base: &str, child: &mut Child) {

@@ -82,4 +82,35 @@ mod tests {
         assert_eq!(signatures(5_000), 2);
         assert_eq!(signatures(10_000), 1);
     }
+
+    proptest::proptest! {
+        /// What hookd signs, the independent `standardwebhooks` implementation verifies, for any body
+        /// (callback bodies are text: JSON or form data), message id and key; a changed body or a wrong
+        /// key does not verify.
+        #[test]
+        fn signatures_verify_independently(
+            text in "\\PC{0,512}",
+            id in "[A-Za-z0-9_]{1,40}",
+            key in proptest::collection::vec(proptest::prelude::any::<u8>(), 24..=64),
+        ) {
+            use base64::{engine::general_purpose::STANDARD, Engine};
+            let body = text.into_bytes();
+            let secret = format!("whsec_{}", STANDARD.encode(&key));
+            let set = SecretSet::new(WebhookSecret::parse(&secret).unwrap());
+            let now = crate::domain::now_ms();
+            let mut headers = axum::http::HeaderMap::new();
+            for (name, value) in signature_headers(&id, &body, &set, now) {
+                headers.insert(name, value.parse().unwrap());
+            }
+            let webhook = standardwebhooks::Webhook::new(&secret).unwrap();
+            proptest::prop_assert!(webhook.verify(&body, &headers).is_ok());
+            let mut altered = body.clone();
+            altered.push(b' ');
+            proptest::prop_assert!(webhook.verify(&altered, &headers).is_err());
+            let mut other = key.clone();
+            other[0] ^= 1;
+            let wrong = standardwebhooks::Webhook::new(&format!("whsec_{}", STANDARD.encode(&other))).unwrap();
+            proptest::prop_assert!(wrong.verify(&body, &headers).is_err());
+        }
+    }
 }

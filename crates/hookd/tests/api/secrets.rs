@@ -1,0 +1,202 @@
+//! Secrets stay secret: a full run of a real `hookd` process at `RUST_LOG=debug` (keys made, subscriptions
+//! created and rotated, callbacks signed and delivered, wrong credentials tried) leaves no secret in its
+//! log, and none is readable in the database (SQLite file and WAL, or every PostgreSQL table as text).
+
+use std::{fs::File, process::Command, time::Duration};
+
+use base64::Engine;
+use serde_json::json;
+use sqlx::{Connection, Row};
+
+use crate::helpers::{
+    child_command, post_to, wait_ready, Backend, Receiver, Storage, ADMIN_TOKEN, MASTER_KEY,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_in_logs_or_at_rest_sqlite() {
+    no_secret_in_logs_or_at_rest(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_in_logs_or_at_rest_postgres() {
+    no_secret_in_logs_or_at_rest(Backend::Postgres).await;
+}
+
+/// Every form of `secret` that would give it away: as sent, and for `whsec_` secrets the key itself in
+/// base64 and hex.
+fn forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_owned()];
+    if let Some(b64) = secret.strip_prefix("whsec_") {
+        forms.push(b64.to_owned());
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        forms.push(raw.iter().map(|b| format!("{b:02x}")).collect());
+    }
+    forms
+}
+
+async fn no_secret_in_logs_or_at_rest(backend: Backend) {
+    let Some(storage) = Storage::new(backend).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let log_path = storage.dir.path().join("hookd.log");
+    let (mut command, base) = child_command(
+        Command::new(env!("CARGO_BIN_EXE_hookd")),
+        &storage,
+        &[("RUST_LOG", "debug")],
+    );
+    command.stderr(File::create(&log_path).unwrap());
+    let mut child = command.arg("serve").spawn().expect("start hookd");
+    let http = reqwest::Client::new();
+    wait_ready(&http, &base, &mut child).await;
+
+    let account = post_to(
+        &http,
+        &base,
+        ADMIN_TOKEN,
+        "/api/v1/accounts",
+        json!({ "name": "s" }),
+    )
+    .await;
+    let account = account["id"].as_str().unwrap();
+    let key = post_to(
+        &http,
+        &base,
+        ADMIN_TOKEN,
+        &format!("/api/v1/accounts/{account}/keys"),
+        json!({ "policy": ["*"] }),
+    )
+    .await;
+    let token = key["token"].as_str().unwrap().to_owned();
+    let key_secret = key["secret"].as_str().unwrap().to_owned();
+    post_to(
+        &http,
+        &base,
+        &token,
+        "/api/v1/apps",
+        json!({ "id": "shop" }),
+    )
+    .await;
+    let given = "whsec_c2VjcmV0LXRoYXQtbXVzdC1uZXZlci1iZS1sb2dnZWQ=";
+    let sub = post_to(
+        &http,
+        &base,
+        &token,
+        "/api/v1/apps/shop/subscriptions",
+        json!({ "url": receiver.url, "secret": given }),
+    )
+    .await;
+    let sub_id = sub["id"].as_str().unwrap().to_owned();
+    let rotated = post_to(
+        &http,
+        &base,
+        &token,
+        &format!("/api/v1/apps/shop/subscriptions/{sub_id}/rotate-secret"),
+        json!({}),
+    )
+    .await;
+    let generated = rotated["secret"].as_str().unwrap().to_owned();
+    let vendor = post_to(
+        &http,
+        &base,
+        &token,
+        "/api/v1/apps/shop/subscriptions",
+        json!({ "url": receiver.url, "vendor_secrets": { "vendorKey": "vendor-key-that-must-stay-sealed" } }),
+    )
+    .await;
+    for n in 0..5 {
+        post_to(
+            &http,
+            &base,
+            &token,
+            "/api/v1/apps/shop/events",
+            json!({ "type": "t", "payload": { "n": n } }),
+        )
+        .await;
+    }
+    // Wrong credentials: the secret-bearing header of a failed call is not logged either.
+    let wrong = format!("{}:{}x", key["key_id"].as_str().unwrap(), key_secret);
+    let refused = http
+        .get(format!("{base}/api/v1/apps"))
+        .bearer_auth(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let got = receiver.wait_for(10, Duration::from_secs(20)).await;
+    let terminated = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    terminated.unwrap();
+    child.wait().unwrap();
+    assert_eq!(got.len(), 10, "callbacks delivered during the run");
+    assert!(
+        vendor["id"].is_string(),
+        "a subscription with a vendor secret: {vendor}"
+    );
+
+    let mut secrets = vec![
+        ADMIN_TOKEN.to_owned(),
+        MASTER_KEY.to_owned(),
+        key_secret.clone(),
+        "vendor-key-that-must-stay-sealed".to_owned(),
+    ];
+    secrets.extend(forms(given));
+    secrets.extend(forms(&generated));
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("DEBUG"), "the run logged at debug level");
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the log contains a secret ({secret})"
+        );
+    }
+
+    // At rest: the database holds none of them in readable form.
+    let stored: Vec<u8> = match &storage.pg {
+        None => {
+            let mut bytes = Vec::new();
+            for entry in std::fs::read_dir(storage.dir.path()).unwrap() {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if name.starts_with("hookd.db") {
+                    bytes.extend(std::fs::read(&path).unwrap());
+                }
+            }
+            assert!(bytes.len() > 4096, "the SQLite files were read");
+            bytes
+        }
+        Some(pg) => {
+            let mut db = sqlx::PgConnection::connect(&pg.url).await.unwrap();
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+            let mut text = String::new();
+            for table in &tables {
+                let rows = sqlx::query(&format!("SELECT t::text FROM {table} t"))
+                    .fetch_all(&mut db)
+                    .await
+                    .unwrap();
+                for row in rows {
+                    text.push_str(&row.get::<String, _>(0));
+                    text.push('\n');
+                }
+            }
+            assert!(text.contains(&sub_id), "the tables were read");
+            text.into_bytes()
+        }
+    };
+    for secret in &secrets {
+        let found = stored.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(
+            !found,
+            "the database holds a secret in readable form ({secret})"
+        );
+    }
+}

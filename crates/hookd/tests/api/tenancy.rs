@@ -1,0 +1,305 @@
+//! Tenant isolation, route by route: every route of the native API (taken from its OpenAPI document, so
+//! a new route is covered the day it is added) is called by another account's key with account A's ids,
+//! and must answer exactly as it does for ids that do not exist — the same status and error code, so
+//! that B cannot even tell A's resources exist — and change nothing of A's. The same holds when B names A
+//! in `Hookd-Account`; parents act for their children and for no one else.
+//! The dialect surfaces are covered by the SDK conformance suite (`conformance/test_isolation.py`).
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::{Receiver, Resp, TestApp, ADMIN_TOKEN};
+
+both_backends!(no_route_lets_one_account_reach_another);
+
+/// The ids a route's path parameters are filled with.
+struct Ids {
+    account: String,
+    key: String,
+    app: String,
+    sub: String,
+    event: String,
+    delivery: String,
+}
+
+impl Ids {
+    /// Well-formed ids that name nothing: each of `real`'s with its last characters changed (the app's
+    /// name is kept).
+    fn missing(real: &Ids) -> Ids {
+        let other = |id: &str| format!("{}zzzz", &id[..id.len() - 4]);
+        Ids {
+            account: other(&real.account),
+            key: other(&real.key),
+            // B has an app of the same name: A's ids must not be found inside it either.
+            app: real.app.clone(),
+            sub: other(&real.sub),
+            event: other(&real.event),
+            delivery: other(&real.delivery),
+        }
+    }
+
+    fn fill(&self, template: &str) -> String {
+        template
+            .replace("{account}", &self.account)
+            .replace("{key}", &self.key)
+            .replace("{app}", &self.app)
+            .replace("{sub}", &self.sub)
+            .replace("{event}", &self.event)
+            .replace("{delivery}", &self.delivery)
+    }
+}
+
+/// A body that passes validation where the route takes one, so the call reaches the lookup.
+fn body_for(method: &Method, template: &str) -> Option<Value> {
+    let body = match (method.as_str(), template) {
+        ("POST", t) if t.ends_with("/events") => json!({ "type": "t", "payload": {} }),
+        ("POST", t) if t.ends_with("/subscriptions") => json!({ "url": "http://127.0.0.1:9/b" }),
+        ("POST", t) if t.ends_with("/replay") => json!({ "since": "2020-01-01T00:00:00Z" }),
+        ("POST", t) if t.ends_with("/keys") => json!({ "policy": ["*"] }),
+        ("POST", "/api/v1/accounts") => json!({ "name": "b-made" }),
+        ("POST", "/api/v1/apps") => json!({ "id": "made-by-b" }),
+        ("PATCH", t) if t.ends_with("/{sub}") => json!({ "description": "changed by b" }),
+        ("PATCH", t) if t.ends_with("/{app}") => json!({ "name": "changed by b" }),
+        ("POST", _) => json!({}),
+        _ => return None,
+    };
+    Some(body)
+}
+
+/// Every (method, path template) of the native API, from the OpenAPI document.
+async fn routes(app: &TestApp) -> Vec<(Method, String)> {
+    let doc = app
+        .get("/api/v1/openapi.json", ADMIN_TOKEN)
+        .await
+        .expect(200);
+    let mut routes = Vec::new();
+    for (path, ops) in doc.body["paths"].as_object().expect("paths") {
+        for method in ops.as_object().expect("operations").keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            routes.push((method, path.clone()));
+        }
+    }
+    routes
+}
+
+async fn call(
+    app: &TestApp,
+    method: &Method,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+) -> Resp {
+    let template_body = body_for(method, path);
+    app.send(
+        method.clone(),
+        path,
+        Some(token),
+        template_body.as_ref(),
+        headers,
+    )
+    .await
+}
+
+/// What an answer gives away: its status and error code.
+fn shape(r: &Resp) -> (u16, String) {
+    (r.status.as_u16(), r.code().to_owned())
+}
+
+/// A's resources as A sees them, to check nothing changed.
+async fn snapshot(app: &TestApp, token: &str, ids: &Ids) -> Vec<String> {
+    let mut seen = Vec::new();
+    for path in [
+        "/api/v1/apps".to_owned(),
+        format!("/api/v1/apps/{}", ids.app),
+        format!("/api/v1/apps/{}/subscriptions", ids.app),
+        format!("/api/v1/apps/{}/subscriptions/{}/secret", ids.app, ids.sub),
+        format!("/api/v1/apps/{}/events", ids.app),
+        format!("/api/v1/deliveries/{}", ids.delivery),
+    ] {
+        let r = app.get(&path, token).await.expect(200);
+        seen.push(r.text);
+    }
+    let keys = app
+        .get(
+            &format!("/api/v1/accounts/{}/keys", ids.account),
+            ADMIN_TOKEN,
+        )
+        .await
+        .expect(200);
+    seen.push(keys.text);
+    seen
+}
+
+async fn no_route_lets_one_account_reach_another(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let a = app.tenant().await;
+    let b = app.tenant().await;
+    let child = app
+        .tenant_with(
+            json!({ "name": "child of a", "parent_id": a.account_id }),
+            &["*"],
+        )
+        .await;
+    let (sub, _) = app.app_with_subscription(&a, &receiver.url).await;
+    app.app_with_subscription(&b, "http://127.0.0.1:9/b").await;
+    let published = app
+        .post(
+            "/api/v1/apps/shop/events",
+            &a.token,
+            json!({ "type": "t", "payload": {} }),
+        )
+        .await
+        .expect(201);
+    let delivery = published.body["deliveries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let done = app
+        .wait_delivery(&a, &delivery, std::time::Duration::from_secs(10), |d| {
+            d["status"] == "succeeded"
+        })
+        .await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let key = app
+        .post(
+            &format!("/api/v1/accounts/{}/keys", a.account_id),
+            ADMIN_TOKEN,
+            json!({ "policy": ["hookd:apps.read"] }),
+        )
+        .await
+        .expect(201);
+    let real = Ids {
+        account: a.account_id.clone(),
+        key: key.str("key_id"),
+        app: "shop".into(),
+        sub,
+        event: published.str("id"),
+        delivery,
+    };
+    let missing = Ids::missing(&real);
+    let before = snapshot(&app, &a.token, &real).await;
+
+    let routes = routes(&app).await;
+    assert!(
+        routes.len() >= 25,
+        "the OpenAPI document lists {} routes",
+        routes.len()
+    );
+    let mut checked = 0;
+    for (method, template) in &routes {
+        let (to_a, to_nothing) = (real.fill(template), missing.fill(template));
+        if to_a == to_nothing {
+            // No resource in the path: B acts in its own account. It must not see A's resources there.
+            if *method == Method::GET {
+                let r = call(&app, method, &to_a, &b.token, &[]).await;
+                for id in [&real.sub, &real.event, &real.delivery, &real.key] {
+                    assert!(
+                        !r.text.contains(id.as_str()),
+                        "{method} {to_a} shows B one of A's ids: {}",
+                        r.text
+                    );
+                }
+            }
+            continue;
+        }
+        // B with A's ids answers as B with ids that name nothing, and is never let through.
+        let (got, expected) = (
+            call(&app, method, &to_a, &b.token, &[]).await,
+            call(&app, method, &to_nothing, &b.token, &[]).await,
+        );
+        assert_eq!(
+            shape(&got),
+            shape(&expected),
+            "{method} {template}: B can tell A's ids from missing ones"
+        );
+        if got.status.is_success() {
+            // Only where ids that name nothing succeed too, with the very same answer (an empty list).
+            assert_eq!(
+                got.body, expected.body,
+                "{method} {to_a} answered B with something"
+            );
+            for id in [&real.sub, &real.event, &real.delivery, &real.key] {
+                assert!(
+                    !got.text.contains(id.as_str()),
+                    "{method} {to_a} shows B one of A's ids"
+                );
+            }
+        }
+        assert_ne!(got.status.as_u16(), 500, "{method} {to_a}: {}", got.text);
+        // B naming A's account: as if A did not exist.
+        let (got, expected) = (
+            call(
+                &app,
+                method,
+                &to_a,
+                &b.token,
+                &[("hookd-account", &real.account)],
+            )
+            .await,
+            call(
+                &app,
+                method,
+                &to_nothing,
+                &b.token,
+                &[("hookd-account", &missing.account)],
+            )
+            .await,
+        );
+        assert!(
+            !got.status.is_success(),
+            "{method} {to_a} as A let B through: {}",
+            got.text
+        );
+        assert_eq!(
+            shape(&got),
+            shape(&expected),
+            "{method} {template} with Hookd-Account"
+        );
+        // A child naming its parent gets no further than a stranger.
+        let got = call(
+            &app,
+            method,
+            &to_a,
+            &child.token,
+            &[("hookd-account", &real.account)],
+        )
+        .await;
+        assert!(
+            !got.status.is_success(),
+            "{method} {to_a}: a child acted for its parent: {}",
+            got.text
+        );
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} routes take ids");
+    assert_eq!(
+        snapshot(&app, &a.token, &real).await,
+        before,
+        "B's calls changed A's resources"
+    );
+
+    // Where a parent may act: for its own child, not for a stranger's.
+    app.get("/api/v1/apps", &a.token).await.expect(200);
+    let as_child = app
+        .send(
+            Method::GET,
+            "/api/v1/apps",
+            Some(&a.token),
+            None,
+            &[("hookd-account", &child.account_id)],
+        )
+        .await
+        .expect(200);
+    let own = app.get("/api/v1/apps", &child.token).await.expect(200);
+    assert_eq!(as_child.body, own.body, "the parent sees the child's apps");
+    app.send(
+        Method::GET,
+        "/api/v1/apps",
+        Some(&b.token),
+        None,
+        &[("hookd-account", &child.account_id)],
+    )
+    .await
+    .expect_error(404, "account_not_found");
+}
