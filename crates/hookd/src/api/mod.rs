@@ -222,6 +222,9 @@ pub enum ErrorResponses {
     /// Too many requests of the account in progress, or over its rate; retry after `Retry-After` seconds.
     #[response(status = 429)]
     TooMany(ErrorBody),
+    /// The body is not sent as JSON (`Content-Type: application/json`).
+    #[response(status = 415)]
+    UnsupportedMediaType(ErrorBody),
     /// A field failed validation; `error.field` names it.
     #[response(status = 422)]
     Invalid(ErrorBody),

@@ -231,6 +231,15 @@ mod tests {
             .is_err());
         assert!(guard.check_url(&url("http://0x7f.1/")).await.is_err());
         assert!(guard.check_url(&url("http://localhost/")).await.is_err());
+        // IDNA maps these to `localhost` and `127.0.0.1` before anything looks at the host.
+        let fullwidth = url(
+            "http://\u{ff4c}\u{ff4f}\u{ff43}\u{ff41}\u{ff4c}\u{ff48}\u{ff4f}\u{ff53}\u{ff54}:9/",
+        );
+        assert_eq!(fullwidth.host(), url::Host::Domain("localhost"));
+        assert!(guard.check_url(&fullwidth).await.is_err());
+        let circled = url("http://\u{2460}\u{2461}\u{2466}.0.0.1/");
+        assert_eq!(circled.host(), url::Host::<&str>::Ipv4(Ipv4Addr::LOCALHOST));
+        assert!(guard.check_url(&circled).await.is_err());
         assert!(guard.check_url(&url("http://93.184.215.14/")).await.is_ok());
     }
 
