@@ -14,7 +14,8 @@ use serde_json::json;
 use sqlx::Connection;
 
 use crate::helpers::{
-    child_tenant, post_to, sigkill, start_child, wait_ready, Answer, Backend, Receiver, Storage,
+    child_tenant, post_to, sigkill, start_child, terminate, wait_ready, Answer, Backend, Receiver,
+    Storage,
 };
 
 const NODES: usize = 3;
@@ -323,24 +324,6 @@ async fn fifo_order_and_idempotency_hold_across_nodes() {
         failures(requests.len()) > 3,
         "the plan had failures to recover from"
     );
-}
-
-/// Stops `child` with SIGTERM and waits (at most 30 s) for it to exit 0.
-async fn terminate(child: &mut Child) {
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("child status") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "hookd did not exit 30 s after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert!(status.success(), "exit status after SIGTERM: {status}");
 }
 
 /// A rolling restart: under load, each of three nodes in turn is stopped with SIGTERM and started again.

@@ -7,7 +7,7 @@ use std::{collections::BTreeMap, time::Duration};
 use serde_json::json;
 
 use crate::cluster::start_nodes;
-use crate::helpers::{post_to, sigkill, Backend, Receiver, Storage, ADMIN_TOKEN};
+use crate::helpers::{post_to, sigkill, Backend, Receiver, Storage};
 
 /// A subscription limited to 10/s receives at most 10 (±1 at a second's edge) in any second although
 /// three nodes deliver it; per-node pacing would let 30 through.
@@ -74,24 +74,6 @@ async fn pacing_holds_across_nodes() {
     assert!(receiver.overlaps().is_empty());
 }
 
-/// An account with an access key, made through the node at `base`; returns (key id, secret).
-async fn access_key(http: &reqwest::Client, base: &str) -> (String, String) {
-    let account = post_to(
-        http,
-        base,
-        ADMIN_TOKEN,
-        "/api/v1/accounts",
-        json!({ "name": "rpc" }),
-    )
-    .await;
-    let path = format!("/api/v1/accounts/{}/keys", account["id"].as_str().unwrap());
-    let key = post_to(http, base, ADMIN_TOKEN, &path, json!({ "policy": ["*"] })).await;
-    (
-        key["key_id"].as_str().unwrap().to_owned(),
-        key["secret"].as_str().unwrap().to_owned(),
-    )
-}
-
 /// A CAMS UpdateAccountWebhook call signed with the RPC (v1) signature, as a query string.
 fn signed_update(key_id: &str, secret: &str, nonce: &str) -> String {
     let mut params: Vec<(String, String)> = [
@@ -131,14 +113,18 @@ async fn dialect_rates_and_nonces_hold_across_nodes() {
     };
     let http = reqwest::Client::new();
     let (mut children, bases) = start_nodes(&http, &storage).await;
-    let (key_id, secret) = access_key(&http, &bases[0]).await;
+    let key = crate::helpers::child_key(&http, &bases[0], "rpc").await;
+    let (key_id, secret) = (
+        key["key_id"].as_str().unwrap(),
+        key["secret"].as_str().unwrap(),
+    );
 
     let started = std::time::Instant::now();
     let calls = (0..3 * RATE).map(|n| {
         let url = format!(
             "{}/?{}",
             bases[n % 3],
-            signed_update(&key_id, &secret, &format!("burst-{n}"))
+            signed_update(key_id, secret, &format!("burst-{n}"))
         );
         let http = http.clone();
         async move {
@@ -169,7 +155,7 @@ async fn dialect_rates_and_nonces_hold_across_nodes() {
     );
 
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    let once = format!("?{}", signed_update(&key_id, &secret, "replayed-nonce"));
+    let once = format!("?{}", signed_update(key_id, secret, "replayed-nonce"));
     let mut replies = Vec::new();
     for base in &bases {
         let r = http.get(format!("{base}/{once}")).send().await.unwrap();

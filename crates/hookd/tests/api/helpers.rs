@@ -735,6 +735,15 @@ pub async fn post_to(
 /// An account named `name` with an all-powerful key, made through the child process at `base`; returns
 /// the key's token.
 pub async fn child_tenant(http: &reqwest::Client, base: &str, name: &str) -> String {
+    child_key(http, base, name).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// An account named `name` with an all-powerful key, made through the child process at `base`; returns
+/// the key as created (`key_id`, `secret`, `token`).
+pub async fn child_key(http: &reqwest::Client, base: &str, name: &str) -> Value {
     let account = post_to(
         http,
         base,
@@ -744,13 +753,30 @@ pub async fn child_tenant(http: &reqwest::Client, base: &str, name: &str) -> Str
     )
     .await;
     let account = account["id"].as_str().unwrap().to_owned();
-    let key = post_to(
+    post_to(
         http,
         base,
         ADMIN_TOKEN,
         &format!("/api/v1/accounts/{account}/keys"),
         json!({ "policy": ["*"] }),
     )
-    .await;
-    key["token"].as_str().unwrap().to_owned()
+    .await
+}
+
+/// Stops `child` with SIGTERM and waits (at most 30 s) for it to exit 0.
+pub async fn terminate(child: &mut Child) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("child status") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "hookd did not exit 30 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status}");
 }

@@ -9,7 +9,8 @@ use serde_json::json;
 use sqlx::{Connection, Row};
 
 use crate::helpers::{
-    child_command, post_to, wait_ready, Backend, Receiver, Storage, ADMIN_TOKEN, MASTER_KEY,
+    child_command, child_key, post_to, terminate, wait_ready, Backend, Receiver, Storage,
+    ADMIN_TOKEN, MASTER_KEY,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,23 +53,7 @@ async fn no_secret_in_logs_or_at_rest(backend: Backend) {
     let http = reqwest::Client::new();
     wait_ready(&http, &base, &mut child).await;
 
-    let account = post_to(
-        &http,
-        &base,
-        ADMIN_TOKEN,
-        "/api/v1/accounts",
-        json!({ "name": "s" }),
-    )
-    .await;
-    let account = account["id"].as_str().unwrap();
-    let key = post_to(
-        &http,
-        &base,
-        ADMIN_TOKEN,
-        &format!("/api/v1/accounts/{account}/keys"),
-        json!({ "policy": ["*"] }),
-    )
-    .await;
+    let key = child_key(&http, &base, "s").await;
     let token = key["token"].as_str().unwrap().to_owned();
     let key_secret = key["secret"].as_str().unwrap().to_owned();
     post_to(
@@ -126,12 +111,7 @@ async fn no_secret_in_logs_or_at_rest(backend: Backend) {
         .unwrap();
     assert_eq!(refused.status(), 401);
     let got = receiver.wait_for(10, Duration::from_secs(20)).await;
-    let terminated = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    terminated.unwrap();
-    child.wait().unwrap();
+    terminate(&mut child).await;
     assert_eq!(got.len(), 10, "callbacks delivered during the run");
     assert!(
         vendor["id"].is_string(),
