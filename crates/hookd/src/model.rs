@@ -14,7 +14,10 @@ use crate::{
         retry::{RetryPolicy, Schedule},
     },
     domain::{AppKind, DeliveryStatus, Filter, Format, Ordering, Product, SubscriptionStatus},
-    store::{AccountRow, AppRow, AttemptRow, DeliveryRow, EventRow, KeyRow, SubscriptionRow},
+    store::{
+        AccountRow, AppRow, AttemptEntryRow, AttemptRow, DeliveryRow, EventRow, KeyRow,
+        SubscriptionRow,
+    },
 };
 
 /// Stored rows are written by hookd itself; one that does not parse means corruption or a version skew.
@@ -320,4 +323,129 @@ pub struct DeliveryDetail {
     #[serde(flatten)]
     pub delivery: Delivery,
     pub attempt_log: Vec<Attempt>,
+    /// The request hookd sends for this delivery, rendered now from the stored event and the
+    /// subscription's current settings, secrets masked; null when the event, its payload (dropped by
+    /// retention) or the subscription no longer exists, or the request cannot be built.
+    pub request: Option<DeliveryRequest>,
+}
+
+/// The request an attempt sends, as shown to people: every secret masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryRequest {
+    /// `POST`, or `PUBLISH` for a message-queue destination.
+    pub method: String,
+    /// The target, a password in it replaced by `****`.
+    pub url: String,
+    /// In the order sent: the format's headers, its signature headers, then the subscription's own.
+    /// Signature headers and headers whose name suggests a secret (`auth`, `token`, `secret`, `key`,
+    /// `signature`, `cookie`, `password`) show `••••••`.
+    pub headers: Vec<HeaderEntry>,
+    /// The body as text, at most 64 KiB.
+    pub body: String,
+    /// The body was longer than 64 KiB and is cut.
+    pub body_truncated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HeaderEntry {
+    pub name: String,
+    pub value: String,
+}
+
+/// One attempt in the account's attempt feed, with what identifies its delivery.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttemptEntry {
+    #[serde(flatten)]
+    pub attempt: Attempt,
+    pub delivery_id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub subscription_id: String,
+    pub app_id: String,
+    /// The delivery's status now (not when the attempt was made).
+    pub delivery_status: DeliveryStatus,
+}
+
+impl TryFrom<AttemptEntryRow> for AttemptEntry {
+    type Error = Corrupt;
+    fn try_from(r: AttemptEntryRow) -> Result<Self, Corrupt> {
+        Ok(Self {
+            delivery_status: DeliveryStatus::parse(&r.delivery_status)
+                .ok_or_else(|| corrupt("delivery status", &r.delivery_status))?,
+            delivery_id: r.attempt.delivery_id.clone(),
+            attempt: r.attempt.into(),
+            event_id: r.event_id,
+            event_type: r.event_type,
+            subscription_id: r.subscription_id,
+            app_id: r.app_id,
+        })
+    }
+}
+
+/// A subscription's attempts per hour.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubscriptionStats {
+    /// The start of the first bucket.
+    pub since: DateTime<Utc>,
+    /// 3600.
+    pub bucket_seconds: i64,
+    /// One per hour, oldest first; the last is the current hour.
+    pub buckets: Vec<AttemptBucket>,
+    /// Attempts that succeeded, in all buckets.
+    pub succeeded: i64,
+    /// Attempts that failed, in all buckets.
+    pub failed: i64,
+    /// succeeded / (succeeded + failed); null when there was no attempt.
+    pub success_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttemptBucket {
+    pub start: DateTime<Utc>,
+    /// Attempts started in the bucket that succeeded (a 2xx answer, or a queue's confirmation).
+    pub succeeded: i64,
+    /// Attempts started in the bucket that failed.
+    pub failed: i64,
+}
+
+/// Whose activity a `Stats` answer shows.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatsScope {
+    /// Every account's (the admin token without `Hookd-Account`).
+    Server,
+    Account,
+}
+
+/// Throughput and queue depth.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stats {
+    pub scope: StatsScope,
+    /// The account, for `account` scope; null for `server`.
+    pub account_id: Option<String>,
+    /// 60.
+    pub bucket_seconds: i64,
+    /// One per minute, oldest first; the last is the current minute.
+    pub buckets: Vec<ActivityBucket>,
+    pub queue: QueueDepth,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivityBucket {
+    pub start: DateTime<Utc>,
+    /// Events published (created) in the bucket.
+    pub published: i64,
+    /// Attempts started in the bucket that succeeded.
+    pub succeeded: i64,
+    /// Attempts started in the bucket that failed.
+    pub failed: i64,
+}
+
+/// Deliveries not finished now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QueueDepth {
+    /// All unfinished deliveries.
+    pub depth: i64,
+    /// Per unfinished status: `pending`, `delivering`, `retrying` (zeros included).
+    pub by_status: BTreeMap<String, i64>,
 }

@@ -202,15 +202,19 @@ fn unauthorized(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
 }
 
-/// The caller and the account it acts in (its own, or one named by `Hookd-Account`).
-pub struct Acting(pub Scope);
+/// The caller and the account it names in `Hookd-Account`, if any, for routes that decide themselves
+/// what acting in no account means.
+pub struct Naming {
+    pub principal: Principal,
+    pub account: Option<String>,
+}
 
-impl FromRequestParts<ApiState> for Acting {
+impl FromRequestParts<ApiState> for Naming {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
         let Caller(principal) = Caller::from_request_parts(parts, state).await?;
-        let requested = match parts.headers.get(ACCOUNT_HEADER) {
+        let account = match parts.headers.get(ACCOUNT_HEADER) {
             Some(v) => Some(
                 v.to_str()
                     .map_err(|_| ApiError::invalid("Hookd-Account", "must be an account id"))?
@@ -218,11 +222,20 @@ impl FromRequestParts<ApiState> for Acting {
             ),
             None => None,
         };
+        Ok(Self { principal, account })
+    }
+}
+
+/// The caller and the account it acts in (its own, or one named by `Hookd-Account`).
+pub struct Acting(pub Scope);
+
+impl FromRequestParts<ApiState> for Acting {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
+        let Naming { principal, account } = Naming::from_request_parts(parts, state).await?;
         Ok(Self(
-            state
-                .service
-                .scope(&principal, requested.as_deref())
-                .await?,
+            state.service.scope(&principal, account.as_deref()).await?,
         ))
     }
 }

@@ -2,12 +2,14 @@
 //! document is generated from the same handlers, so every route is documented.
 
 mod accounts;
+mod activity;
 pub mod admission;
 mod apps;
 mod deliveries;
 pub mod error;
 mod events;
 pub mod extract;
+mod me;
 mod subscriptions;
 mod system;
 
@@ -75,6 +77,8 @@ fn routes() -> OpenApiRouter<ApiState> {
         .merge(subscriptions::router())
         .merge(events::router())
         .merge(deliveries::router())
+        .merge(activity::router())
+        .merge(me::router())
         .merge(system::router())
 }
 

@@ -829,34 +829,7 @@ impl Dispatcher {
 
     /// Opens the subscription's sealed secrets and settings.
     fn open_sealed(&self, job: &DeliveryJob) -> Result<Opened, String> {
-        let secrets = self
-            .inner
-            .sealer
-            .unseal(&job.secrets)
-            .map_err(|e| e.to_string())
-            .and_then(|raw| SecretSet::from_json(&raw).map_err(|e| e.to_string()))?;
-        let format =
-            Format::parse(&job.format).ok_or_else(|| format!("unknown format `{}`", job.format))?;
-        let headers = serde_json::from_str::<BTreeMap<String, String>>(&job.headers)
-            .map_err(|e| e.to_string())
-            .and_then(|map| ExtraHeaders::parse(&map).map_err(|e| e.to_string()))?;
-        let vendor: BTreeMap<String, String> = match &job.vendor_secrets {
-            Some(sealed) => {
-                let raw = self
-                    .inner
-                    .sealer
-                    .unseal(sealed)
-                    .map_err(|e| e.to_string())?;
-                serde_json::from_slice(&raw).map_err(|e| e.to_string())?
-            }
-            None => BTreeMap::new(),
-        };
-        Ok(Opened {
-            secrets,
-            format,
-            headers,
-            vendor,
-        })
+        open_sealed(&self.inner.sealer, job)
     }
 
     /// Builds the request of one delivery.
@@ -866,19 +839,7 @@ impl Dispatcher {
         now: i64,
     ) -> Result<(formats::Rendered, Arc<Opened>), String> {
         let opened = self.open(job)?;
-        let target = formats::TargetView {
-            subscription_id: &job.subscription_id,
-            app_id: &job.app_id,
-            url: &job.url,
-            vendor: &opened.vendor,
-        };
-        let rendered = formats::render(
-            opened.format,
-            &event_view(job),
-            &target,
-            &opened.secrets,
-            now,
-        )?;
+        let rendered = render_opened(&opened, job, now)?;
         Ok((rendered, opened))
     }
 
@@ -901,6 +862,66 @@ struct Opened {
     format: Format,
     headers: ExtraHeaders,
     vendor: BTreeMap<String, String>,
+}
+
+/// Opens a job's sealed secrets and settings.
+fn open_sealed(sealer: &Sealer, job: &DeliveryJob) -> Result<Opened, String> {
+    let secrets = sealer
+        .unseal(&job.secrets)
+        .map_err(|e| e.to_string())
+        .and_then(|raw| SecretSet::from_json(&raw).map_err(|e| e.to_string()))?;
+    let format =
+        Format::parse(&job.format).ok_or_else(|| format!("unknown format `{}`", job.format))?;
+    let headers = serde_json::from_str::<BTreeMap<String, String>>(&job.headers)
+        .map_err(|e| e.to_string())
+        .and_then(|map| ExtraHeaders::parse(&map).map_err(|e| e.to_string()))?;
+    let vendor: BTreeMap<String, String> = match &job.vendor_secrets {
+        Some(sealed) => {
+            let raw = sealer.unseal(sealed).map_err(|e| e.to_string())?;
+            serde_json::from_slice(&raw).map_err(|e| e.to_string())?
+        }
+        None => BTreeMap::new(),
+    };
+    Ok(Opened {
+        secrets,
+        format,
+        headers,
+        vendor,
+    })
+}
+
+/// Builds the request of one delivery with its subscription's opened secrets and settings.
+fn render_opened(
+    opened: &Opened,
+    job: &DeliveryJob,
+    now: i64,
+) -> Result<formats::Rendered, String> {
+    let target = formats::TargetView {
+        subscription_id: &job.subscription_id,
+        app_id: &job.app_id,
+        url: &job.url,
+        vendor: &opened.vendor,
+    };
+    formats::render(
+        opened.format,
+        &event_view(job),
+        &target,
+        &opened.secrets,
+        now,
+    )
+}
+
+/// The request an attempt of `job` made at `now` sends, built as the dispatcher builds it: the format's
+/// body and headers (signatures included), and the subscription's extra headers, which the sender adds
+/// after them.
+pub fn render_request(
+    sealer: &Sealer,
+    job: &DeliveryJob,
+    now: i64,
+) -> Result<(formats::Rendered, ExtraHeaders), String> {
+    let opened = open_sealed(sealer, job)?;
+    let rendered = render_opened(&opened, job, now)?;
+    Ok((rendered, opened.headers))
 }
 
 fn event_view(job: &DeliveryJob) -> formats::EventView<'_> {

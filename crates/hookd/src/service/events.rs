@@ -384,9 +384,11 @@ impl Service {
             .await?
             .ok_or(Error::NotFound("delivery"))?;
         let attempts = self.store.list_attempts(id).await?;
+        let request = self.delivery_request(scope, id).await?;
         Ok(DeliveryDetail {
             delivery: row.try_into()?,
             attempt_log: attempts.into_iter().map(Attempt::from).collect(),
+            request,
         })
     }
 

@@ -3,6 +3,7 @@
 //! native API (and later the vendor dialects) only translate wire forms to these calls and back.
 
 mod accounts;
+mod activity;
 mod apps;
 mod events;
 mod subscriptions;

@@ -296,7 +296,7 @@ impl Service {
         })
     }
 
-    async fn subscription_row(
+    pub(super) async fn subscription_row(
         &self,
         scope: &Scope,
         app_id: &str,

@@ -184,6 +184,47 @@ pub struct AttemptRow {
     pub response_excerpt: Option<String>,
 }
 
+/// An attempt with what identifies its delivery, for the account's attempt feed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttemptEntryRow {
+    #[sqlx(flatten)]
+    pub attempt: AttemptRow,
+    pub event_id: String,
+    pub event_type: String,
+    pub subscription_id: String,
+    pub app_id: String,
+    /// The delivery's current status.
+    pub delivery_status: String,
+}
+
+/// Which deliveries a count covers.
+#[derive(Debug, Clone, Copy)]
+pub enum CountScope<'a> {
+    /// Every account's.
+    Server,
+    Account(&'a str),
+    Subscription {
+        account_id: &'a str,
+        subscription_id: &'a str,
+    },
+}
+
+/// Fixed-width time buckets `[since, until)`: bucket `i` starts at `since + i * width_ms`.
+#[derive(Debug, Clone, Copy)]
+pub struct Buckets {
+    pub since: i64,
+    pub until: i64,
+    pub width_ms: i64,
+}
+
+/// The attempts started in one bucket, split by the dispatcher's success rule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct AttemptCount {
+    pub bucket: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+}
+
 /// Everything a worker needs to make one attempt of one delivery.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeliveryJob {
@@ -405,6 +446,34 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<DeliveryRow>>;
     async fn get_delivery(&self, account_id: &str, id: &str) -> Result<Option<DeliveryRow>>;
     async fn list_attempts(&self, delivery_id: &str) -> Result<Vec<AttemptRow>>;
+    /// The account's attempts (of one app, if given), by id: those after `after` oldest first, or without
+    /// it the newest; at most `limit`.
+    async fn list_account_attempts(
+        &self,
+        account_id: &str,
+        app_id: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AttemptEntryRow>>;
+    /// What one attempt of a delivery needs (its event, subscription and secrets); `None` when the
+    /// delivery, its event or its subscription no longer exists.
+    async fn delivery_job(&self, account_id: &str, id: &str) -> Result<Option<DeliveryJob>>;
+    /// Attempts started within `buckets`, per bucket (only buckets with attempts), of the deliveries of
+    /// `scope`; an attempt succeeded when the dispatcher counted it so (`Reply::is_success`).
+    async fn attempt_counts(
+        &self,
+        scope: CountScope<'_>,
+        buckets: Buckets,
+    ) -> Result<Vec<AttemptCount>>;
+    /// Events created within `buckets`, per bucket (only buckets with events): (bucket, count); of one
+    /// account, or of all.
+    async fn event_counts(
+        &self,
+        account_id: Option<&str>,
+        buckets: Buckets,
+    ) -> Result<Vec<(i64, i64)>>;
+    /// Unfinished deliveries (pending, delivering, retrying) per status, of one account or of all.
+    async fn queue_by_status(&self, account_id: Option<&str>) -> Result<Vec<(String, i64)>>;
     /// Makes a delivery that is not in flight due now; `None` if it is in flight or unknown.
     async fn requeue_delivery(
         &self,

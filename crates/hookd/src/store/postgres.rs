@@ -11,9 +11,9 @@ use super::group::GroupCommits;
 use super::guards::{interval_ms, millis, Slot, HOLD};
 use super::sql::*;
 use super::{
-    cache_key, AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow,
-    EventInsert, EventRow, HealthChange, KeyRow, NewDelivery, Page, ReadCaches, Result, StoreError,
-    SubscriptionRow, Writes,
+    cache_key, AccountRow, AppRow, AttemptEntryRow, AttemptOutcome, AttemptRow, DeliveryJob,
+    DeliveryRow, EventInsert, EventRow, HealthChange, KeyRow, NewDelivery, Page, ReadCaches,
+    Result, StoreError, SubscriptionRow, Writes,
 };
 
 pub struct PgStore {

@@ -40,6 +40,24 @@ macro_rules! attempt_cols {
     };
 }
 
+/// What a `DeliveryJob` is read from: a delivery joined with its event and subscription (`d`, `e`, `s`).
+macro_rules! job_cols {
+    () => {
+        "d.id AS delivery_id, d.event_id, d.account_id, d.app_id, d.subscription_id, d.attempts, \
+         e.event_type, e.payload, e.created_at AS event_created_at, e.channel_id, e.user_id, \
+         s.url, s.format, s.secrets, s.headers, s.vendor_secrets, s.retry, s.timeout_ms, s.rate_limit, e.payload_expired_at, s.batch \
+         FROM deliveries d JOIN events e ON e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id"
+    };
+}
+
+/// Whether an attempt (`a`) succeeded, by the dispatcher's rule (`Reply::is_success`): a 2xx answer, or a
+/// queue destination's confirmation (stored with neither a status nor an error; every failure has an error).
+macro_rules! attempt_succeeded {
+    () => {
+        "(a.status_code BETWEEN 200 AND 299 OR (a.status_code IS NULL AND a.error IS NULL))"
+    };
+}
+
 /// Implements `Store` for a type with `writer` and `reader` pools of database `$db`.
 /// `$for_update` locks a row for the transaction; `$skip_locked` additionally skips rows others hold;
 /// `$json_strings` selects the strings of the JSON array bound as `$5`; `$stored_order` is the column that
@@ -715,11 +733,112 @@ macro_rules! impl_store {
             }
 
             async fn queue_depth(&self) -> Result<i64> {
-                let (n,): (i64,) =
-                    sqlx::query_as("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'retrying', 'delivering')")
-                        .fetch_one(&self.reader)
-                        .await?;
-                Ok(n)
+                Ok(self.queue_by_status(None).await?.iter().map(|(_, n)| n).sum())
+            }
+
+            async fn queue_by_status(&self, account_id: Option<&str>) -> Result<Vec<(String, i64)>> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT status, COUNT(*) FROM deliveries WHERE status IN ('pending', 'retrying', 'delivering')",
+                );
+                if let Some(account_id) = account_id {
+                    select.push(" AND account_id = ").push_bind(account_id);
+                }
+                select.push(" GROUP BY status");
+                Ok(select.build_query_as().fetch_all(&self.reader).await?)
+            }
+
+            async fn list_account_attempts(
+                &self,
+                account_id: &str,
+                app_id: Option<&str>,
+                after: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<AttemptEntryRow>> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT a.id, a.delivery_id, a.attempt_no, a.started_at, a.duration_ms, a.status_code, a.error, \
+                     a.response_excerpt, d.event_id, e.event_type, d.subscription_id, d.app_id, d.status AS delivery_status \
+                     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN events e ON e.id = d.event_id \
+                     WHERE d.account_id = ",
+                );
+                select.push_bind(account_id);
+                if let Some(app_id) = app_id {
+                    select.push(" AND d.app_id = ").push_bind(app_id);
+                }
+                match after {
+                    Some(after) => select.push(" AND a.id > ").push_bind(after).push(" ORDER BY a.id"),
+                    None => select.push(" ORDER BY a.id DESC"),
+                };
+                select.push(" LIMIT ").push_bind(limit);
+                let mut rows: Vec<AttemptEntryRow> = select.build_query_as().fetch_all(&self.reader).await?;
+                if after.is_none() {
+                    rows.reverse();
+                }
+                Ok(rows)
+            }
+
+            async fn delivery_job(&self, account_id: &str, id: &str) -> Result<Option<DeliveryJob>> {
+                Ok(sqlx::query_as(concat!("SELECT ", job_cols!(), " WHERE d.account_id = $1 AND d.id = $2"))
+                    .bind(account_id)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?)
+            }
+
+            async fn attempt_counts(
+                &self,
+                scope: $crate::store::CountScope<'_>,
+                buckets: $crate::store::Buckets,
+            ) -> Result<Vec<$crate::store::AttemptCount>> {
+                use $crate::store::CountScope;
+                let mut select = sqlx::QueryBuilder::<$db>::new("SELECT (a.started_at - ");
+                select
+                    .push_bind(buckets.since)
+                    .push(") / ")
+                    .push_bind(buckets.width_ms)
+                    .push(concat!(
+                        " AS bucket, SUM(CASE WHEN ", attempt_succeeded!(), " THEN 1 ELSE 0 END) AS succeeded, \
+                         SUM(CASE WHEN ", attempt_succeeded!(), " THEN 0 ELSE 1 END) AS failed \
+                         FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.started_at >= ",
+                    ))
+                    .push_bind(buckets.since)
+                    .push(" AND a.started_at < ")
+                    .push_bind(buckets.until);
+                match scope {
+                    CountScope::Server => {}
+                    CountScope::Account(account_id) => {
+                        select.push(" AND d.account_id = ").push_bind(account_id);
+                    }
+                    CountScope::Subscription { account_id, subscription_id } => {
+                        select
+                            .push(" AND d.account_id = ")
+                            .push_bind(account_id)
+                            .push(" AND d.subscription_id = ")
+                            .push_bind(subscription_id);
+                    }
+                }
+                select.push(" GROUP BY 1");
+                Ok(select.build_query_as().fetch_all(&self.reader).await?)
+            }
+
+            async fn event_counts(
+                &self,
+                account_id: Option<&str>,
+                buckets: $crate::store::Buckets,
+            ) -> Result<Vec<(i64, i64)>> {
+                let mut select = sqlx::QueryBuilder::<$db>::new("SELECT (created_at - ");
+                select
+                    .push_bind(buckets.since)
+                    .push(") / ")
+                    .push_bind(buckets.width_ms)
+                    .push(" AS bucket, COUNT(*) FROM events WHERE created_at >= ")
+                    .push_bind(buckets.since)
+                    .push(" AND created_at < ")
+                    .push_bind(buckets.until);
+                if let Some(account_id) = account_id {
+                    select.push(" AND account_id = ").push_bind(account_id);
+                }
+                select.push(" GROUP BY 1");
+                Ok(select.build_query_as().fetch_all(&self.reader).await?)
             }
 
             async fn first_use(&self, key: &str, now: i64, expires_at: i64) -> Result<bool> {
@@ -1037,13 +1156,7 @@ macro_rules! impl_store {
                 if claimed.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT d.id AS delivery_id, d.event_id, d.account_id, d.app_id, d.subscription_id, d.attempts, \
-                     e.event_type, e.payload, e.created_at AS event_created_at, e.channel_id, e.user_id, \
-                     s.url, s.format, s.secrets, s.headers, s.vendor_secrets, s.retry, s.timeout_ms, s.rate_limit, e.payload_expired_at, s.batch \
-                     FROM deliveries d JOIN events e ON e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id \
-                     WHERE d.id IN (",
-                );
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", job_cols!(), " WHERE d.id IN ("));
                 push_ids(&mut select, claimed.iter().map(|(id,)| id));
                 select.push(" ORDER BY d.next_attempt_at, d.id");
                 Ok(select.build_query_as().fetch_all(&mut **tx).await?)
@@ -1053,6 +1166,6 @@ macro_rules! impl_store {
 }
 
 pub(crate) use {
-    account_cols, app_cols, attempt_cols, delivery_cols, event_cols, impl_store, key_cols,
-    subscription_cols,
+    account_cols, app_cols, attempt_cols, attempt_succeeded, delivery_cols, event_cols, impl_store,
+    job_cols, key_cols, subscription_cols,
 };

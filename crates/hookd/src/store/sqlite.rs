@@ -14,9 +14,9 @@ use super::group::GroupCommits;
 use super::guards::{CallLog, Pacer, Slot};
 use super::sql::*;
 use super::{
-    cache_key, AccountRow, AppRow, AttemptOutcome, AttemptRow, DeliveryJob, DeliveryRow,
-    EventInsert, EventRow, HealthChange, KeyRow, NewDelivery, Page, ReadCaches, Result, StoreError,
-    SubscriptionRow, Writes,
+    cache_key, AccountRow, AppRow, AttemptEntryRow, AttemptOutcome, AttemptRow, DeliveryJob,
+    DeliveryRow, EventInsert, EventRow, HealthChange, KeyRow, NewDelivery, Page, ReadCaches,
+    Result, StoreError, SubscriptionRow, Writes,
 };
 use crate::config::SqliteSync;
 

@@ -12,6 +12,7 @@ mod batching;
 mod cli;
 mod cluster;
 mod cluster_guards;
+mod console_api;
 mod crash;
 mod deliveries;
 mod events;
