@@ -11,6 +11,7 @@ pub mod app;
 pub mod cli;
 mod cli_receive;
 pub mod config;
+pub mod console;
 pub mod crypto;
 pub mod delivery;
 pub mod dialects;

@@ -101,6 +101,7 @@ pub fn router(service: Arc<Service>, metrics: PrometheusHandle, config: &crate::
     router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), admit))
         .merge(crate::dialects::router())
+        .merge(crate::console::router())
         .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
         .layer(DefaultBodyLimit::max(max_body_bytes))
         // Inside the request context, so that a timed-out request gets the error envelope and its id.

@@ -3,6 +3,8 @@
 //! and must answer exactly as it does for ids that do not exist — the same status and error code, so
 //! that B cannot even tell A's resources exist — and change nothing of A's. The same holds when B names A
 //! in `Hookd-Account`; parents act for their children and for no one else.
+//! The web console's routes are in the route list too: they serve the same public files to everyone and
+//! lead nowhere else, so everything the console shows goes through the API's authorization above.
 //! The dialect surfaces are covered by the SDK conformance suite (`conformance/test_isolation.py`).
 
 use reqwest::Method;
@@ -11,7 +13,10 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::helpers::{Receiver, Resp, TestApp, ADMIN_TOKEN};
 
-both_backends!(no_route_lets_one_account_reach_another);
+both_backends!(
+    no_route_lets_one_account_reach_another,
+    console_routes_serve_the_same_public_files_to_everyone
+);
 
 /// The ids a route's path parameters are filled with.
 struct Ids {
@@ -302,4 +307,86 @@ async fn no_route_lets_one_account_reach_another(app: TestApp) {
     )
     .await
     .expect_error(404, "account_not_found");
+}
+
+/// Every console route, and paths under `/console/` that are not files, with every kind of caller: the
+/// answers are identical whoever asks (nothing depends on credentials), the files are the embedded build,
+/// and no path under the console reaches the API.
+async fn console_routes_serve_the_same_public_files_to_everyone(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let a = app.tenant().await;
+    let b = app.tenant().await;
+    let (sub, _) = app.app_with_subscription(&a, &receiver.url).await;
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let as_a = format!("Bearer {}", a.token);
+    let as_b = format!("Bearer {}", b.token);
+    let admin = format!("Bearer {ADMIN_TOKEN}");
+    let callers: [&[(&str, &str)]; 5] = [
+        &[],
+        &[("authorization", &as_a)],
+        &[("authorization", &as_b), ("hookd-account", &a.account_id)],
+        &[("authorization", &admin), ("hookd-account", &a.account_id)],
+        &[("authorization", "Bearer not-a-token")],
+    ];
+    let files = hookd::console::ASSETS
+        .iter()
+        .map(|f| (f.path, Some(f.bytes)));
+    let others = [
+        "/console",
+        "/console/index.html",
+        "/console/api/v1/apps",
+        "/console/assets/",
+        "/console/..%2fapi/v1/apps",
+        "/console/assets/console.js/..%2f..%2f..%2fapi/v1/apps",
+    ]
+    .into_iter()
+    .map(|p| (p, None));
+    for (path, embedded) in files.chain(others) {
+        for method in [Method::GET, Method::POST, Method::DELETE] {
+            let mut answers = Vec::new();
+            for headers in callers {
+                let mut request = raw.request(method.clone(), format!("{}{path}", app.base));
+                for (k, v) in headers {
+                    request = request.header(*k, *v);
+                }
+                let r = request.send().await.expect("the server answers");
+                let status = r.status().as_u16();
+                let location = r.headers().get("location").cloned();
+                let body = r.bytes().await.expect("a body").to_vec();
+                assert!(
+                    !String::from_utf8_lossy(&body).contains(&sub),
+                    "{method} {path} shows a subscription id"
+                );
+                // Error bodies carry a fresh request id; the rest must be byte for byte the same.
+                answers.push((
+                    status,
+                    location,
+                    if status < 400 { body } else { Vec::new() },
+                ));
+            }
+            assert!(
+                answers.windows(2).all(|w| w[0] == w[1]),
+                "{method} {path} answers differently by caller: {:?}",
+                answers.iter().map(|a| a.0).collect::<Vec<_>>()
+            );
+            let (status, location, body) = &answers[0];
+            match (method.clone(), embedded) {
+                (Method::GET, Some(bytes)) => {
+                    assert_eq!(*status, 200, "GET {path}");
+                    assert_eq!(body.as_slice(), bytes, "GET {path} is the embedded file");
+                }
+                (Method::GET, None) if path == "/console" => {
+                    assert_eq!(*status, 303, "GET {path} leads to the console");
+                    assert_eq!(location.as_ref().unwrap(), "/console/");
+                }
+                _ => assert!(
+                    matches!(*status, 404 | 405),
+                    "{method} {path} answered {status}"
+                ),
+            }
+        }
+    }
 }

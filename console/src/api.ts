@@ -1,0 +1,227 @@
+// The console's only way to the server: the native API under /api/v1, with the signed-in token as
+// `Authorization: Bearer` and, for the operator acting in one account, `Hookd-Account`.
+
+export type Me = { kind: "admin" } | { kind: "key"; account_id: string; key_id: string; policy: string[] };
+
+export interface Paged<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  created_at: string;
+}
+
+export interface App {
+  id: string;
+  kind: string;
+  name: string | null;
+  max_subscriptions: number;
+  created_at: string;
+}
+
+export type SubscriptionStatus = "enabled" | "disabled" | "locked";
+
+export interface Subscription {
+  id: string;
+  app_id: string;
+  url: string;
+  status: SubscriptionStatus;
+  event_types: string[];
+  channel_id: string | null;
+  users: string[];
+  format: string;
+  headers: Record<string, string>;
+  description: string | null;
+  rate_limit: number | null;
+  ordering: string;
+  timeout_ms: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SubscriptionWithSecret extends Subscription {
+  secret: string;
+}
+
+export interface Event {
+  id: string;
+  app_id: string;
+  type: string;
+  payload: unknown;
+  channel_id: string | null;
+  user_id: string | null;
+  created_at: string;
+}
+
+export type DeliveryStatus = "pending" | "delivering" | "succeeded" | "retrying" | "dead" | "cancelled";
+
+export interface Delivery {
+  id: string;
+  event_id: string;
+  subscription_id: string;
+  app_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PublishedEvent extends Event {
+  deliveries: Delivery[];
+}
+
+export interface Attempt {
+  id: string;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+}
+
+export interface RequestPreview {
+  method: string;
+  url: string;
+  headers: { name: string; value: string }[];
+  body: string;
+  body_truncated: boolean;
+}
+
+export interface DeliveryDetail extends Delivery {
+  attempt_log: Attempt[];
+  request: RequestPreview | null;
+}
+
+export interface AttemptEntry extends Attempt {
+  delivery_id: string;
+  event_id: string;
+  event_type: string;
+  subscription_id: string;
+  app_id: string;
+  delivery_status: DeliveryStatus;
+}
+
+export interface Bucket {
+  start: string;
+  succeeded: number;
+  failed: number;
+  published?: number;
+}
+
+export interface SubscriptionStats {
+  since: string;
+  bucket_seconds: number;
+  buckets: Bucket[];
+  succeeded: number;
+  failed: number;
+  success_rate: number | null;
+}
+
+export interface Stats {
+  scope: "server" | "account";
+  account_id: string | null;
+  bucket_seconds: number;
+  buckets: Required<Bucket>[];
+  queue: { depth: number; by_status: Record<string, number> };
+}
+
+/** An error answer of the API, with its code and message as the server wrote them. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN = "hookd.console.token";
+const ACTING = "hookd.console.account";
+
+/** The session lives in sessionStorage: it ends with the tab and is never shared with other tabs. */
+export const session = {
+  token: (): string | null => sessionStorage.getItem(TOKEN),
+  acting: (): string | null => sessionStorage.getItem(ACTING),
+  signIn(token: string) {
+    sessionStorage.setItem(TOKEN, token);
+    sessionStorage.removeItem(ACTING);
+  },
+  actAs(account: string | null) {
+    if (account) sessionStorage.setItem(ACTING, account);
+    else sessionStorage.removeItem(ACTING);
+  },
+  signOut() {
+    sessionStorage.removeItem(TOKEN);
+    sessionStorage.removeItem(ACTING);
+  },
+};
+
+/** `/a/${x}/b` with every interpolated value escaped as one path segment. */
+export function path(strings: TemplateStringsArray, ...values: (string | number)[]): string {
+  return strings.reduce((out, s, i) => out + s + (i < values.length ? encodeURIComponent(String(values[i])) : ""), "");
+}
+
+/** A query string of the defined values, with its leading `?` (or nothing). */
+export function query(params: Record<string, string | number | null | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+export async function api<T>(
+  method: "GET" | "POST" | "PATCH" | "DELETE",
+  url: string,
+  body?: unknown,
+  options: { token?: string; acting?: string | null } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const token = options.token ?? session.token();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const acting = options.acting === undefined ? session.acting() : options.acting;
+  if (acting) headers["Hookd-Account"] = acting;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${url}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store",
+    });
+  } catch (e) {
+    throw new ApiError(0, "unreachable", `hookd did not answer: ${(e as Error).message}`);
+  }
+  const text = await response.text();
+  let json: unknown = null;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ApiError(
+        response.status,
+        "bad_response",
+        `hookd answered ${response.status} with a body that is not JSON`,
+      );
+    }
+  }
+  if (!response.ok) {
+    const e = (json as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+    throw new ApiError(response.status, e?.code ?? "error", e?.message ?? `HTTP ${response.status}`, e?.field);
+  }
+  return json as T;
+}
+
+export const get = <T>(url: string) => api<T>("GET", url);
+export const post = <T>(url: string, body: unknown = {}) => api<T>("POST", url, body);

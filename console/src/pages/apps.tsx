@@ -1,0 +1,368 @@
+import { useState } from "preact/hooks";
+import {
+  get,
+  path,
+  post,
+  query,
+  type App,
+  type Event,
+  type Paged,
+  type PublishedEvent,
+  type Subscription,
+  type SubscriptionStats,
+  type SubscriptionWithSecret,
+} from "../api";
+import { asApiError, Badge, ErrorBox, Link, Pager, percent, Show, Sparkline, Time, useLoad, usePager } from "../ui";
+import type { ApiError } from "../api";
+
+export function AppsPage() {
+  const pager = usePager("apps");
+  const apps = useLoad(() => get<Paged<App>>(`/apps${query({ limit: 50, cursor: pager.cursor })}`), [pager.cursor]);
+  return (
+    <section>
+      <h1>Apps</h1>
+      <Show loaded={apps}>
+        {(page) => (
+          <>
+            <div class="scroll">
+              <table>
+                <caption class="sr-only">Apps</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">App</th>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Name</th>
+                    <th scope="col">Created</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.data.map((a) => (
+                    <tr key={a.id}>
+                      <td>
+                        <Link to={path`/apps/${a.id}`}>{a.id}</Link>
+                      </td>
+                      <td>{a.kind}</td>
+                      <td>{a.name ?? <span class="muted">—</span>}</td>
+                      <td>
+                        <Time at={a.created_at} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pager pager={pager} next={page.next_cursor} />
+          </>
+        )}
+      </Show>
+      <CreateApp done={apps.reload} />
+    </section>
+  );
+}
+
+function CreateApp({ done }: { done: () => void }) {
+  const [id, setId] = useState("");
+  const [name, setName] = useState("");
+  const [error, setError] = useState<ApiError>();
+  return (
+    <form
+      class="card"
+      aria-labelledby="create-app"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(undefined);
+        try {
+          await post<App>("/apps", { id: id.trim(), name: name.trim() || null });
+          setId("");
+          setName("");
+          done();
+        } catch (err) {
+          setError(asApiError(err));
+        }
+      }}
+    >
+      <h2 id="create-app">New app</h2>
+      <div class="row">
+        <label>
+          Id
+          <input required value={id} onInput={(e) => setId(e.currentTarget.value)} pattern="[A-Za-z0-9._\-]{1,64}" />
+        </label>
+        <label>
+          Name
+          <input value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <button type="submit">Create app</button>
+      </div>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+export function AppPage({ app }: { app: string }) {
+  const pager = usePager(`subs:${app}`);
+  const subs = useLoad(
+    () => get<Paged<Subscription>>(path`/apps/${app}/subscriptions` + query({ limit: 50, cursor: pager.cursor })),
+    [app, pager.cursor],
+  );
+  const [created, setCreated] = useState<SubscriptionWithSecret>();
+  return (
+    <section>
+      <nav class="crumbs" aria-label="Breadcrumb">
+        <Link to="/apps">Apps</Link> / <span aria-current="page">{app}</span>
+      </nav>
+      <h1>
+        App <code>{app}</code>
+      </h1>
+      <h2>Subscriptions</h2>
+      <Show loaded={subs}>
+        {(page) =>
+          page.data.length === 0 ? (
+            <p class="muted">No subscriptions yet.</p>
+          ) : (
+            <>
+              <div class="scroll">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Subscription</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Format</th>
+                      <th scope="col">Filter</th>
+                      <th scope="col">Rate limit</th>
+                      <th scope="col">Success, 24 h</th>
+                      <th scope="col">Attempts, 24 h</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {page.data.map((s) => (
+                      <SubscriptionRow key={s.id} sub={s} />
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <Pager pager={pager} next={page.next_cursor} />
+            </>
+          )
+        }
+      </Show>
+      {created && (
+        <div class="notice" role="status">
+          Subscription <code>{created.id}</code> created. Its signing secret, shown once here:{" "}
+          <code class="secret">{created.secret}</code>
+        </div>
+      )}
+      <CreateSubscription
+        app={app}
+        done={(s) => {
+          setCreated(s);
+          subs.reload();
+        }}
+      />
+      <PublishEvent app={app} />
+      <Events app={app} />
+    </section>
+  );
+}
+
+function SubscriptionRow({ sub }: { sub: Subscription }) {
+  const stats = useLoad(
+    () => get<SubscriptionStats>(path`/apps/${sub.app_id}/subscriptions/${sub.id}/stats` + query({ hours: 24 })),
+    [sub.id],
+  );
+  const filter = [
+    sub.event_types.length ? sub.event_types.join(", ") : "all types",
+    sub.channel_id ? `channel ${sub.channel_id}` : null,
+    sub.users.length ? `users ${sub.users.join(", ")}` : null,
+  ]
+    .filter(Boolean)
+    .join("; ");
+  return (
+    <tr>
+      <td>
+        <Link to={path`/apps/${sub.app_id}/subscriptions/${sub.id}`}>{sub.description || sub.id}</Link>
+        <div class="muted small url">{sub.url}</div>
+      </td>
+      <td>
+        <Badge status={sub.status} />
+      </td>
+      <td>{sub.format}</td>
+      <td>{filter}</td>
+      <td>{sub.rate_limit ? `${sub.rate_limit}/s` : <span class="muted">none</span>}</td>
+      <td>{stats.data ? percent(stats.data.success_rate) : stats.error ? "?" : "…"}</td>
+      <td>
+        {stats.data && (
+          <Sparkline
+            buckets={stats.data.buckets}
+            label={`${stats.data.succeeded} succeeded and ${stats.data.failed} failed attempts in 24 hours`}
+          />
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function CreateSubscription({ app, done }: { app: string; done: (s: SubscriptionWithSecret) => void }) {
+  const [url, setUrl] = useState("");
+  const [types, setTypes] = useState("");
+  const [description, setDescription] = useState("");
+  const [rate, setRate] = useState("");
+  const [error, setError] = useState<ApiError>();
+  return (
+    <form
+      class="card"
+      aria-labelledby="create-sub"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(undefined);
+        try {
+          const s = await post<SubscriptionWithSecret>(path`/apps/${app}/subscriptions`, {
+            url: url.trim(),
+            event_types: types
+              .split(",")
+              .map((t) => t.trim())
+              .filter(Boolean),
+            description: description.trim() || null,
+            rate_limit: rate ? Number(rate) : null,
+          });
+          setUrl("");
+          setTypes("");
+          setDescription("");
+          setRate("");
+          done(s);
+        } catch (err) {
+          setError(asApiError(err));
+        }
+      }}
+    >
+      <h2 id="create-sub">New subscription</h2>
+      <div class="row">
+        <label class="grow">
+          Receiver URL
+          <input
+            type="url"
+            required
+            value={url}
+            onInput={(e) => setUrl(e.currentTarget.value)}
+            placeholder="https://"
+          />
+        </label>
+        <label>
+          <span>
+            Event types <span class="muted">(comma-separated; empty: all)</span>
+          </span>
+          <input value={types} onInput={(e) => setTypes(e.currentTarget.value)} />
+        </label>
+        <label>
+          Description
+          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+        </label>
+        <label>
+          <span>
+            Rate limit <span class="muted">(per second)</span>
+          </span>
+          <input type="number" min={1} max={10000} value={rate} onInput={(e) => setRate(e.currentTarget.value)} />
+        </label>
+        <button type="submit">Create subscription</button>
+      </div>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+function PublishEvent({ app }: { app: string }) {
+  const [type, setType] = useState("");
+  const [payload, setPayload] = useState("{}");
+  const [error, setError] = useState<ApiError>();
+  const [published, setPublished] = useState<PublishedEvent>();
+  return (
+    <form
+      class="card"
+      aria-labelledby="publish"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(undefined);
+        setPublished(undefined);
+        let body: unknown;
+        try {
+          body = JSON.parse(payload);
+        } catch (err) {
+          setError(asApiError(new Error(`the payload is not JSON: ${(err as Error).message}`)));
+          return;
+        }
+        try {
+          setPublished(await post<PublishedEvent>(path`/apps/${app}/events`, { type: type.trim(), payload: body }));
+        } catch (err) {
+          setError(asApiError(err));
+        }
+      }}
+    >
+      <h2 id="publish">Publish an event</h2>
+      <div class="row">
+        <label>
+          Event type
+          <input required value={type} onInput={(e) => setType(e.currentTarget.value)} />
+        </label>
+        <label class="grow">
+          Payload (JSON)
+          <textarea rows={3} value={payload} onInput={(e) => setPayload(e.currentTarget.value)} spellcheck={false} />
+        </label>
+        <button type="submit">Publish</button>
+      </div>
+      <ErrorBox error={error} />
+      {published && (
+        <p role="status">
+          Published <Link to={path`/apps/${app}/events/${published.id}`}>{published.id}</Link> to{" "}
+          {published.deliveries.length} subscription{published.deliveries.length === 1 ? "" : "s"}.
+        </p>
+      )}
+    </form>
+  );
+}
+
+function Events({ app }: { app: string }) {
+  const pager = usePager(`events:${app}`);
+  const events = useLoad(
+    () => get<Paged<Event>>(path`/apps/${app}/events` + query({ limit: 20, cursor: pager.cursor })),
+    [app, pager.cursor],
+  );
+  return (
+    <>
+      <h2>Events</h2>
+      <Show loaded={events}>
+        {(page) =>
+          page.data.length === 0 ? (
+            <p class="muted">No events yet.</p>
+          ) : (
+            <>
+              <div class="scroll">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Event</th>
+                      <th scope="col">Type</th>
+                      <th scope="col">Published</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {page.data.map((e) => (
+                      <tr key={e.id}>
+                        <td>
+                          <Link to={path`/apps/${app}/events/${e.id}`}>{e.id}</Link>
+                        </td>
+                        <td>{e.type}</td>
+                        <td>
+                          <Time at={e.created_at} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <Pager pager={pager} next={page.next_cursor} />
+            </>
+          )
+        }
+      </Show>
+    </>
+  );
+}

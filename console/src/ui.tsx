@@ -1,0 +1,313 @@
+// Small building blocks shared by the pages: loading state, errors, status badges, times, cursor paging,
+// charts drawn as SVG.
+
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "./api";
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Runs `load` when `deps` change (and on `reload`), keeping the last answer while the next one loads. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    let current = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => current && setState({ data, loading: false }),
+      (error) => current && setState((s) => ({ data: s.data, error: asApiError(error), loading: false })),
+    );
+    return () => {
+      current = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, generation]);
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** Calls `tick` every `ms` while the page is visible. */
+export function useInterval(tick: () => void, ms: number) {
+  const saved = useRef(tick);
+  saved.current = tick;
+  useEffect(() => {
+    const id = setInterval(() => {
+      if (document.visibilityState === "visible") saved.current();
+    }, ms);
+    return () => clearInterval(id);
+  }, [ms]);
+}
+
+export function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, "error", String((e as Error)?.message ?? e));
+}
+
+export function ErrorBox({ error }: { error: ApiError | undefined }) {
+  if (!error) return null;
+  return (
+    <div class="error" role="alert">
+      <strong>{error.status ? `${error.status} ${error.code}` : error.code}</strong>: {error.message}
+    </div>
+  );
+}
+
+/** The standard frame of something loaded: its error, a loading line the first time, then its content. */
+export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (data: T) => ComponentChildren }) {
+  return (
+    <>
+      <ErrorBox error={loaded.error} />
+      {loaded.data === undefined ? (
+        loaded.loading ? (
+          <p class="muted" aria-busy="true">
+            Loading…
+          </p>
+        ) : null
+      ) : (
+        children(loaded.data)
+      )}
+    </>
+  );
+}
+
+const TONE: Record<string, string> = {
+  succeeded: "ok",
+  enabled: "ok",
+  pending: "wait",
+  delivering: "wait",
+  retrying: "warn",
+  disabled: "muted",
+  cancelled: "muted",
+  dead: "bad",
+  locked: "bad",
+};
+
+export function Badge({ status }: { status: string }) {
+  return <span class={`badge ${TONE[status] ?? "muted"}`}>{status}</span>;
+}
+
+export function HttpStatus({ code, error }: { code: number | null; error?: string | null }) {
+  if (code === null) return <span class="badge bad">{error ? "error" : "—"}</span>;
+  const tone = code >= 200 && code < 300 ? "ok" : code >= 500 || code === 0 ? "bad" : "warn";
+  return <span class={`badge ${tone}`}>{code}</span>;
+}
+
+export function Time({ at }: { at: string | null | undefined }) {
+  if (!at) return <span class="muted">—</span>;
+  const date = new Date(at);
+  return (
+    <time dateTime={at} title={date.toISOString()}>
+      {ago(date)}
+    </time>
+  );
+}
+
+export function ago(date: Date, now = Date.now()): string {
+  const s = Math.round((now - date.getTime()) / 1000);
+  if (s < -5) return `in ${-s < 90 ? `${-s} s` : `${Math.round(-s / 60)} min`}`;
+  if (s < 5) return "just now";
+  if (s < 90) return `${s} s ago`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
+  return date.toISOString().slice(0, 16).replace("T", " ");
+}
+
+export function Link({ to, children, label }: { to: string; children: ComponentChildren; label?: string }) {
+  return (
+    <a href={`#${to}`} aria-label={label}>
+      {children}
+    </a>
+  );
+}
+
+/** Server-side paging by cursor: the cursors of the pages before this one make "Previous" work. */
+export function usePager(resetKey: string) {
+  const [stack, setStack] = useState<(string | null)[]>([null]);
+  useEffect(() => setStack([null]), [resetKey]);
+  const cursor = stack[stack.length - 1];
+  return {
+    cursor,
+    page: stack.length,
+    next: (c: string) => setStack((s) => [...s, c]),
+    previous: () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)),
+  };
+}
+
+export function Pager({ pager, next }: { pager: ReturnType<typeof usePager>; next: string | null | undefined }) {
+  if (pager.page === 1 && !next) return null;
+  return (
+    <nav class="pager" aria-label="Pages">
+      <button type="button" onClick={pager.previous} disabled={pager.page === 1}>
+        ← Previous
+      </button>
+      <span>Page {pager.page}</span>
+      <button type="button" onClick={() => next && pager.next(next)} disabled={!next}>
+        Next →
+      </button>
+    </nav>
+  );
+}
+
+/** A button for an action: disabled while it runs; its error is shown beside it. */
+export function Action({
+  label,
+  run,
+  done,
+  kind,
+}: {
+  label: string;
+  run: () => Promise<unknown>;
+  done?: (result: unknown) => void;
+  kind?: "danger" | "primary";
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  return (
+    <span class="action">
+      <button
+        type="button"
+        class={kind}
+        disabled={busy}
+        aria-busy={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError(undefined);
+          try {
+            const result = await run();
+            done?.(result);
+          } catch (e) {
+            setError(asApiError(e));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {label}
+      </button>
+      <ErrorBox error={error} />
+    </span>
+  );
+}
+
+/** Bars of succeeded (and failed, stacked above) attempts per bucket. */
+export function Sparkline({ buckets, label }: { buckets: { succeeded: number; failed: number }[]; label: string }) {
+  const w = 120;
+  const h = 28;
+  const max = Math.max(1, ...buckets.map((b) => b.succeeded + b.failed));
+  const bw = w / Math.max(1, buckets.length);
+  return (
+    <svg class="sparkline" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label}>
+      {buckets.map((b, i) => {
+        const ok = (b.succeeded / max) * h;
+        const bad = (b.failed / max) * h;
+        return (
+          <g key={i}>
+            <rect class="ok" x={i * bw + 0.5} y={h - ok} width={Math.max(1, bw - 1)} height={ok} />
+            <rect class="bad" x={i * bw + 0.5} y={h - ok - bad} width={Math.max(1, bw - 1)} height={bad} />
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
+
+export interface Series {
+  name: string;
+  tone: "ok" | "bad" | "wait" | "accent";
+  values: number[];
+}
+
+/** A line chart of one or more series over the same buckets, with its scale and a legend. */
+export function LineChart({
+  title,
+  series,
+  labels,
+  unit,
+  max: fixedMax,
+}: {
+  title: string;
+  series: Series[];
+  labels: string[];
+  unit?: string;
+  max?: number;
+}) {
+  const w = 600;
+  const h = 160;
+  const pad = { l: 44, r: 8, t: 8, b: 20 };
+  const all = series.flatMap((s) => s.values);
+  const max = fixedMax ?? niceMax(Math.max(0, ...all));
+  const n = Math.max(2, labels.length);
+  const x = (i: number) => pad.l + (i * (w - pad.l - pad.r)) / (n - 1);
+  const y = (v: number) => pad.t + (1 - v / max) * (h - pad.t - pad.b);
+  const last = series.map((s) => `${s.name} ${fmt(s.values[s.values.length - 1] ?? 0)}${unit ?? ""}`).join(", ");
+  return (
+    <figure class="chart">
+      <figcaption>
+        {title} <span class="muted">(now: {last})</span>
+      </figcaption>
+      <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`${title}; now ${last}`}>
+        {[0, 0.5, 1].map((f) => (
+          <g key={f}>
+            <line class="grid" x1={pad.l} x2={w - pad.r} y1={y(max * f)} y2={y(max * f)} />
+            <text class="axis" x={pad.l - 4} y={y(max * f) + 4} text-anchor="end">
+              {fmt(max * f)}
+              {unit ?? ""}
+            </text>
+          </g>
+        ))}
+        {labels.length > 0 && (
+          <>
+            <text class="axis" x={pad.l} y={h - 4}>
+              {labels[0]}
+            </text>
+            <text class="axis" x={w - pad.r} y={h - 4} text-anchor="end">
+              {labels[labels.length - 1]}
+            </text>
+          </>
+        )}
+        {series.map((s) => (
+          <polyline
+            key={s.name}
+            class={`line ${s.tone}`}
+            points={s.values.map((v, i) => `${x(i)},${y(Math.min(v, max))}`).join(" ")}
+          />
+        ))}
+      </svg>
+      <ul class="legend">
+        {series.map((s) => (
+          <li key={s.name}>
+            <span class={`swatch ${s.tone}`} aria-hidden="true" /> {s.name}
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}
+
+function niceMax(v: number): number {
+  if (v <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+export function fmt(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  if (v >= 10) return v.toFixed(0);
+  return String(Number(v.toPrecision(2)));
+}
+
+export function percent(rate: number | null | undefined): string {
+  if (rate === null || rate === undefined) return "—";
+  return `${(rate * 100).toFixed(rate === 1 || rate === 0 ? 0 : 1)} %`;
+}
+
+/** Navigates to a console page. */
+export function go(to: string) {
+  location.hash = to;
+}
