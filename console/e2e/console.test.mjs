@@ -48,8 +48,9 @@ async function api(method, path, body, token = ADMIN, account) {
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = await r.json();
-  assert.ok(r.ok, `${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
+  const text = await r.text();
+  const json = text ? JSON.parse(text) : null;
+  assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
   return json;
 }
 
@@ -258,7 +259,9 @@ test("account view: subscribe, deliver, fail, see the excerpt, retry, succeed", 
   // The receiver is back; retry now succeeds.
   failing = false;
   const before = await attempts.count();
-  await page.getByRole("button", { name: "Retry now" }).click();
+  // By keyboard: the action is a real button that takes focus and Enter.
+  await page.getByRole("button", { name: "Retry now" }).focus();
+  await page.keyboard.press("Enter");
   await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor();
   await attempts.filter({ hasText: "200" }).first().waitFor();
   assert.ok((await attempts.count()) > before, "the retry made a new attempt");
@@ -271,7 +274,8 @@ test("account view: subscribe, deliver, fail, see the excerpt, retry, succeed", 
   await page.getByText(/succeeded, \d+ failed attempts/).waitFor();
   await page.getByRole("button", { name: "Send test event" }).click();
   await page.getByText(/Test event .* queued\./).waitFor();
-  await page.getByRole("button", { name: "Disable" }).click();
+  await page.getByRole("button", { name: "Disable" }).focus();
+  await page.keyboard.press("Space");
   await page.locator("h1 .badge", { hasText: "disabled" }).waitFor();
   await page.getByRole("button", { name: "Enable" }).click();
   await page.locator("h1 .badge", { hasText: "enabled" }).waitFor();
@@ -331,6 +335,60 @@ test("operator view: charts of all accounts, then one account's apps", async () 
   await page.getByRole("heading", { name: "App shop" }).waitFor();
   await page.locator("svg.sparkline").first().waitFor();
   await shot(page, "operator-accounts");
+  await page.context().close();
+  assert.deepEqual(pageErrors, [], "errors thrown in the page");
+});
+
+test("10 000 deliveries: the pages stay paged on the server", async () => {
+  const account = await api("POST", "/api/v1/accounts", { name: "Busy" });
+  const key = await api("POST", `/api/v1/accounts/${account.id}/keys`, { policy: ["hookd:*"] });
+  await api("POST", "/api/v1/apps", { id: "busy" }, key.token);
+  const sub = await api(
+    "POST",
+    "/api/v1/apps/busy/subscriptions",
+    { url: receiverUrl, description: "Busy" },
+    key.token,
+  );
+  const total = 10_000;
+  let next = 0;
+  const publisher = async () => {
+    while (next < total) {
+      const n = next++;
+      await api("POST", "/api/v1/apps/busy/events", { type: "tick", payload: { n } }, key.token);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, publisher));
+  // Let the deliveries go out (bounded).
+  const deadline = Date.now() + 120_000;
+  while ((await api("GET", "/api/v1/stats?minutes=5", undefined, key.token)).queue.depth > 0) {
+    assert.ok(Date.now() < deadline, "10 000 deliveries were not done within 2 minutes");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  const page = await newPage();
+  await signIn(page, key.token);
+  await page.goto(`${base}/console/#/apps/busy/subscriptions/${sub.id}`);
+  const rows = page.locator("table.deliveries tbody tr");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 25, "one page of deliveries");
+  const first = await rows.first().textContent();
+  await page.getByRole("button", { name: "Next →" }).click();
+  await page.getByText("Page 2").waitFor();
+  await page.waitForFunction((f) => document.querySelector("table.deliveries tbody tr")?.textContent !== f, first);
+  assert.equal(await rows.count(), 25, "the second page of deliveries");
+  await page.getByRole("button", { name: "← Previous" }).click();
+  await page.getByText("Page 1").waitFor();
+  // Every attempt is counted, by the server.
+  await page.getByText(/\(\d+ succeeded, \d+ failed attempts\)/).waitFor();
+  const counted = await page.getByText(/\(\d+ succeeded, \d+ failed attempts\)/).textContent();
+  const [ok, failed] = counted.match(/\d+/g).map(Number);
+  assert.ok(ok + failed >= total, `the attempts of 10 000 deliveries are counted: ${counted}`);
+  await page.getByRole("link", { name: "Live", exact: true }).click();
+  await page.locator("table.live tbody tr").nth(99).waitFor();
+  assert.ok((await page.locator("table.live tbody tr").count()) <= 200, "the live view keeps the newest 200");
+  // A revoked key ends the session: the next call brings back the sign-in form.
+  await api("DELETE", `/api/v1/accounts/${account.id}/keys/${key.key_id}`);
+  await page.getByLabel("Access key or admin token").waitFor();
   await page.context().close();
   assert.deepEqual(pageErrors, [], "errors thrown in the page");
 });

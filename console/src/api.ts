@@ -146,6 +146,8 @@ export class ApiError extends Error {
 }
 
 const TOKEN = "hookd.console.token";
+/** Dispatched on `window` when the server no longer accepts the session's token. */
+export const SIGNED_OUT = "hookd:signed-out";
 const ACTING = "hookd.console.account";
 
 /** The session lives in sessionStorage: it ends with the tab and is never shared with other tabs. */
@@ -215,6 +217,11 @@ export async function api<T>(
         `hookd answered ${response.status} with a body that is not JSON`,
       );
     }
+  }
+  if (response.status === 401 && options.token === undefined && token) {
+    // The token was revoked (or the admin token changed): back to sign-in.
+    session.signOut();
+    dispatchEvent(new CustomEvent(SIGNED_OUT));
   }
   if (!response.ok) {
     const e = (json as { error?: { code?: string; message?: string; field?: string } } | null)?.error;

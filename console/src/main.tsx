@@ -3,7 +3,7 @@
 
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { get, session, type Me } from "./api";
+import { get, session, SIGNED_OUT, type Me } from "./api";
 import { AppPage, AppsPage } from "./pages/apps";
 import { DeliveryPage } from "./pages/delivery";
 import { EventPage } from "./pages/event";
@@ -28,6 +28,11 @@ function useHash(): string {
 function Root() {
   const [me, setMe] = useState<Me | null>(null);
   const [checking, setChecking] = useState(!!session.token());
+  useEffect(() => {
+    const out = () => setMe(null);
+    addEventListener(SIGNED_OUT, out);
+    return () => removeEventListener(SIGNED_OUT, out);
+  }, []);
   useEffect(() => {
     if (!session.token()) return;
     get<Me>("/me").then(
