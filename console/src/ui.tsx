@@ -3,7 +3,7 @@
 
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { ApiError } from "./api";
+import { ApiError, type Paged } from "./api";
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -310,4 +310,77 @@ export function percent(rate: number | null | undefined): string {
 /** Navigates to a console page. */
 export function go(to: string) {
   location.hash = to;
+}
+
+/**
+ * A page of a server-side list as a table: its loading state and error, a line when it is empty, the
+ * rows, and the pager when there are other pages.
+ */
+export function PagedTable<T>({
+  loaded,
+  pager,
+  empty,
+  columns,
+  row,
+  label,
+  class: className,
+}: {
+  loaded: Loaded<Paged<T>>;
+  pager?: ReturnType<typeof usePager>;
+  empty: string;
+  columns: ComponentChildren[];
+  row: (item: T) => ComponentChildren;
+  label?: string;
+  class?: string;
+}) {
+  return (
+    <Show loaded={loaded}>
+      {(page) =>
+        page.data.length === 0 && (!pager || pager.page === 1) ? (
+          <p class="muted">{empty}</p>
+        ) : (
+          <>
+            <div class="scroll">
+              <table class={className}>
+                {label && <caption class="sr-only">{label}</caption>}
+                <thead>
+                  <tr>
+                    {columns.map((c, i) => (
+                      <th key={i} scope="col">
+                        {c}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>{page.data.map(row)}</tbody>
+              </table>
+            </div>
+            {pager && <Pager pager={pager} next={page.next_cursor} />}
+          </>
+        )
+      }
+    </Show>
+  );
+}
+
+/**
+ * A form's submission: `submit(run)` is its `onSubmit`; while `run` is in progress `busy` is true, and what
+ * it throws (an API error, or an `Error` naming a bad field) becomes `error`.
+ */
+export function useForm() {
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const submit = (run: () => Promise<void>) => async (e: SubmitEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    setBusy(true);
+    try {
+      await run();
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, submit };
 }

@@ -12,8 +12,7 @@ import {
   type SubscriptionStats,
   type SubscriptionWithSecret,
 } from "../api";
-import { asApiError, Badge, ErrorBox, Link, Pager, percent, Show, Sparkline, Time, useLoad, usePager } from "../ui";
-import type { ApiError } from "../api";
+import { Badge, ErrorBox, Link, PagedTable, percent, Sparkline, Time, useForm, useLoad, usePager } from "../ui";
 
 export function AppsPage() {
   const pager = usePager("apps");
@@ -21,40 +20,25 @@ export function AppsPage() {
   return (
     <section>
       <h1>Apps</h1>
-      <Show loaded={apps}>
-        {(page) => (
-          <>
-            <div class="scroll">
-              <table>
-                <caption class="sr-only">Apps</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">App</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Name</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.map((a) => (
-                    <tr key={a.id}>
-                      <td>
-                        <Link to={path`/apps/${a.id}`}>{a.id}</Link>
-                      </td>
-                      <td>{a.kind}</td>
-                      <td>{a.name ?? <span class="muted">—</span>}</td>
-                      <td>
-                        <Time at={a.created_at} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager pager={pager} next={page.next_cursor} />
-          </>
+      <PagedTable
+        loaded={apps}
+        pager={pager}
+        label="Apps"
+        empty="No apps yet."
+        columns={["App", "Kind", "Name", "Created"]}
+        row={(a) => (
+          <tr key={a.id}>
+            <td>
+              <Link to={path`/apps/${a.id}`}>{a.id}</Link>
+            </td>
+            <td>{a.kind}</td>
+            <td>{a.name ?? <span class="muted">—</span>}</td>
+            <td>
+              <Time at={a.created_at} />
+            </td>
+          </tr>
         )}
-      </Show>
+      />
       <CreateApp done={apps.reload} />
     </section>
   );
@@ -63,23 +47,17 @@ export function AppsPage() {
 function CreateApp({ done }: { done: () => void }) {
   const [id, setId] = useState("");
   const [name, setName] = useState("");
-  const [error, setError] = useState<ApiError>();
+  const form = useForm();
   return (
     <form
       class="card"
       aria-labelledby="create-app"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setError(undefined);
-        try {
-          await post<App>("/apps", { id: id.trim(), name: name.trim() || null });
-          setId("");
-          setName("");
-          done();
-        } catch (err) {
-          setError(asApiError(err));
-        }
-      }}
+      onSubmit={form.submit(async () => {
+        await post<App>("/apps", { id: id.trim(), name: name.trim() || null });
+        setId("");
+        setName("");
+        done();
+      })}
     >
       <h2 id="create-app">New app</h2>
       <div class="row">
@@ -91,9 +69,11 @@ function CreateApp({ done }: { done: () => void }) {
           Name
           <input value={name} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
-        <button type="submit">Create app</button>
+        <button type="submit" disabled={form.busy}>
+          Create app
+        </button>
       </div>
-      <ErrorBox error={error} />
+      <ErrorBox error={form.error} />
     </form>
   );
 }
@@ -114,37 +94,14 @@ export function AppPage({ app }: { app: string }) {
         App <code>{app}</code>
       </h1>
       <h2>Subscriptions</h2>
-      <Show loaded={subs}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <p class="muted">No subscriptions yet.</p>
-          ) : (
-            <>
-              <div class="scroll">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Subscription</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Format</th>
-                      <th scope="col">Filter</th>
-                      <th scope="col">Rate limit</th>
-                      <th scope="col">Success, 24 h</th>
-                      <th scope="col">Attempts, 24 h</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.data.map((s) => (
-                      <SubscriptionRow key={s.id} sub={s} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <Pager pager={pager} next={page.next_cursor} />
-            </>
-          )
-        }
-      </Show>
+      <PagedTable
+        loaded={subs}
+        pager={pager}
+        label="Subscriptions"
+        empty="No subscriptions yet."
+        columns={["Subscription", "Status", "Format", "Filter", "Rate limit", "Success, 24 h", "Attempts, 24 h"]}
+        row={(s) => <SubscriptionRow key={s.id} sub={s} />}
+      />
       {created && (
         <div class="notice" role="status">
           Subscription <code>{created.id}</code> created. Its signing secret, shown once here:{" "}
@@ -206,33 +163,27 @@ function CreateSubscription({ app, done }: { app: string; done: (s: Subscription
   const [types, setTypes] = useState("");
   const [description, setDescription] = useState("");
   const [rate, setRate] = useState("");
-  const [error, setError] = useState<ApiError>();
+  const form = useForm();
   return (
     <form
       class="card"
       aria-labelledby="create-sub"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setError(undefined);
-        try {
-          const s = await post<SubscriptionWithSecret>(path`/apps/${app}/subscriptions`, {
-            url: url.trim(),
-            event_types: types
-              .split(",")
-              .map((t) => t.trim())
-              .filter(Boolean),
-            description: description.trim() || null,
-            rate_limit: rate ? Number(rate) : null,
-          });
-          setUrl("");
-          setTypes("");
-          setDescription("");
-          setRate("");
-          done(s);
-        } catch (err) {
-          setError(asApiError(err));
-        }
-      }}
+      onSubmit={form.submit(async () => {
+        const s = await post<SubscriptionWithSecret>(path`/apps/${app}/subscriptions`, {
+          url: url.trim(),
+          event_types: types
+            .split(",")
+            .map((t) => t.trim())
+            .filter(Boolean),
+          description: description.trim() || null,
+          rate_limit: rate ? Number(rate) : null,
+        });
+        setUrl("");
+        setTypes("");
+        setDescription("");
+        setRate("");
+        done(s);
+      })}
     >
       <h2 id="create-sub">New subscription</h2>
       <div class="row">
@@ -262,9 +213,11 @@ function CreateSubscription({ app, done }: { app: string; done: (s: Subscription
           </span>
           <input type="number" min={1} max={10000} value={rate} onInput={(e) => setRate(e.currentTarget.value)} />
         </label>
-        <button type="submit">Create subscription</button>
+        <button type="submit" disabled={form.busy}>
+          Create subscription
+        </button>
       </div>
-      <ErrorBox error={error} />
+      <ErrorBox error={form.error} />
     </form>
   );
 }
@@ -272,29 +225,22 @@ function CreateSubscription({ app, done }: { app: string; done: (s: Subscription
 function PublishEvent({ app }: { app: string }) {
   const [type, setType] = useState("");
   const [payload, setPayload] = useState("{}");
-  const [error, setError] = useState<ApiError>();
+  const form = useForm();
   const [published, setPublished] = useState<PublishedEvent>();
   return (
     <form
       class="card"
       aria-labelledby="publish"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setError(undefined);
+      onSubmit={form.submit(async () => {
         setPublished(undefined);
         let body: unknown;
         try {
           body = JSON.parse(payload);
         } catch (err) {
-          setError(asApiError(new Error(`the payload is not JSON: ${(err as Error).message}`)));
-          return;
+          throw new Error(`the payload is not JSON: ${(err as Error).message}`);
         }
-        try {
-          setPublished(await post<PublishedEvent>(path`/apps/${app}/events`, { type: type.trim(), payload: body }));
-        } catch (err) {
-          setError(asApiError(err));
-        }
-      }}
+        setPublished(await post<PublishedEvent>(path`/apps/${app}/events`, { type: type.trim(), payload: body }));
+      })}
     >
       <h2 id="publish">Publish an event</h2>
       <div class="row">
@@ -306,9 +252,11 @@ function PublishEvent({ app }: { app: string }) {
           Payload (JSON)
           <textarea rows={3} value={payload} onInput={(e) => setPayload(e.currentTarget.value)} spellcheck={false} />
         </label>
-        <button type="submit">Publish</button>
+        <button type="submit" disabled={form.busy}>
+          Publish
+        </button>
       </div>
-      <ErrorBox error={error} />
+      <ErrorBox error={form.error} />
       {published && (
         <p role="status">
           Published <Link to={path`/apps/${app}/events/${published.id}`}>{published.id}</Link> to{" "}
@@ -328,41 +276,24 @@ function Events({ app }: { app: string }) {
   return (
     <>
       <h2>Events</h2>
-      <Show loaded={events}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <p class="muted">No events yet.</p>
-          ) : (
-            <>
-              <div class="scroll">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Event</th>
-                      <th scope="col">Type</th>
-                      <th scope="col">Published</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.data.map((e) => (
-                      <tr key={e.id}>
-                        <td>
-                          <Link to={path`/apps/${app}/events/${e.id}`}>{e.id}</Link>
-                        </td>
-                        <td>{e.type}</td>
-                        <td>
-                          <Time at={e.created_at} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <Pager pager={pager} next={page.next_cursor} />
-            </>
-          )
-        }
-      </Show>
+      <PagedTable
+        loaded={events}
+        pager={pager}
+        label="Events"
+        empty="No events yet."
+        columns={["Event", "Type", "Published"]}
+        row={(e) => (
+          <tr key={e.id}>
+            <td>
+              <Link to={path`/apps/${app}/events/${e.id}`}>{e.id}</Link>
+            </td>
+            <td>{e.type}</td>
+            <td>
+              <Time at={e.created_at} />
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

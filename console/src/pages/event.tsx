@@ -1,6 +1,6 @@
 import { get, path, query, type Delivery, type Event, type Paged } from "../api";
-import { Link, Pager, Show, Time, useLoad, usePager } from "../ui";
-import { DeliveryTable } from "./subscription";
+import { Link, PagedTable, Show, Time, useLoad, usePager } from "../ui";
+import { deliveryColumns, deliveryRow } from "./subscription";
 
 /** One event with its deliveries across the app's subscriptions. */
 export function EventPage({ app, event }: { app: string; event: string }) {
@@ -49,18 +49,15 @@ export function EventPage({ app, event }: { app: string; event: string }) {
         )}
       </Show>
       <h2>Deliveries</h2>
-      <Show loaded={deliveries}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <p class="muted">The event matched no subscription.</p>
-          ) : (
-            <>
-              <DeliveryTable deliveries={page.data} showSubscription />
-              <Pager pager={pager} next={page.next_cursor} />
-            </>
-          )
-        }
-      </Show>
+      <PagedTable
+        loaded={deliveries}
+        pager={pager}
+        class="deliveries"
+        label="Deliveries"
+        empty="The event matched no subscription."
+        columns={deliveryColumns(true)}
+        row={deliveryRow(true)}
+      />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { get, query, session, type Account, type Paged, type Stats } from "../api";
-import { ErrorBox, go, LineChart, Pager, Show, Time, useInterval, useLoad, usePager } from "../ui";
+import { ErrorBox, go, LineChart, PagedTable, Show, Time, useInterval, useLoad, usePager } from "../ui";
 
 /** The operator's list of accounts; opening one makes the console act in it (`Hookd-Account`). */
 export function AccountsPage({ actAs, hint }: { actAs: (account: string | null) => void; hint?: string }) {
@@ -13,54 +13,37 @@ export function AccountsPage({ actAs, hint }: { actAs: (account: string | null) 
     <section>
       <h1>Accounts</h1>
       {hint && <p>{hint}</p>}
-      <Show loaded={accounts}>
-        {(page) => (
-          <>
-            <div class="scroll">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Account</th>
-                    <th scope="col">Name</th>
-                    <th scope="col">Parent</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">
-                      <span class="sr-only">Open</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.map((a) => (
-                    <tr key={a.id}>
-                      <td>
-                        <code>{a.id}</code>
-                      </td>
-                      <td>{a.name}</td>
-                      <td>{a.parent_id ?? <span class="muted">—</span>}</td>
-                      <td>
-                        <Time at={a.created_at} />
-                      </td>
-                      <td>
-                        <button
-                          type="button"
-                          aria-label={`Open account ${a.name}`}
-                          onClick={() => {
-                            actAs(a.id);
-                            go("/apps");
-                          }}
-                        >
-                          Open
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager pager={pager} next={page.next_cursor} />
-          </>
+      <PagedTable
+        loaded={accounts}
+        pager={pager}
+        label="Accounts"
+        empty="No accounts yet."
+        columns={["Account", "Name", "Parent", "Created", <span class="sr-only">Open</span>]}
+        row={(a) => (
+          <tr key={a.id}>
+            <td>
+              <code>{a.id}</code>
+            </td>
+            <td>{a.name}</td>
+            <td>{a.parent_id ?? <span class="muted">—</span>}</td>
+            <td>
+              <Time at={a.created_at} />
+            </td>
+            <td>
+              <button
+                type="button"
+                aria-label={`Open account ${a.name}`}
+                onClick={() => {
+                  actAs(a.id);
+                  go("/apps");
+                }}
+              >
+                Open
+              </button>
+            </td>
+          </tr>
         )}
-      </Show>
+      />
     </section>
   );
 }

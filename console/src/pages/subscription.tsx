@@ -14,21 +14,20 @@ import {
 } from "../api";
 import {
   Action,
-  asApiError,
   Badge,
   ErrorBox,
   HttpStatus,
   Link,
-  Pager,
+  PagedTable,
   percent,
   Show,
   Sparkline,
   Time,
   useInterval,
+  useForm,
   useLoad,
   usePager,
 } from "../ui";
-import type { ApiError } from "../api";
 
 const STATUSES: DeliveryStatus[] = ["pending", "delivering", "succeeded", "retrying", "dead", "cancelled"];
 
@@ -131,34 +130,27 @@ export function SubscriptionPage({ app, sub }: { app: string; sub: string }) {
 
 function Replay({ app, sub, done }: { app: string; sub: string; done: (message: string) => void }) {
   const [since, setSince] = useState(() => localInput(new Date(Date.now() - 3600_000)));
-  const [error, setError] = useState<ApiError>();
+  const form = useForm();
   return (
     <form
       class="inline"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setError(undefined);
+      onSubmit={form.submit(async () => {
         const at = new Date(since);
-        if (Number.isNaN(at.getTime())) {
-          setError(asApiError(new Error("choose a time to replay from")));
-          return;
-        }
-        try {
-          const r = await post<{ requeued: number }>(path`/apps/${app}/subscriptions/${sub}/replay`, {
-            since: at.toISOString(),
-          });
-          done(`Replay queued ${r.requeued} dead or retrying deliver${r.requeued === 1 ? "y" : "ies"} again.`);
-        } catch (err) {
-          setError(asApiError(err));
-        }
-      }}
+        if (Number.isNaN(at.getTime())) throw new Error("choose a time to replay from");
+        const r = await post<{ requeued: number }>(path`/apps/${app}/subscriptions/${sub}/replay`, {
+          since: at.toISOString(),
+        });
+        done(`Replay queued ${r.requeued} dead or retrying deliver${r.requeued === 1 ? "y" : "ies"} again.`);
+      })}
     >
       <label>
         Replay failures since
         <input type="datetime-local" required value={since} onInput={(e) => setSince(e.currentTarget.value)} />
       </label>
-      <button type="submit">Replay</button>
-      <ErrorBox error={error} />
+      <button type="submit" disabled={form.busy}>
+        Replay
+      </button>
+      <ErrorBox error={form.error} />
     </form>
   );
 }
@@ -196,72 +188,57 @@ function Deliveries({ app, sub }: { app: string; sub: string }) {
           </select>
         </label>
       </div>
-      <Show loaded={deliveries}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <p class="muted">No deliveries{status ? ` that are ${status}` : ""}.</p>
-          ) : (
-            <>
-              <DeliveryTable deliveries={page.data} />
-              <Pager pager={pager} next={page.next_cursor} />
-            </>
-          )
-        }
-      </Show>
+      <PagedTable
+        loaded={deliveries}
+        pager={pager}
+        class="deliveries"
+        label="Deliveries"
+        empty={`No deliveries${status ? ` that are ${status}` : ""}.`}
+        columns={deliveryColumns(false)}
+        row={deliveryRow(false)}
+      />
     </>
   );
 }
 
-export function DeliveryTable({
-  deliveries,
-  showSubscription,
-}: {
-  deliveries: Delivery[];
-  showSubscription?: boolean;
-}) {
-  return (
-    <div class="scroll">
-      <table class="deliveries">
-        <thead>
-          <tr>
-            <th scope="col">Delivery</th>
-            {showSubscription && <th scope="col">Subscription</th>}
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last answer</th>
-            <th scope="col">Created</th>
-            <th scope="col">Next attempt</th>
-          </tr>
-        </thead>
-        <tbody>
-          {deliveries.map((d) => (
-            <tr key={d.id} data-status={d.status}>
-              <td>
-                <Link to={path`/deliveries/${d.id}`}>{d.id}</Link>
-              </td>
-              {showSubscription && (
-                <td>
-                  <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>{d.subscription_id}</Link>
-                </td>
-              )}
-              <td>
-                <Badge status={d.status} />
-              </td>
-              <td>{d.attempts}</td>
-              <td>
-                {d.attempts > 0 ? <HttpStatus code={d.last_status_code} error={d.last_error} /> : null}{" "}
-                {d.last_error && <span class="muted small">{d.last_error}</span>}
-              </td>
-              <td>
-                <Time at={d.created_at} />
-              </td>
-              <td>
-                <Time at={d.next_attempt_at} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+/** The columns of a list of deliveries, with the subscription of each when they are of several. */
+export function deliveryColumns(showSubscription: boolean): string[] {
+  return [
+    "Delivery",
+    ...(showSubscription ? ["Subscription"] : []),
+    "Status",
+    "Attempts",
+    "Last answer",
+    "Created",
+    "Next attempt",
+  ];
+}
+
+export function deliveryRow(showSubscription: boolean) {
+  return (d: Delivery) => (
+    <tr key={d.id} data-status={d.status}>
+      <td>
+        <Link to={path`/deliveries/${d.id}`}>{d.id}</Link>
+      </td>
+      {showSubscription && (
+        <td>
+          <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>{d.subscription_id}</Link>
+        </td>
+      )}
+      <td>
+        <Badge status={d.status} />
+      </td>
+      <td>{d.attempts}</td>
+      <td>
+        {d.attempts > 0 ? <HttpStatus code={d.last_status_code} error={d.last_error} /> : null}{" "}
+        {d.last_error && <span class="muted small">{d.last_error}</span>}
+      </td>
+      <td>
+        <Time at={d.created_at} />
+      </td>
+      <td>
+        <Time at={d.next_attempt_at} />
+      </td>
+    </tr>
   );
 }
