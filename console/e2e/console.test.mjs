@@ -283,6 +283,21 @@ test("account view: subscribe, deliver, fail, see the excerpt, retry, succeed", 
   await page.getByText(/New signing secret \(shown once\): whsec_/).waitFor();
   await page.getByRole("button", { name: "Replay" }).click();
   await page.getByText(/Replay queued \d+/).waitFor();
+  // A delivery's attempts and request open in place.
+  const retried = page
+    .locator("table.deliveries > tbody > tr", { hasText: "503" })
+    .or(
+      page.locator("table.deliveries > tbody > tr").filter({ has: page.getByRole("cell", { name: "2", exact: true }) }),
+    );
+  await retried
+    .first()
+    .getByRole("button", { name: /^Show the attempts of/ })
+    .click();
+  const details = page.locator("tr.details");
+  await details.locator("table.attempts tbody tr", { hasText: "503" }).waitFor();
+  await details.locator("table.attempts tbody tr", { hasText: "200" }).waitFor();
+  await details.getByText("receiver is down: simulated outage for the console test").waitFor();
+  await details.getByRole("rowheader", { name: "webhook-signature" }).waitFor();
   await assertLabelled(page);
   await assertContrast(page);
   await shot(page, "subscription");

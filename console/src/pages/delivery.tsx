@@ -4,13 +4,18 @@ import { Action, Badge, HttpStatus, Link, Show, Time, useInterval, useLoad } fro
 
 const SETTLED = ["succeeded", "dead", "cancelled"];
 
-export function DeliveryPage({ id }: { id: string }) {
+/** A delivery with its attempt log, followed until it settles. */
+export function useDelivery(id: string) {
   const delivery = useLoad(() => get<DeliveryDetail>(path`/deliveries/${id}`), [id]);
-  const [notice, setNotice] = useState<string>();
-  // Follows the delivery until it settles.
   useInterval(() => {
     if (delivery.data && !SETTLED.includes(delivery.data.status)) delivery.reload();
   }, 1000);
+  return delivery;
+}
+
+export function DeliveryPage({ id }: { id: string }) {
+  const delivery = useDelivery(id);
+  const [notice, setNotice] = useState<string>();
   return (
     <section>
       <Show loaded={delivery}>
@@ -57,79 +62,97 @@ export function DeliveryPage({ id }: { id: string }) {
               </div>
             )}
             <h2>Attempts</h2>
-            {d.attempt_log.length === 0 ? (
-              <p class="muted">No attempt yet.</p>
-            ) : (
-              <div class="scroll">
-                <table class="attempts">
-                  <thead>
-                    <tr>
-                      <th scope="col">#</th>
-                      <th scope="col">Started</th>
-                      <th scope="col">Answer</th>
-                      <th scope="col">Latency</th>
-                      <th scope="col">Response excerpt or error</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {[...d.attempt_log].reverse().map((a) => (
-                      <tr key={a.id}>
-                        <td>{a.attempt}</td>
-                        <td>
-                          <Time at={a.started_at} />
-                        </td>
-                        <td>
-                          <HttpStatus code={a.status_code} error={a.error} />
-                        </td>
-                        <td>{a.duration_ms} ms</td>
-                        <td>
-                          {a.error && <div class="error-text">{a.error}</div>}
-                          {a.response_excerpt && <pre class="excerpt">{a.response_excerpt}</pre>}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
+            <Attempts d={d} />
             <h2>Request</h2>
-            {d.request ? (
-              <>
-                <p>
-                  <code>
-                    {d.request.method} {d.request.url}
-                  </code>
-                </p>
-                <p class="muted small">
-                  As hookd sends it with the subscription's current settings; secrets and signatures are masked.
-                </p>
-                <div class="scroll">
-                  <table class="headers">
-                    <caption class="sr-only">Request headers</caption>
-                    <tbody>
-                      {d.request.headers.map((h, i) => (
-                        <tr key={i}>
-                          <th scope="row">{h.name}</th>
-                          <td>
-                            <code>{h.value}</code>
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-                <pre class="body" aria-label="Request body">
-                  {pretty(d.request.body)}
-                  {d.request.body_truncated ? "\n… (cut)" : ""}
-                </pre>
-              </>
-            ) : (
-              <p class="muted">The request can no longer be shown (its event or subscription is gone).</p>
-            )}
+            <RequestShown d={d} />
           </>
         )}
       </Show>
     </section>
+  );
+}
+
+/** Every attempt of a delivery, newest first: when, the answer, how long it took, what came back. */
+export function Attempts({ d }: { d: DeliveryDetail }) {
+  return (
+    <>
+      {d.attempt_log.length === 0 ? (
+        <p class="muted">No attempt yet.</p>
+      ) : (
+        <div class="scroll">
+          <table class="attempts">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Started</th>
+                <th scope="col">Answer</th>
+                <th scope="col">Latency</th>
+                <th scope="col">Response excerpt or error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...d.attempt_log].reverse().map((a) => (
+                <tr key={a.id}>
+                  <td>{a.attempt}</td>
+                  <td>
+                    <Time at={a.started_at} />
+                  </td>
+                  <td>
+                    <HttpStatus code={a.status_code} error={a.error} />
+                  </td>
+                  <td>{a.duration_ms} ms</td>
+                  <td>
+                    {a.error && <div class="error-text">{a.error}</div>}
+                    {a.response_excerpt && <pre class="excerpt">{a.response_excerpt}</pre>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+/** The request the delivery sends, secrets and signatures masked by the server. */
+export function RequestShown({ d }: { d: DeliveryDetail }) {
+  return (
+    <>
+      {d.request ? (
+        <>
+          <p>
+            <code>
+              {d.request.method} {d.request.url}
+            </code>
+          </p>
+          <p class="muted small">
+            As hookd sends it with the subscription's current settings; secrets and signatures are masked.
+          </p>
+          <div class="scroll">
+            <table class="headers">
+              <caption class="sr-only">Request headers</caption>
+              <tbody>
+                {d.request.headers.map((h, i) => (
+                  <tr key={i}>
+                    <th scope="row">{h.name}</th>
+                    <td>
+                      <code>{h.value}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <pre class="body" aria-label="Request body">
+            {pretty(d.request.body)}
+            {d.request.body_truncated ? "\n… (cut)" : ""}
+          </pre>
+        </>
+      ) : (
+        <p class="muted">The request can no longer be shown (its event or subscription is gone).</p>
+      )}
+    </>
   );
 }
 

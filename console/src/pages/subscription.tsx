@@ -28,6 +28,7 @@ import {
   useLoad,
   usePager,
 } from "../ui";
+import { Attempts, RequestShown, useDelivery } from "./delivery";
 
 const STATUSES: DeliveryStatus[] = ["pending", "delivering", "succeeded", "retrying", "dead", "cancelled"];
 
@@ -215,30 +216,71 @@ export function deliveryColumns(showSubscription: boolean): string[] {
 }
 
 export function deliveryRow(showSubscription: boolean) {
-  return (d: Delivery) => (
-    <tr key={d.id} data-status={d.status}>
-      <td>
-        <Link to={path`/deliveries/${d.id}`}>{d.id}</Link>
-      </td>
-      {showSubscription && (
+  return (d: Delivery) => <DeliveryRow key={d.id} d={d} showSubscription={showSubscription} />;
+}
+
+/** One delivery; its attempts and request open beneath it on demand. */
+function DeliveryRow({ d, showSubscription }: { d: Delivery; showSubscription: boolean }) {
+  const [open, setOpen] = useState(false);
+  const details = `details-${d.id}`;
+  return (
+    <>
+      <tr data-status={d.status}>
         <td>
-          <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>{d.subscription_id}</Link>
+          <button
+            type="button"
+            class="link"
+            aria-expanded={open}
+            aria-controls={details}
+            aria-label={`${open ? "Hide" : "Show"} the attempts of ${d.id}`}
+            onClick={() => setOpen((o) => !o)}
+          >
+            {open ? "▾" : "▸"}
+          </button>{" "}
+          <Link to={path`/deliveries/${d.id}`}>{d.id}</Link>
         </td>
+        {showSubscription && (
+          <td>
+            <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>{d.subscription_id}</Link>
+          </td>
+        )}
+        <td>
+          <Badge status={d.status} />
+        </td>
+        <td>{d.attempts}</td>
+        <td>
+          {d.attempts > 0 ? <HttpStatus code={d.last_status_code} error={d.last_error} /> : null}{" "}
+          {d.last_error && <span class="muted small">{d.last_error}</span>}
+        </td>
+        <td>
+          <Time at={d.created_at} />
+        </td>
+        <td>
+          <Time at={d.next_attempt_at} />
+        </td>
+      </tr>
+      {open && (
+        <tr class="details" id={details}>
+          <td colSpan={deliveryColumns(showSubscription).length}>
+            <DeliveryDetails id={d.id} />
+          </td>
+        </tr>
       )}
-      <td>
-        <Badge status={d.status} />
-      </td>
-      <td>{d.attempts}</td>
-      <td>
-        {d.attempts > 0 ? <HttpStatus code={d.last_status_code} error={d.last_error} /> : null}{" "}
-        {d.last_error && <span class="muted small">{d.last_error}</span>}
-      </td>
-      <td>
-        <Time at={d.created_at} />
-      </td>
-      <td>
-        <Time at={d.next_attempt_at} />
-      </td>
-    </tr>
+    </>
+  );
+}
+
+function DeliveryDetails({ id }: { id: string }) {
+  const delivery = useDelivery(id);
+  return (
+    <Show loaded={delivery}>
+      {(d) => (
+        <div class="expanded">
+          <Attempts d={d} />
+          <RequestShown d={d} />
+          <Action label="Retry now" run={() => post(path`/deliveries/${id}/retry`)} done={delivery.reload} />
+        </div>
+      )}
+    </Show>
   );
 }
