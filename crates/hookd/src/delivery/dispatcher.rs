@@ -815,7 +815,7 @@ impl Dispatcher {
                 return Ok(opened.clone());
             }
         }
-        let opened = Arc::new(self.open_sealed(job)?);
+        let opened = Arc::new(open_sealed(&self.inner.sealer, job)?);
         let mut cache = lock();
         if cache.len() >= OPENED_MAX {
             cache.clear();
@@ -825,11 +825,6 @@ impl Dispatcher {
             (Sealed::of(job), opened.clone()),
         );
         Ok(opened)
-    }
-
-    /// Opens the subscription's sealed secrets and settings.
-    fn open_sealed(&self, job: &DeliveryJob) -> Result<Opened, String> {
-        open_sealed(&self.inner.sealer, job)
     }
 
     /// Builds the request of one delivery.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Paged, Principal, Result, Scope, Service, MAX_PAGE};
+use super::{in_range, Paged, Principal, Result, Scope, Service, MAX_PAGE};
 use crate::{
     delivery::dispatcher::render_request,
     domain::{now_ms, url::redact, Action, DeliveryStatus, Invalid},
@@ -48,15 +48,6 @@ fn aligned(now: i64, width_ms: i64, n: i64) -> Buckets {
     }
 }
 
-/// `value` (default `default`) when within `1..=max`; otherwise a validation error naming `field`.
-fn in_range(field: &str, value: Option<i64>, default: i64, max: i64) -> Result<i64> {
-    let value = value.unwrap_or(default);
-    if !(1..=max).contains(&value) {
-        return Err(Invalid::new(field, format!("must be between 1 and {max}")).into());
-    }
-    Ok(value)
-}
-
 /// The counts of each of `n` buckets, zeros included.
 fn attempts_per_bucket(n: i64, counts: &[AttemptCount]) -> Vec<AttemptCount> {
     let mut all: Vec<AttemptCount> = (0..n)
@@ -66,12 +57,17 @@ fn attempts_per_bucket(n: i64, counts: &[AttemptCount]) -> Vec<AttemptCount> {
         })
         .collect();
     for c in counts {
-        if let Some(slot) = usize::try_from(c.bucket).ok().and_then(|i| all.get_mut(i)) {
+        if let Some(slot) = slot(&mut all, c.bucket) {
             slot.succeeded += c.succeeded;
             slot.failed += c.failed;
         }
     }
     all
+}
+
+/// Bucket `bucket` of `all`; `None` for one outside the window (a row the clock moved past).
+fn slot<T>(all: &mut [T], bucket: i64) -> Option<&mut T> {
+    usize::try_from(bucket).ok().and_then(|i| all.get_mut(i))
 }
 
 /// `after`: an attempt id (`att_` and a ULID), normalised to the stored spelling.
@@ -215,10 +211,7 @@ impl Service {
         let queued = self.store.queue_by_status(account_id.as_deref()).await?;
         let mut published = vec![0i64; minutes as usize];
         for (bucket, n) in events {
-            if let Some(slot) = usize::try_from(bucket)
-                .ok()
-                .and_then(|i| published.get_mut(i))
-            {
+            if let Some(slot) = slot(&mut published, bucket) {
                 *slot += n;
             }
         }

@@ -103,10 +103,7 @@ pub struct Paged<T> {
 
 impl PageParams {
     fn to_page(&self) -> Result<crate::store::Page> {
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(Invalid::new("limit", format!("must be between 1 and {MAX_PAGE}")).into());
-        }
+        let limit = in_range("limit", self.limit, DEFAULT_PAGE, MAX_PAGE)?;
         let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
         // One extra row tells whether another page exists.
         Ok(crate::store::Page {
@@ -114,6 +111,15 @@ impl PageParams {
             after,
         })
     }
+}
+
+/// `value` (default `default`) when within `1..=max`; otherwise a validation error naming `field`.
+fn in_range(field: &str, value: Option<i64>, default: i64, max: i64) -> Result<i64> {
+    let value = value.unwrap_or(default);
+    if !(1..=max).contains(&value) {
+        return Err(Invalid::new(field, format!("must be between 1 and {max}")).into());
+    }
+    Ok(value)
 }
 
 fn decode_cursor(raw: &str) -> Result<String> {
