@@ -198,6 +198,9 @@ test("account view: subscribe, deliver, fail, see the excerpt, retry, succeed", 
   const page = await newPage();
   await page.goto(`${base}/console/`);
   await shot(page, "sign-in");
+  await page.getByLabel("Access key or admin token").fill("no-such-key:secret");
+  await page.keyboard.press("Enter");
+  await page.getByRole("alert").getByText("hookd does not know this token.").waitFor();
   await signIn(page, key.token);
   await page.getByRole("heading", { name: "Apps" }).waitFor();
 

@@ -165,8 +165,8 @@ export function Action({
   done?: (result: unknown) => void;
   kind?: "danger" | "primary";
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
+  const action = useRun();
+  const { busy, error } = action;
   return (
     <span class="action">
       <button
@@ -174,18 +174,7 @@ export function Action({
         class={kind}
         disabled={busy}
         aria-busy={busy}
-        onClick={async () => {
-          setBusy(true);
-          setError(undefined);
-          try {
-            const result = await run();
-            done?.(result);
-          } catch (e) {
-            setError(asApiError(e));
-          } finally {
-            setBusy(false);
-          }
-        }}
+        onClick={() => action.run(async () => done?.(await run()))}
       >
         {label}
       </button>
@@ -364,23 +353,32 @@ export function PagedTable<T>({
 }
 
 /**
- * A form's submission: `submit(run)` is its `onSubmit`; while `run` is in progress `busy` is true, and what
- * it throws (an API error, or an `Error` naming a bad field) becomes `error`.
+ * Something the user started: `run(work)` runs it; while it is in progress `busy` is true, and what it
+ * throws (an API error, or an `Error` naming a bad field) becomes `error`.
  */
-export function useForm() {
+export function useRun() {
   const [error, setError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
-  const submit = (run: () => Promise<void>) => async (e: SubmitEvent) => {
-    e.preventDefault();
+  const run = async (work: () => Promise<void>) => {
     setError(undefined);
     setBusy(true);
     try {
-      await run();
+      await work();
     } catch (err) {
       setError(asApiError(err));
     } finally {
       setBusy(false);
     }
+  };
+  return { error, busy, run };
+}
+
+/** A form's submission, as [`useRun`]; `submit(work)` is its `onSubmit`. */
+export function useForm() {
+  const { error, busy, run } = useRun();
+  const submit = (work: () => Promise<void>) => (e: SubmitEvent) => {
+    e.preventDefault();
+    void run(work);
   };
   return { error, busy, submit };
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { get, query, session, type Account, type Paged, type Stats } from "../api";
-import { ErrorBox, go, LineChart, PagedTable, Show, Time, useInterval, useLoad, usePager } from "../ui";
+import { go, LineChart, PagedTable, Show, Time, useInterval, useLoad, usePager } from "../ui";
 
 /** The operator's list of accounts; opening one makes the console act in it (`Hookd-Account`). */
 export function AccountsPage({ actAs, hint }: { actAs: (account: string | null) => void; hint?: string }) {
@@ -81,7 +81,6 @@ export function OverviewPage() {
           </select>
         </label>
       </div>
-      <ErrorBox error={stats.error} />
       <Show loaded={stats}>
         {(st) => {
           const labels = st.buckets.map((b) => b.start.slice(11, 16));
