@@ -212,13 +212,8 @@ async fn subscription_stats_count_attempts_per_hour(app: TestApp) {
         .expect_error(404, "subscription_not_found");
     // The policy action is deliveries.read.
     let reader = app
-        .post(
-            &format!("/api/v1/accounts/{}/keys", t.account_id),
-            ADMIN_TOKEN,
-            json!({ "policy": ["hookd:subscriptions.read"] }),
-        )
+        .key(&t.account_id, &["hookd:subscriptions.read"])
         .await
-        .expect(201)
         .str("token");
     app.get(&path, &reader).await.expect_error(403, "forbidden");
     // The admin acting in the account.
@@ -388,13 +383,8 @@ async fn attempt_feed_follows_one_account(app: TestApp) {
         );
     }
     let reader = app
-        .post(
-            &format!("/api/v1/accounts/{}/keys", a.account_id),
-            ADMIN_TOKEN,
-            json!({ "policy": ["hookd:events.read"] }),
-        )
+        .key(&a.account_id, &["hookd:events.read"])
         .await
-        .expect(201)
         .str("token");
     app.get("/api/v1/attempts", &reader)
         .await
@@ -510,13 +500,8 @@ async fn stats_cover_the_server_or_one_account(app: TestApp) {
     .await
     .expect_error(404, "account_not_found");
     let reader = app
-        .post(
-            &format!("/api/v1/accounts/{}/keys", a.account_id),
-            ADMIN_TOKEN,
-            json!({ "policy": ["hookd:apps.read"] }),
-        )
+        .key(&a.account_id, &["hookd:apps.read"])
         .await
-        .expect(201)
         .str("token");
     app.get("/api/v1/stats", &reader)
         .await

@@ -380,18 +380,19 @@ impl TestApp {
             .await
             .expect(201)
             .str("id");
-        let key = self
-            .post(
-                &format!("/api/v1/accounts/{account_id}/keys"),
-                ADMIN_TOKEN,
-                json!({ "policy": policy }),
-            )
-            .await
-            .expect(201);
-        Tenant {
-            account_id,
-            token: key.str("token"),
-        }
+        let token = self.key(&account_id, policy).await.str("token");
+        Tenant { account_id, token }
+    }
+
+    /// A new access key of `account_id` with `policy`, made by the admin: the creation response (201).
+    pub async fn key(&self, account_id: &str, policy: &[&str]) -> Resp {
+        self.post(
+            &format!("/api/v1/accounts/{account_id}/keys"),
+            ADMIN_TOKEN,
+            json!({ "policy": policy }),
+        )
+        .await
+        .expect(201)
     }
 
     /// An app `shop` and a subscription to `url`; returns (subscription id, secret).

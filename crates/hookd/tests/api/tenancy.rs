@@ -166,14 +166,7 @@ async fn no_route_lets_one_account_reach_another(app: TestApp) {
         })
         .await;
     assert_eq!(done["status"], "succeeded", "{done}");
-    let key = app
-        .post(
-            &format!("/api/v1/accounts/{}/keys", a.account_id),
-            ADMIN_TOKEN,
-            json!({ "policy": ["hookd:apps.read"] }),
-        )
-        .await
-        .expect(201);
+    let key = app.key(&a.account_id, &["hookd:apps.read"]).await;
     let real = Ids {
         account: a.account_id.clone(),
         key: key.str("key_id"),
