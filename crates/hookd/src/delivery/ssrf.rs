@@ -112,8 +112,11 @@ impl reqwest::dns::Resolve for GuardedResolver {
     }
 }
 
-/// Whether an address is globally routable unicast. IPv6 forms that embed an IPv4 address (mapped,
-/// compatible, NAT64, 6to4) are judged by the embedded address.
+/// Whether an address is globally routable unicast. IPv6 forms that carry an IPv4 address at a fixed place
+/// (mapped, translated, compatible, the NAT64 well-known prefix, 6to4) are judged by that address.
+///
+/// `tests::IANA_V4` and `tests::IANA_V6` hold the IANA special-purpose registries, every entry with its
+/// "globally reachable" value; a test checks every block against this function.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
@@ -129,9 +132,11 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 100 && (64..128).contains(&b)) // CGNAT (and Alibaba's metadata service)
         || (a == 169 && b == 254)              // link-local, cloud metadata
         || (a == 172 && (16..32).contains(&b))  // private
-        || (a == 192 && b == 0 && c == 0)      // IETF protocol assignments
+        // IETF protocol assignments, all of it: the PCP and TURN anycast addresses (192.0.0.9, .10), which
+        // the registry calls globally reachable, reach the nearest such server, usually the local gateway.
+        || (a == 192 && b == 0 && c == 0)
         || (a == 192 && b == 0 && c == 2)      // documentation
-        || (a == 192 && b == 88 && c == 99)    // 6to4 relay anycast
+        || (a == 192 && b == 88 && c == 99)    // 6to4 relay anycast (deprecated) and 6a44 relay
         || (a == 192 && b == 168)              // private
         || (a == 198 && (b == 18 || b == 19))  // benchmarking
         || (a == 198 && b == 51 && c == 100)   // documentation
@@ -139,33 +144,46 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a >= 224) // multicast, reserved, broadcast
 }
 
+/// The IPv4 address an IPv6 address carries where every host and translator reads it the same way.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    match ip.segments() {
+        // ::a.b.c.d IPv4-compatible (deprecated; `::` and `::1` read as 0.0.0.0 and 0.0.0.1, both
+        // refused), ::ffff:a.b.c.d IPv4-mapped (a dual-stack socket connects to a.b.c.d itself) and
+        // ::ffff:0:a.b.c.d IPv4-translated (RFC 2765 SIIT, which a translator sends to a.b.c.d).
+        [0, 0, 0, 0, 0, 0 | 0xffff, hi, lo] | [0, 0, 0, 0, 0xffff, 0, hi, lo] => Some(v4(hi, lo)),
+        // 64:ff9b::/96, the NAT64 well-known prefix (RFC 6052).
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(v4(hi, lo)),
+        // 2002::/16 6to4 (RFC 3056): the relay tunnels to the IPv4 address after the prefix.
+        [0x2002, hi, lo, ..] => Some(v4(hi, lo)),
+        _ => None,
+    }
+}
+
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let seg = ip.segments();
-    let embedded_v4 =
-        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
-    if let Some(v4) = ip.to_ipv4_mapped() {
+    if let Some(v4) = embedded_v4(ip) {
         return is_public_v4(v4);
     }
-    if seg[..6] == [0; 6] {
-        // ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d
-        return !ip.is_unspecified()
-            && !ip.is_loopback()
-            && is_public_v4(embedded_v4(seg[6], seg[7]));
+    let seg = ip.segments();
+    // Only 2000::/3 is global unicast; the rest of the address space is reserved, unique-local,
+    // link-local or multicast. That also refuses the special-purpose blocks outside 2000::/3: the
+    // local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215) as a whole, because where the IPv4 address sits in
+    // it depends on the prefix length the local translator was given (/48 to /96, RFC 6052 §2.2), so an
+    // address public at one reading can be private at another; discard-only 100::/64, dummy
+    // 100:0:0:1::/64 and SRv6 SIDs 5f00::/16. An operator with a local NAT64 may allow its prefix.
+    if seg[0] & 0xe000 != 0x2000 {
+        return false;
     }
-    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return is_public_v4(embedded_v4(seg[6], seg[7])); // NAT64
+    if seg[0] == 0x2001 && seg[1] < 0x200 {
+        // IETF protocol assignments 2001::/23 (Teredo, benchmarking, deprecated ORCHID, the rest
+        // unassigned): only the blocks the registry calls globally reachable. Not the PCP, TURN and DNS-SD
+        // anycast addresses 2001:1::1-3, which reach the nearest such server, usually a local one.
+        return seg[1] == 3                        // AMT 2001:3::/32
+            || (seg[1] == 4 && seg[2] == 0x112)   // AS112-v6 2001:4:112::/48
+            || (0x20..0x40).contains(&seg[1]); // ORCHIDv2 2001:20::/28, DETs 2001:30::/28
     }
-    if seg[0] == 0x2002 {
-        return is_public_v4(embedded_v4(seg[1], seg[2])); // 6to4
-    }
-    !((seg[0] == 0x64 && seg[1] == 0xff9b) // local-use NAT64 64:ff9b:1::/48
-        || (seg[0] == 0x100 && seg[1..4] == [0, 0, 0]) // discard-only
-        || (seg[0] == 0x2001 && seg[1] == 0)           // Teredo
-        || (seg[0] == 0x2001 && seg[1] == 0xdb8)       // documentation
-        || (seg[0] & 0xfe00) == 0xfc00                 // unique local
-        || (seg[0] & 0xffc0) == 0xfe80                 // link-local
-        || (seg[0] & 0xffc0) == 0xfec0                 // site-local (deprecated)
-        || (seg[0] & 0xff00) == 0xff00) // multicast
+    !((seg[0] == 0x2001 && seg[1] == 0xdb8)      // documentation 2001:db8::/32
+        || (seg[0] == 0x3fff && seg[1] < 0x1000)) // documentation 3fff::/20
 }
 
 #[cfg(test)]
@@ -196,16 +214,36 @@ mod tests {
             ("::", false),
             ("::ffff:127.0.0.1", false),
             ("::ffff:8.8.8.8", true),
+            ("::ffff:0:7f00:1", false),
+            ("::ffff:0:a00:1", false),
+            ("::ffff:0:808:808", true),
             ("::127.0.0.1", false),
             ("64:ff9b::10.0.0.1", false),
             ("64:ff9b::8.8.8.8", true),
+            ("64:ff9b:1::7f00:1", false),
+            ("64:ff9b:1::808:808", false),
+            ("64:ff9b:2::808:808", false),
             ("2002:7f00:1::", false),
             ("2002:0808:0808::", true),
             ("fd00:ec2::254", false),
             ("fe80::1", false),
+            ("fec0::1", false),
             ("ff02::1", false),
             ("2001:db8::1", false),
             ("2001::1", false),
+            ("2001:1::1", false),
+            ("2001:2::1", false),
+            ("2001:5::1", false),
+            ("2001:10::1", false),
+            ("2001:3::1", true),
+            ("2001:20::1", true),
+            ("2620:4f:8000::1", true),
+            ("3fff::1", false),
+            ("3fff:1000::1", true),
+            ("5f00::1", false),
+            ("100::1", false),
+            ("100:0:0:1::1", false),
+            ("4000::1", false),
         ];
         for (ip, public) in table {
             assert_eq!(is_public(ip.parse().unwrap()), public, "{ip}");
@@ -218,6 +256,12 @@ mod tests {
         assert!(guard.permits("127.0.0.1".parse().unwrap()));
         assert!(!guard.permits("10.0.0.1".parse().unwrap()));
         assert!(!guard.permits("::1".parse().unwrap()));
+        // Allowing an IPv4 network does not allow the IPv6 forms of its addresses.
+        assert!(!guard.permits("::ffff:0:7f00:1".parse().unwrap()));
+        // A local NAT64 prefix is refused as a whole unless the operator allows it.
+        let nat64: IpAddr = "64:ff9b:1::808:808".parse().unwrap();
+        assert!(!Guard::default().permits(nat64));
+        assert!(Guard::new(vec!["64:ff9b:1::/48".parse().unwrap()]).permits(nat64));
     }
 
     #[tokio::test]
@@ -227,6 +271,10 @@ mod tests {
         assert!(guard.check_url(&url("http://127.0.0.1:9/")).await.is_err());
         assert!(guard
             .check_url(&url("http://[::ffff:7f00:1]/"))
+            .await
+            .is_err());
+        assert!(guard
+            .check_url(&url("http://[::ffff:0:7f00:1]/"))
             .await
             .is_err());
         assert!(guard.check_url(&url("http://0x7f.1/")).await.is_err());
@@ -243,60 +291,394 @@ mod tests {
         assert!(guard.check_url(&url("http://93.184.215.14/")).await.is_ok());
     }
 
-    /// The reference: IPv4 ranges that are not globally routable unicast, written as CIDRs from the IANA
-    /// special-purpose registry (plus CGNAT, multicast and the reserved block), independently of the
-    /// octet arithmetic above.
-    const NOT_PUBLIC_V4: &[&str] = &[
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.0.0.0/24",
-        "192.0.2.0/24",
-        "192.88.99.0/24",
-        "192.168.0.0/16",
-        "198.18.0.0/15",
-        "198.51.100.0/24",
-        "203.0.113.0/24",
-        "224.0.0.0/4",
-        "240.0.0.0/4",
+    /// What hookd does with the addresses of a block.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Want {
+        Refused,
+        Public,
+        /// Judged by the IPv4 address in the 32 bits right after the prefix.
+        Embedded,
+    }
+    use Want::{Embedded, Public, Refused};
+
+    /// A block, its name, its "Globally Reachable" value in the registry (`None` for N/A, and for the
+    /// blank cells of a terminated entry), and what hookd does with it. An address is judged by the most
+    /// specific block that holds it.
+    type Block = (&'static str, &'static str, Option<bool>, Want);
+
+    /// The IANA IPv4 Special-Purpose Address Registry, every entry (as published 2026-07, unchanged
+    /// since 2020-09 but for references).
+    const IANA_V4: &[Block] = &[
+        ("0.0.0.0/8", "\"This network\"", Some(false), Refused),
+        (
+            "0.0.0.0/32",
+            "\"This host on this network\"",
+            Some(false),
+            Refused,
+        ),
+        ("10.0.0.0/8", "Private-Use", Some(false), Refused),
+        (
+            "100.64.0.0/10",
+            "Shared Address Space",
+            Some(false),
+            Refused,
+        ),
+        ("127.0.0.0/8", "Loopback", Some(false), Refused),
+        ("169.254.0.0/16", "Link Local", Some(false), Refused),
+        ("172.16.0.0/12", "Private-Use", Some(false), Refused),
+        (
+            "192.0.0.0/24",
+            "IETF Protocol Assignments",
+            Some(false),
+            Refused,
+        ),
+        (
+            "192.0.0.0/29",
+            "IPv4 Service Continuity Prefix",
+            Some(false),
+            Refused,
+        ),
+        ("192.0.0.8/32", "IPv4 dummy address", Some(false), Refused),
+        // Anycast to the nearest PCP or TURN server, which is usually the local gateway.
+        (
+            "192.0.0.9/32",
+            "Port Control Protocol Anycast",
+            Some(true),
+            Refused,
+        ),
+        (
+            "192.0.0.10/32",
+            "Traversal Using Relays around NAT Anycast",
+            Some(true),
+            Refused,
+        ),
+        (
+            "192.0.0.170/32",
+            "NAT64/DNS64 Discovery",
+            Some(false),
+            Refused,
+        ),
+        (
+            "192.0.0.171/32",
+            "NAT64/DNS64 Discovery",
+            Some(false),
+            Refused,
+        ),
+        (
+            "192.0.2.0/24",
+            "Documentation (TEST-NET-1)",
+            Some(false),
+            Refused,
+        ),
+        ("192.31.196.0/24", "AS112-v4", Some(true), Public),
+        ("192.52.193.0/24", "AMT", Some(true), Public),
+        (
+            "192.88.99.0/24",
+            "Deprecated (6to4 Relay Anycast)",
+            None,
+            Refused,
+        ),
+        (
+            "192.88.99.2/32",
+            "6a44-relay anycast address",
+            Some(false),
+            Refused,
+        ),
+        ("192.168.0.0/16", "Private-Use", Some(false), Refused),
+        (
+            "192.175.48.0/24",
+            "Direct Delegation AS112 Service",
+            Some(true),
+            Public,
+        ),
+        ("198.18.0.0/15", "Benchmarking", Some(false), Refused),
+        (
+            "198.51.100.0/24",
+            "Documentation (TEST-NET-2)",
+            Some(false),
+            Refused,
+        ),
+        (
+            "203.0.113.0/24",
+            "Documentation (TEST-NET-3)",
+            Some(false),
+            Refused,
+        ),
+        ("240.0.0.0/4", "Reserved", Some(false), Refused),
+        (
+            "255.255.255.255/32",
+            "Limited Broadcast",
+            Some(false),
+            Refused,
+        ),
     ];
 
-    fn reference_v4(ip: Ipv4Addr) -> bool {
-        !NOT_PUBLIC_V4
+    /// The IANA IPv6 Special-Purpose Address Registry, every entry (as published 2026-07).
+    const IANA_V6: &[Block] = &[
+        ("::1/128", "Loopback Address", Some(false), Refused),
+        ("::/128", "Unspecified Address", Some(false), Refused),
+        // Never on the wire: a dual-stack socket connects to the IPv4 address itself.
+        (
+            "::ffff:0:0/96",
+            "IPv4-mapped Address",
+            Some(false),
+            Embedded,
+        ),
+        ("64:ff9b::/96", "IPv4-IPv6 Translat.", Some(true), Embedded),
+        // Local-use: where the IPv4 address sits depends on the local translator's prefix length.
+        (
+            "64:ff9b:1::/48",
+            "IPv4-IPv6 Translat.",
+            Some(false),
+            Refused,
+        ),
+        (
+            "100::/64",
+            "Discard-Only Address Block",
+            Some(false),
+            Refused,
+        ),
+        ("100:0:0:1::/64", "Dummy IPv6 Prefix", Some(false), Refused),
+        (
+            "2001::/23",
+            "IETF Protocol Assignments",
+            Some(false),
+            Refused,
+        ),
+        ("2001::/32", "TEREDO", None, Refused),
+        // Anycast to the nearest such server, which is usually a local one.
+        (
+            "2001:1::1/128",
+            "Port Control Protocol Anycast",
+            Some(true),
+            Refused,
+        ),
+        (
+            "2001:1::2/128",
+            "Traversal Using Relays around NAT Anycast",
+            Some(true),
+            Refused,
+        ),
+        (
+            "2001:1::3/128",
+            "DNS-SD Service Registration Protocol Anycast",
+            Some(true),
+            Refused,
+        ),
+        ("2001:2::/48", "Benchmarking", Some(false), Refused),
+        ("2001:3::/32", "AMT", Some(true), Public),
+        ("2001:4:112::/48", "AS112-v6", Some(true), Public),
+        (
+            "2001:10::/28",
+            "Deprecated (previously ORCHID)",
+            None,
+            Refused,
+        ),
+        ("2001:20::/28", "ORCHIDv2", Some(true), Public),
+        (
+            "2001:30::/28",
+            "Drone Remote ID Protocol Entity Tags (DETs) Prefix",
+            Some(true),
+            Public,
+        ),
+        ("2001:db8::/32", "Documentation", Some(false), Refused),
+        ("2002::/16", "6to4", None, Embedded),
+        (
+            "2620:4f:8000::/48",
+            "Direct Delegation AS112 Service",
+            Some(true),
+            Public,
+        ),
+        ("3fff::/20", "Documentation", Some(false), Refused),
+        (
+            "5f00::/16",
+            "Segment Routing (SRv6) SIDs",
+            Some(false),
+            Refused,
+        ),
+        ("fc00::/7", "Unique-Local", Some(false), Refused),
+        ("fe80::/10", "Link-Local Unicast", Some(false), Refused),
+    ];
+
+    /// What the special-purpose registries leave out: IPv4 unicast and multicast (the IPv4 Address Space
+    /// registry); every top-level block of the IPv6 Address Space registry, of which only 2000::/3 is
+    /// global unicast; and the IPv4-compatible (RFC 4291) and IPv4-translated (RFC 2765) forms.
+    const OTHER_V4: &[Block] = &[
+        (
+            "0.0.0.0/0",
+            "Unicast, allocated to the RIRs",
+            Some(true),
+            Public,
+        ),
+        ("224.0.0.0/4", "Multicast", None, Refused),
+    ];
+    const OTHER_V6: &[Block] = &[
+        ("::/8", "Reserved by IETF", None, Refused),
+        ("::/96", "IPv4-compatible (deprecated)", None, Embedded),
+        ("::ffff:0:0:0/96", "IPv4-translated", None, Embedded),
+        ("100::/8", "Reserved by IETF", None, Refused),
+        ("200::/7", "Reserved by IETF", None, Refused),
+        ("400::/6", "Reserved by IETF", None, Refused),
+        ("800::/5", "Reserved by IETF", None, Refused),
+        ("1000::/4", "Reserved by IETF", None, Refused),
+        ("2000::/3", "Global Unicast", Some(true), Public),
+        ("4000::/3", "Reserved by IETF", None, Refused),
+        ("6000::/3", "Reserved by IETF", None, Refused),
+        ("8000::/3", "Reserved by IETF", None, Refused),
+        ("a000::/3", "Reserved by IETF", None, Refused),
+        ("c000::/3", "Reserved by IETF", None, Refused),
+        ("e000::/4", "Reserved by IETF", None, Refused),
+        ("f000::/5", "Reserved by IETF", None, Refused),
+        ("f800::/6", "Reserved by IETF", None, Refused),
+        ("fe00::/9", "Reserved by IETF", None, Refused),
+        (
+            "fec0::/10",
+            "Reserved by IETF (deprecated site-local)",
+            None,
+            Refused,
+        ),
+        ("ff00::/8", "Multicast", None, Refused),
+    ];
+
+    fn blocks() -> impl Iterator<Item = &'static Block> {
+        IANA_V4
             .iter()
-            .any(|net| net.parse::<ipnet::Ipv4Net>().unwrap().contains(&ip))
+            .chain(IANA_V6)
+            .chain(OTHER_V4)
+            .chain(OTHER_V6)
     }
 
-    /// Addresses near the reference table's edges, and anywhere.
-    fn any_v4() -> impl proptest::strategy::Strategy<Value = Ipv4Addr> {
-        use proptest::prelude::*;
-        let edges: Vec<u32> = NOT_PUBLIC_V4
+    fn net(block: &Block) -> IpNet {
+        block.0.parse().unwrap()
+    }
+
+    /// The tables' verdict, written independently of the code above: the most specific block decides.
+    fn reference(ip: IpAddr) -> bool {
+        let block = blocks()
+            .filter(|b| net(b).contains(&ip))
+            .max_by_key(|b| net(b).prefix_len())
+            .expect("the tables cover every address");
+        match (block.3, ip) {
+            (Refused, _) => false,
+            (Public, _) => true,
+            (Embedded, IpAddr::V6(v6)) => {
+                let v4 = u128::from(v6) >> (96 - net(block).prefix_len());
+                reference(IpAddr::V4(Ipv4Addr::from(v4 as u32)))
+            }
+            (Embedded, IpAddr::V4(_)) => unreachable!("only IPv6 blocks embed"),
+        }
+    }
+
+    /// The first, a middle and the last address of a block.
+    fn samples(net: IpNet) -> [IpAddr; 3] {
+        match net {
+            IpNet::V4(n) => {
+                let (lo, hi) = (u32::from(n.network()), u32::from(n.broadcast()));
+                [lo, lo + (hi - lo) / 2, hi].map(|a| IpAddr::V4(a.into()))
+            }
+            IpNet::V6(n) => {
+                let (lo, hi) = (u128::from(n.network()), u128::from(n.broadcast()));
+                [lo, lo + (hi - lo) / 2, hi].map(|a| IpAddr::V6(a.into()))
+            }
+        }
+    }
+
+    /// Every block of both registries: a block the registry does not call globally reachable is never
+    /// public as such, and its first, middle and last addresses are judged as the tables say. An
+    /// operator who allows a refused block's CIDR gets its addresses.
+    #[test]
+    fn every_special_purpose_block_is_judged_as_the_registries_say() {
+        for block in blocks() {
+            let (cidr, name, reachable, want) = *block;
+            assert!(
+                reachable == Some(true) || want != Public,
+                "{cidr} ({name}) is not globally reachable"
+            );
+            let allowing = Guard::new(vec![net(block)]);
+            for ip in samples(net(block)) {
+                assert_eq!(is_public(ip), reference(ip), "{ip} in {cidr} ({name})");
+                assert!(allowing.permits(ip), "{ip} in allowed {cidr}");
+            }
+            if want == Refused {
+                let [first, middle, last] = samples(net(block));
+                let refused = |ip| !Guard::default().permits(ip);
+                assert!(
+                    refused(first) && refused(middle) && refused(last),
+                    "{cidr} ({name}) must be refused by default"
+                );
+            }
+        }
+    }
+
+    /// Addresses near the edges of every block of `blocks`, and anywhere.
+    fn edges(blocks: &[Block]) -> Vec<u128> {
+        blocks
             .iter()
-            .flat_map(|net| {
-                let net: ipnet::Ipv4Net = net.parse().unwrap();
-                let (lo, hi) = (u32::from(net.network()), u32::from(net.broadcast()));
+            .flat_map(|b| {
+                let [lo, _, hi] = samples(net(b)).map(|ip| match ip {
+                    IpAddr::V4(v4) => u128::from(u32::from(v4)),
+                    IpAddr::V6(v6) => u128::from(v6),
+                });
                 [lo.wrapping_sub(1), lo, hi, hi.wrapping_add(1)]
             })
+            .collect()
+    }
+
+    fn any_v4() -> impl proptest::strategy::Strategy<Value = Ipv4Addr> {
+        use proptest::prelude::*;
+        let edges: Vec<u32> = edges(IANA_V4)
+            .into_iter()
+            .chain(edges(OTHER_V4))
+            .map(|e| e as u32)
             .collect();
         prop_oneof![
             any::<u32>(),
-            (proptest::sample::select(edges), -2i64..=2)
-                .prop_map(|(edge, d)| (i64::from(edge) + d).clamp(0, i64::from(u32::MAX)) as u32),
+            (proptest::sample::select(edges), -2i32..=2)
+                .prop_map(|(e, d)| e.wrapping_add_signed(d)),
         ]
         .prop_map(Ipv4Addr::from)
     }
 
+    fn any_v6() -> impl proptest::strategy::Strategy<Value = Ipv6Addr> {
+        use proptest::prelude::*;
+        let edges: Vec<u128> = edges(IANA_V6).into_iter().chain(edges(OTHER_V6)).collect();
+        let embedding: Vec<u128> = blocks()
+            .filter(|b| b.3 == Embedded)
+            .map(|b| u128::from(b.0.parse::<ipnet::Ipv6Net>().unwrap().network()))
+            .collect();
+        prop_oneof![
+            any::<u128>(),
+            (proptest::sample::select(edges), -2i64..=2)
+                .prop_map(|(e, d)| e.wrapping_add_signed(i128::from(d))),
+            // An IPv4 address near a block's edge in every embedding form and a few neighbours.
+            (proptest::sample::select(embedding), any_v4(), any::<bool>()).prop_map(
+                |(prefix, v4, low)| {
+                    let v4 = u128::from(u32::from(v4));
+                    if prefix >> 112 == 0x2002 {
+                        prefix | (v4 << 80) | u128::from(low)
+                    } else {
+                        prefix | v4
+                    }
+                }
+            ),
+        ]
+        .prop_map(Ipv6Addr::from)
+    }
+
     proptest::proptest! {
         #[test]
-        fn ipv4_agrees_with_the_reference_table(ip in any_v4()) {
-            proptest::prop_assert_eq!(is_public(IpAddr::V4(ip)), reference_v4(ip), "{}", ip);
+        fn ipv4_agrees_with_the_registries(ip in any_v4()) {
+            proptest::prop_assert_eq!(is_public(IpAddr::V4(ip)), reference(IpAddr::V4(ip)), "{}", ip);
         }
 
-        /// An IPv4 address is judged the same in every IPv6 form that embeds it, and the way a URL spells
-        /// it (decimal, hex, octal, dotted) does not matter either.
+        #[test]
+        fn ipv6_agrees_with_the_registries(ip in any_v6()) {
+            proptest::prop_assert_eq!(is_public(IpAddr::V6(ip)), reference(IpAddr::V6(ip)), "{}", ip);
+        }
+
+        /// An IPv4 address is judged the same in every IPv6 form that carries it at a fixed place, the
+        /// local-use NAT64 prefix refuses it wherever it sits, and the way a URL spells it (decimal, hex,
+        /// octal, dotted) does not matter either.
         #[test]
         fn embedded_and_respelled_ipv4_is_judged_as_ipv4(ip in any_v4()) {
             let v4 = is_public(IpAddr::V4(ip));
@@ -304,10 +686,18 @@ mod tests {
             let (hi, lo) = (u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d]));
             for v6 in [
                 ip.to_ipv6_mapped(),
+                ip.to_ipv6_compatible(),
+                Ipv6Addr::new(0, 0, 0, 0, 0xffff, 0, hi, lo),
                 Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, hi, lo),
                 Ipv6Addr::new(0x2002, hi, lo, 0, 0, 0, 0, 1),
             ] {
                 proptest::prop_assert_eq!(is_public(IpAddr::V6(v6)), v4, "{} as {}", ip, v6);
+            }
+            for v6 in [
+                Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, hi, lo),
+                Ipv6Addr::new(0x64, 0xff9b, 1, hi, 0, lo, 0, 0),
+            ] {
+                proptest::prop_assert!(!is_public(IpAddr::V6(v6)), "{} as {}", ip, v6);
             }
             let n = u32::from(ip);
             for spelled in [format!("{n}"), format!("0x{n:x}"), format!("0{n:o}"), format!("{a}.{b}.{}", u16::from_be_bytes([c, d]))] {

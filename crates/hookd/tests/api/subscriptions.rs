@@ -184,6 +184,9 @@ async fn private_targets_refused(backend: Backend) {
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/",
         "http://[::ffff:10.0.0.1]/",
+        // IPv4-translated (RFC 2765) loopback, and the local-use NAT64 prefix.
+        "http://[::ffff:0:7f00:1]/",
+        "http://[64:ff9b:1::808:808]/",
         "http://10.1.2.3/",
         "http://100.100.100.200/",
         "http://2130706433/",
