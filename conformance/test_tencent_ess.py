@@ -100,6 +100,25 @@ def test_policy_and_product_denials(hookd):
     assert code == "UnauthorizedOperation.NoPermissionFeature"
 
 
+def test_key_bound_to_a_user_acts_only_as_that_operator(hookd, receiver):
+    account, _, _ = hookd.tenant()
+    bound = hookd.native("POST", f"/api/v1/accounts/{account}/keys", json={"policy": ["*"], "user_id": "user-1"})
+    c = client(hookd, bound["key_id"], bound["secret"])
+    code, message = error_code(lambda: modify(c, receiver.url, user="user-2"))
+    assert code == "OperationDenied.OperatorHasNoPermission" and "user-2" in message
+    assert ess_subscriptions(hookd, account) == []
+    assert modify(c, receiver.url, user="user-1").RequestId
+    assert [s["url"] for s in ess_subscriptions(hookd, account)] == [receiver.url]
+    code, _ = error_code(lambda: modify(c, receiver.url, operate_type=2, user="user-2"))
+    assert code == "OperationDenied.OperatorHasNoPermission"
+    assert len(ess_subscriptions(hookd, account)) == 1
+
+    # A key without a user acts as any operator of its account.
+    unbound = hookd.native("POST", f"/api/v1/accounts/{account}/keys", json={"policy": ["*"]})
+    assert modify(client(hookd, unbound["key_id"], unbound["secret"]), receiver.url, operate_type=2, user="user-2").RequestId
+    assert ess_subscriptions(hookd, account) == []
+
+
 def test_signature_rejections(hookd):
     _, key_id, secret = hookd.tenant()
     assert error_code(lambda: modify(client(hookd, key_id, secret + "x"), "http://127.0.0.1:9/"))[0] == "AuthFailure.SignatureFailure"

@@ -15,6 +15,7 @@ mod cluster_guards;
 mod console_api;
 mod crash;
 mod deliveries;
+mod ess;
 mod events;
 mod fifo;
 mod formats;

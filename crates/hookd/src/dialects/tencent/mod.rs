@@ -27,6 +27,11 @@ const ACTION: &str = "ModifyApplicationCallbackInfo";
 const MAX_SKEW_SECS: i64 = 300;
 /// The source marking subscriptions made through this dialect.
 pub const SOURCE: &str = "ess";
+/// ESS's code for an operator the caller may not act as: 操作者权限不足, "the operator lacks the
+/// permission" (ESS 2020-11-11 error codes; `OPERATIONDENIED_OPERATORHASNOPERMISSION` in the SDKs'
+/// error list). `ModifyApplicationCallbackInfo` documents no operator-specific code of its own; the SDKs
+/// raise any code the same way.
+const OPERATOR_DENIED: &str = "OperationDenied.OperatorHasNoPermission";
 
 /// An error as the Tencent SDK reads it.
 #[derive(Debug)]
@@ -227,6 +232,14 @@ async fn modify_application_callback_info(
         .and_then(|o| o.user_id)
         .filter(|u| !u.is_empty())
         .ok_or_else(|| err("InvalidParameter.ParamError", "Operator.UserId is required"))?;
+    if !may_act_as(principal, &user_id) {
+        return Err(err(
+            OPERATOR_DENIED,
+            format!(
+                "this key is bound to another user and may not act as Operator.UserId {user_id}"
+            ),
+        ));
+    }
     let child = request
         .agent
         .and_then(|a| a.proxy_organization_id)
@@ -337,6 +350,18 @@ async fn modify_application_callback_info(
             "InvalidParameter.ParamError",
             "OperateType is required",
         )),
+    }
+}
+
+/// Whether the caller may act as the operator a request names: a key bound to a user (its `user_id`)
+/// acts only as that user; a key without one acts as any operator of its account.
+fn may_act_as(principal: &Principal, operator: &str) -> bool {
+    match principal {
+        Principal::Key {
+            user_id: Some(bound),
+            ..
+        } => bound == operator,
+        _ => true,
     }
 }
 
