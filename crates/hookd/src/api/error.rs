@@ -109,8 +109,14 @@ impl From<service::Error> for ApiError {
             E::Invalid(invalid) => Self::invalid(invalid.field, invalid.message),
             E::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
             E::QuotaExceeded(msg) => Self::new(StatusCode::CONFLICT, "quota_exceeded", msg),
-            E::Store(e @ (StoreError::Database(_) | StoreError::Unavailable(_))) => {
-                tracing::error!(error = %e, "storage failure");
+            E::Store(e @ (StoreError::Database(_) | StoreError::Unavailable { .. })) => {
+                // A fault of the storage is logged once per episode where writes are grouped (see
+                // `store::health`), not once per request it fails.
+                if crate::store::health::Fault::of(&e).is_some() {
+                    tracing::debug!(error = %e, "storage unavailable");
+                } else {
+                    tracing::error!(error = %e, "storage failure");
+                }
                 Self {
                     retry_after: Some(1),
                     ..Self::new(

@@ -188,7 +188,10 @@ async fn request_context(request: Request, next: Next) -> Response {
         .await;
     let status = response.status().as_u16();
     let duration_ms = started.elapsed().as_millis() as u64;
-    if status >= 500 {
+    if status == 503 {
+        // Storage faults: their episode is logged once where it is noticed (`store::health`).
+        tracing::debug!(request.id = %id, http.method = %method, http.path = %path, http.status = status, duration_ms, "request refused: unavailable");
+    } else if status >= 500 {
         tracing::warn!(request.id = %id, http.method = %method, http.path = %path, http.status = status, duration_ms, "request failed");
     } else {
         tracing::debug!(request.id = %id, http.method = %method, http.path = %path, http.status = status, duration_ms, "request");

@@ -23,23 +23,42 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The process can serve: storage answers.
+/// A failed write is trusted for this long; after it, readiness tries a write of its own.
+const WRITE_FAILURE_TRUSTED_MS: i64 = 1_000;
+
+/// The process can serve: storage answers reads, and writes succeed. While writes fail (a full disk, a
+/// read-only file system or database) the answer is 503; a write that succeeds, a publish or this route's
+/// own small write once the last failure is a second old, makes it 200 again.
 #[utoipa::path(get, path = "/readyz", tag = "system",
     responses((status = 200, body = String), (status = 503, body = super::error::ErrorBody)))]
 async fn readyz(State(state): State<ApiState>) -> Result<&'static str, ApiError> {
-    state.service.store().ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "readiness check failed");
+    let store = state.service.store();
+    let not_ready = |e: crate::store::StoreError| {
+        // The storage's health logs the episode once; this route is asked every few seconds.
+        tracing::debug!(error = %e, "readiness check failed");
+        store.health().failed(&e);
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "storage_unavailable",
             format!("storage is unavailable: {e}"),
         )
-    })?;
+    };
+    store.ping().await.map_err(not_ready)?;
+    if let Some(failed_at) = store.health().failing_since_last() {
+        if crate::domain::now_ms() - failed_at < WRITE_FAILURE_TRUSTED_MS {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "storage cannot write; writes are being refused",
+            ));
+        }
+        store.probe_write().await.map_err(not_ready)?;
+    }
     Ok("ready")
 }
 
 /// Prometheus metrics: `hookd_deliveries_total{outcome}`, `hookd_attempt_duration_seconds`,
-/// `hookd_queue_depth`, `hookd_events_published_total`.
+/// `hookd_queue_depth`, `hookd_events_published_total`, `hookd_storage_errors_total{kind}`.
 #[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, body = String, content_type = "text/plain")))]
 async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
     match state.service.store().queue_depth().await {

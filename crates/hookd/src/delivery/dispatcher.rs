@@ -29,8 +29,8 @@ use crate::{
     crypto::Sealer,
     domain::{new_id, now_ms, ExtraHeaders, Format, SecretSet},
     store::{
-        guards::Slot, AttemptOutcome, AttemptRow, DeliveryJob, EventRow, HealthChange, Lease,
-        LockRule, Store, SubscriptionRow,
+        guards::Slot, health::log_failure, AttemptOutcome, AttemptRow, DeliveryJob, EventRow,
+        HealthChange, Lease, LockRule, Store, SubscriptionRow,
     },
 };
 
@@ -448,7 +448,9 @@ impl Dispatcher {
                         count = n,
                         "returned deliveries with expired leases to the queue"
                     ),
-                    Err(e) => tracing::error!(error = %e, "releasing expired leases failed"),
+                    Err(e) => {
+                        log_failure(inner.store.health(), &e, "releasing expired leases failed")
+                    }
                 }
             }
             let free = inner.slots.available_permits().min(CLAIM_BATCH);
@@ -515,7 +517,7 @@ impl Dispatcher {
         {
             Ok(jobs) => jobs,
             Err(e) => {
-                tracing::error!(error = %e, "leasing due deliveries failed");
+                log_failure(inner.store.health(), &e, "leasing due deliveries failed");
                 return 0;
             }
         };
@@ -538,7 +540,7 @@ impl Dispatcher {
                         continue;
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, "reserving a pacing slot failed");
+                        log_failure(inner.store.health(), &e, "reserving a pacing slot failed");
                         drop(reservation);
                         self.defer(&unit, now.saturating_add(PACE_RETRY_MS)).await;
                         continue;
@@ -556,7 +558,11 @@ impl Dispatcher {
         let ids: Vec<String> = unit.iter().map(|job| job.delivery_id.clone()).collect();
         if let Err(e) = self.inner.store.defer(&ids, &self.inner.node_id, due).await {
             // The leases expire and the deliveries are taken up again later.
-            tracing::error!(count = ids.len(), error = %e, "returning leased deliveries failed");
+            log_failure(
+                self.inner.store.health(),
+                &e,
+                "returning leased deliveries failed",
+            );
         }
     }
 
@@ -606,9 +612,7 @@ impl Dispatcher {
                     .await;
                 match more {
                     Ok(more) => batch.extend(more),
-                    Err(e) => {
-                        tracing::error!(subscription.id = %batch[0].subscription_id, error = %e, "leasing a batch failed")
-                    }
+                    Err(e) => log_failure(self.inner.store.health(), &e, "leasing a batch failed"),
                 }
             }
             units.push(batch);
@@ -737,24 +741,41 @@ impl Dispatcher {
                 min_dead: i64::from(inner.config.lock_min_dead),
             },
         };
-        let mut recorded = inner.store.record_attempt(&outcome).await;
-        for backoff in [100, 500, 2_000] {
-            let Err(e) = &recorded else { break };
-            // A busy or briefly unreachable database: try again rather than wait for the lease to end.
-            tracing::warn!(delivery.id = %job.delivery_id, error = %e, "recording an attempt failed; trying again");
-            tokio::time::sleep(Duration::from_millis(backoff)).await;
-            recorded = inner.store.record_attempt(&outcome).await;
-        }
-        let change = match recorded {
-            Ok(change) => change,
-            Err(e) => {
-                // The lease will expire and the delivery be attempted again: at-least-once holds.
-                tracing::error!(delivery.id = %job.delivery_id, error = %e, "recording an attempt failed");
-                return;
-            }
+        let Some(change) = self.record(&outcome).await else {
+            return;
         };
         if outcome.track_health {
             self.publish_ops_events(job, &outcome, change).await;
+        }
+    }
+
+    /// Records an attempt's outcome. A fault of the storage (full, read-only, unreachable) is waited out,
+    /// however long it lasts: the delivery stays leased to this node meanwhile, so nothing sends it again
+    /// while the lease holds, and the outcome is written once the storage writes again. Any other error
+    /// is tried a few times; then the lease ends by itself and the delivery is attempted again
+    /// (at-least-once).
+    async fn record(&self, outcome: &AttemptOutcome) -> Option<HealthChange> {
+        let delivery = &outcome.attempt.delivery_id;
+        let mut delay = Duration::from_millis(100);
+        let mut tries = 0;
+        loop {
+            let error = match self.inner.store.record_attempt(outcome).await {
+                Ok(change) => return Some(change),
+                Err(e) => e,
+            };
+            tries += 1;
+            if !error.is_unavailable() {
+                if tries > 3 {
+                    tracing::error!(delivery.id = %delivery, error = %error, "recording an attempt failed");
+                    return None;
+                }
+                tracing::warn!(delivery.id = %delivery, error = %error, "recording an attempt failed; trying again");
+            } else {
+                // The storage's health logs the episode once.
+                tracing::debug!(delivery.id = %delivery, error = %error, "storage unavailable; the attempt is recorded once it writes again");
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(1));
         }
     }
 

@@ -29,7 +29,7 @@ pub async fn run(store: Arc<dyn Store>, keep: Duration, mut shutdown: watch::Rec
                     }
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "retention sweep failed");
+                    crate::store::health::log_failure(store.health(), &e, "retention sweep failed");
                     break;
                 }
             }

@@ -5,6 +5,7 @@
 mod cache;
 mod group;
 pub mod guards;
+pub mod health;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -30,29 +31,21 @@ pub enum StoreError {
     QuotaExceeded,
     #[error("database unavailable or failed: {0}")]
     Database(#[from] sqlx::Error),
-    /// The database could not be reached for a group of writes; each write of the group gets this.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    /// A fault of the storage met by a group of writes; each write of the group gets this.
+    #[error("storage unavailable ({}): {message}", fault.as_str())]
+    Unavailable {
+        fault: health::Fault,
+        message: String,
+    },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 impl StoreError {
-    /// The database could not be reached (connection, pool or I/O failure), as opposed to refusing one
-    /// statement: trying the writes of a group one by one would only wait out the failure once per write.
+    /// A fault of the storage (full, read-only, unreachable: see [`health::Fault`]) rather than a refusal
+    /// of one statement: trying the writes of a group one by one would only meet it once per write.
     pub(crate) fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Unavailable(_)
-                | StoreError::Database(
-                    sqlx::Error::Io(_)
-                        | sqlx::Error::Tls(_)
-                        | sqlx::Error::Protocol(_)
-                        | sqlx::Error::PoolTimedOut
-                        | sqlx::Error::PoolClosed
-                        | sqlx::Error::WorkerCrashed
-                )
-        )
+        health::Fault::of(self).is_some()
     }
 
     /// Maps unique violations to `Conflict`, everything else to `Database`.
@@ -339,6 +332,11 @@ pub enum EventInsert {
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;
+    /// Whether writes have been failing (see `health.rs`).
+    fn health(&self) -> &health::StorageHealth;
+    /// Commits one small write and notes the outcome in [`Store::health`]: readiness asks this while
+    /// writes have been failing and nothing else has tried one lately.
+    async fn probe_write(&self) -> Result<()>;
     /// Stores `value` under `key` unless present; returns the stored value either way.
     async fn meta_get_or_put(&self, key: &str, value: &str) -> Result<String>;
 

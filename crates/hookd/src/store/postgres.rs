@@ -9,6 +9,7 @@ use sqlx::Connection;
 
 use super::group::GroupCommits;
 use super::guards::{interval_ms, millis, Slot, HOLD};
+use super::health::StorageHealth;
 use super::sql::*;
 use super::{
     cache_key, AccountRow, AppRow, AttemptEntryRow, AttemptOutcome, AttemptRow, DeliveryJob,
@@ -20,6 +21,7 @@ pub struct PgStore {
     writer: PgPool,
     reader: PgPool,
     writes: Writes,
+    health: std::sync::Arc<StorageHealth>,
     caches: ReadCaches,
 }
 
@@ -57,11 +59,13 @@ impl PgStore {
             .connect_with(options)
             .await
             .with_context(|| format!("connecting to PostgreSQL at {redacted}"))?;
-        let writes = Self::group_writes(&pool, false);
+        let health = std::sync::Arc::new(StorageHealth::default());
+        let writes = Self::group_writes(&pool, &health, false);
         Ok(Self {
             writer: pool.clone(),
             reader: pool,
             writes,
+            health,
             caches: ReadCaches::default(),
         })
     }

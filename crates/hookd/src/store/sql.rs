@@ -76,6 +76,25 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            fn health(&self) -> &$crate::store::health::StorageHealth {
+                &self.health
+            }
+
+            async fn probe_write(&self) -> Result<()> {
+                // A row that changes, so that the commit has a page to write.
+                let written = sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ('write_probe', $1) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind($crate::domain::now_ms().to_string())
+                .execute(&self.writer)
+                .await
+                .map(|_| ())
+                .map_err(StoreError::from);
+                self.health.note(&written);
+                written
+            }
+
             async fn meta_get_or_put(&self, key: &str, value: &str) -> Result<String> {
                 sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
                     .bind(key)
@@ -907,14 +926,49 @@ macro_rules! impl_store {
 
         /// Writes a group of publishes and attempt records: all in one transaction when there are both, and
         /// otherwise (or if that fails) the publishes together and the records together, each falling back
-        /// to one transaction per item.
+        /// to one transaction per item. A fault of the storage fails the whole group at once and closes the
+        /// connection, so that the next group starts on a fresh one: after an error SQLite may have rolled
+        /// the transaction back by itself, and a connection whose idea of its transaction no longer matches
+        /// the database's could report later commits that never happen.
         async fn write_group(
             pool: &sqlx::Pool<$db>,
+            health: &$crate::store::health::StorageHealth,
+            events: Vec<(EventRow, Vec<NewDelivery>)>,
+            outcomes: Vec<AttemptOutcome>,
+        ) -> (Vec<Result<EventInsert>>, Vec<Result<HealthChange>>) {
+            let mut conn = match pool.acquire().await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    let e = StoreError::from(e);
+                    health.failed(&e);
+                    return (unavailable(&e, events.len()), unavailable(&e, outcomes.len()));
+                }
+            };
+            let (inserted, recorded) = write_group_on(&mut conn, events, outcomes).await;
+            let fault = inserted
+                .iter()
+                .filter_map(|r| r.as_ref().err())
+                .chain(recorded.iter().filter_map(|r| r.as_ref().err()))
+                .find(|e| e.is_unavailable());
+            match fault {
+                Some(e) => {
+                    health.failed(e);
+                    // Dropped, not returned: the pool opens a new connection for the next group.
+                    let _ = conn.close().await;
+                }
+                // Statement errors (a duplicate idempotency key) still show a database that writes.
+                None => health.succeeded(),
+            }
+            (inserted, recorded)
+        }
+
+        async fn write_group_on(
+            conn: &mut sqlx::pool::PoolConnection<$db>,
             events: Vec<(EventRow, Vec<NewDelivery>)>,
             outcomes: Vec<AttemptOutcome>,
         ) -> (Vec<Result<EventInsert>>, Vec<Result<HealthChange>>) {
             if !events.is_empty() && !outcomes.is_empty() {
-                match write_together(pool, &events, &outcomes).await {
+                match write_together(conn, &events, &outcomes).await {
                     Ok(changes) => {
                         return (
                             events.iter().map(|_| Ok(EventInsert::Inserted)).collect(),
@@ -925,15 +979,20 @@ macro_rules! impl_store {
                     Err(e) => tracing::debug!(error = %e, "writing publishes and attempts together failed; writing them apart"),
                 }
             }
-            (insert_events(pool, events).await, record_attempts(pool, outcomes).await)
+            let inserted = insert_events(conn, events).await;
+            if let Some(e) = inserted.iter().filter_map(|r| r.as_ref().err()).find(|e| e.is_unavailable()) {
+                let rest = unavailable(e, outcomes.len());
+                return (inserted, rest);
+            }
+            (inserted, record_attempts(conn, outcomes).await)
         }
 
         async fn write_together(
-            pool: &sqlx::Pool<$db>,
+            conn: &mut sqlx::pool::PoolConnection<$db>,
             events: &[(EventRow, Vec<NewDelivery>)],
             outcomes: &[AttemptOutcome],
         ) -> Result<Vec<HealthChange>> {
-            let mut tx = pool.begin().await?;
+            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
             insert_events_in(&mut tx, events).await?;
             let outcomes: Vec<&AttemptOutcome> = outcomes.iter().collect();
             let changes = record_in(&mut tx, &outcomes).await?;
@@ -944,11 +1003,11 @@ macro_rules! impl_store {
         /// Writes events of concurrent publishes in one transaction; if that fails, each in its own, so
         /// that a bad one (a duplicate idempotency key, a subscription deleted meanwhile) fails alone.
         async fn insert_events(
-            pool: &sqlx::Pool<$db>,
+            conn: &mut sqlx::pool::PoolConnection<$db>,
             items: Vec<(EventRow, Vec<NewDelivery>)>,
         ) -> Vec<Result<EventInsert>> {
             if items.len() > 1 {
-                match insert_events_together(pool, &items).await {
+                match insert_events_together(conn, &items).await {
                     Ok(()) => return items.iter().map(|_| Ok(EventInsert::Inserted)).collect(),
                     Err(e) if e.is_unavailable() => return unavailable(&e, items.len()),
                     Err(e) => tracing::debug!(error = %e, count = items.len(), "writing events together failed; writing each alone"),
@@ -956,16 +1015,26 @@ macro_rules! impl_store {
             }
             let mut results = Vec::with_capacity(items.len());
             for (event, deliveries) in &items {
-                results.push(insert_event_alone(pool, event, deliveries).await);
+                let result = insert_event_alone(conn, event, deliveries).await;
+                // The rest would meet the same fault one by one.
+                let rest = match &result {
+                    Err(e) if e.is_unavailable() => Some(unavailable(e, items.len() - results.len() - 1)),
+                    _ => None,
+                };
+                results.push(result);
+                if let Some(rest) = rest {
+                    results.extend(rest);
+                    break;
+                }
             }
             results
         }
 
         async fn insert_events_together(
-            pool: &sqlx::Pool<$db>,
+            conn: &mut sqlx::pool::PoolConnection<$db>,
             items: &[(EventRow, Vec<NewDelivery>)],
         ) -> Result<()> {
-            let mut tx = pool.begin().await?;
+            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
             insert_events_in(&mut tx, items).await?;
             tx.commit().await?;
             Ok(())
@@ -985,11 +1054,11 @@ macro_rules! impl_store {
         }
 
         async fn insert_event_alone(
-            pool: &sqlx::Pool<$db>,
+            conn: &mut sqlx::pool::PoolConnection<$db>,
             event: &EventRow,
             deliveries: &[NewDelivery],
         ) -> Result<EventInsert> {
-            let mut tx = pool.begin().await?;
+            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
             let inserted = bulk::insert_event_rows(&mut tx, &[event]).await;
             match inserted {
                 Ok(_) => {}
@@ -1006,11 +1075,11 @@ macro_rules! impl_store {
         /// Records the outcomes of attempts that finished together in one transaction; if that fails, each
         /// in its own.
         async fn record_attempts(
-            pool: &sqlx::Pool<$db>,
+            conn: &mut sqlx::pool::PoolConnection<$db>,
             outcomes: Vec<AttemptOutcome>,
         ) -> Vec<Result<HealthChange>> {
             if outcomes.len() > 1 {
-                match record_attempts_together(pool, &outcomes).await {
+                match record_attempts_together(conn, &outcomes).await {
                     Ok(changes) => return changes.into_iter().map(Ok).collect(),
                     Err(e) if e.is_unavailable() => return unavailable(&e, outcomes.len()),
                     Err(e) => tracing::debug!(error = %e, count = outcomes.len(), "recording attempts together failed; recording each alone"),
@@ -1018,24 +1087,33 @@ macro_rules! impl_store {
             }
             let mut results = Vec::with_capacity(outcomes.len());
             for outcome in &outcomes {
-                results.push(record_attempt_alone(pool, outcome).await);
+                let result = record_attempt_alone(conn, outcome).await;
+                let rest = match &result {
+                    Err(e) if e.is_unavailable() => Some(unavailable(e, outcomes.len() - results.len() - 1)),
+                    _ => None,
+                };
+                results.push(result);
+                if let Some(rest) = rest {
+                    results.extend(rest);
+                    break;
+                }
             }
             results
         }
 
         async fn record_attempts_together(
-            pool: &sqlx::Pool<$db>,
+            conn: &mut sqlx::pool::PoolConnection<$db>,
             outcomes: &[AttemptOutcome],
         ) -> Result<Vec<HealthChange>> {
             let all: Vec<&AttemptOutcome> = outcomes.iter().collect();
-            let mut tx = pool.begin().await?;
+            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
             let changes = record_in(&mut tx, &all).await?;
             tx.commit().await?;
             Ok(changes)
         }
 
-        async fn record_attempt_alone(pool: &sqlx::Pool<$db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
-            let mut tx = pool.begin().await?;
+        async fn record_attempt_alone(conn: &mut sqlx::pool::PoolConnection<$db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
+            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
             let change = record_in(&mut tx, &[outcome]).await?;
             tx.commit().await?;
             Ok(change.into_iter().next().unwrap_or_default())
@@ -1138,7 +1216,10 @@ macro_rules! impl_store {
 
         /// The answer for each of `n` writes of a group that could not reach the database.
         fn unavailable<T>(error: &StoreError, n: usize) -> Vec<Result<T>> {
-            (0..n).map(|_| Err(StoreError::Unavailable(error.to_string()))).collect()
+            let fault = $crate::store::health::Fault::of(error).unwrap_or($crate::store::health::Fault::Unreachable);
+            (0..n)
+                .map(|_| Err(StoreError::Unavailable { fault, message: error.to_string() }))
+                .collect()
         }
 
         /// Binds `ids` as the list of the `IN (` just pushed, and closes it.
@@ -1153,11 +1234,17 @@ macro_rules! impl_store {
         impl $store {
             /// The committing task(s) of the store's grouped writes, writing through `writer`; `shared`: one
             /// task commits publishes and attempt records together.
-            fn group_writes(writer: &sqlx::Pool<$db>, shared: bool) -> Writes {
+            fn group_writes(
+                writer: &sqlx::Pool<$db>,
+                health: &std::sync::Arc<$crate::store::health::StorageHealth>,
+                shared: bool,
+            ) -> Writes {
                 let pool = writer.clone();
+                let health = health.clone();
                 GroupCommits::spawn(shared, move |events, outcomes| {
                     let pool = pool.clone();
-                    async move { write_group(&pool, events, outcomes).await }
+                    let health = health.clone();
+                    async move { write_group(&pool, &health, events, outcomes).await }
                 })
             }
 

@@ -12,6 +12,7 @@ use sqlx::sqlite::{
 
 use super::group::GroupCommits;
 use super::guards::{CallLog, Pacer, Slot};
+use super::health::StorageHealth;
 use super::sql::*;
 use super::{
     cache_key, AccountRow, AppRow, AttemptEntryRow, AttemptOutcome, AttemptRow, DeliveryJob,
@@ -24,6 +25,7 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     writes: Writes,
+    health: std::sync::Arc<StorageHealth>,
     caches: ReadCaches,
     /// Rates and pacing: in memory, as this process is the database's only one.
     calls: CallLog,
@@ -64,6 +66,16 @@ impl SqliteStore {
         })?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // After an error SQLite may roll a transaction back by itself, and the connection then
+            // counts one that no longer exists: its next "transaction" would be a savepoint inside a
+            // leftover one, and its "commit" would persist nothing. Such a connection is closed rather
+            // than handed to the next writer. (The ping lets a rollback queued on drop run first.)
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    sqlx::Connection::ping(conn).await?;
+                    Ok(!sqlx::Connection::is_in_transaction(conn))
+                })
+            })
             .connect_with(options.clone())
             .await
             .with_context(|| format!("opening SQLite database {}", path.display()))?;
@@ -75,11 +87,13 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        let writes = Self::group_writes(&writer, true);
+        let health = std::sync::Arc::new(StorageHealth::default());
+        let writes = Self::group_writes(&writer, &health, true);
         Ok(Self {
             writer,
             reader,
             writes,
+            health,
             caches: ReadCaches::default(),
             calls: CallLog::default(),
             pacer: Pacer::default(),

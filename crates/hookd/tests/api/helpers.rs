@@ -73,14 +73,19 @@ macro_rules! both_backends_with {
 
 /// A fresh PostgreSQL database, dropped with the value.
 pub struct PgDatabase {
-    admin_url: String,
-    name: String,
+    pub admin_url: String,
+    pub name: String,
     pub url: String,
 }
 
 impl PgDatabase {
     /// `None` (with a notice) when `HOOKD_TEST_DATABASE_URL` is unset; under CI that is a failure.
     pub async fn create() -> Option<Self> {
+        Self::create_with("").await
+    }
+
+    /// `create` with `options` added to `CREATE DATABASE` (e.g. ` TABLESPACE t`).
+    pub async fn create_with(options: &str) -> Option<Self> {
         let Ok(admin_url) = std::env::var("HOOKD_TEST_DATABASE_URL") else {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -98,7 +103,7 @@ impl PgDatabase {
             .unwrap_or_else(|e| {
                 panic!("PostgreSQL at HOOKD_TEST_DATABASE_URL is not reachable: {e}")
             });
-        sqlx::query(&format!("CREATE DATABASE {name}"))
+        sqlx::query(&format!("CREATE DATABASE {name}{options}"))
             .execute(&mut conn)
             .await
             .expect("create test database");

@@ -32,6 +32,7 @@ mod retention;
 mod retries;
 mod secrets;
 mod signing;
+mod storage_faults;
 mod subscriptions;
 mod system;
 mod tenancy;
