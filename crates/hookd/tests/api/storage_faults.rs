@@ -321,7 +321,12 @@ impl Server {
     }
 
     async fn restart(&mut self) {
-        sigkill(&mut self.child);
+        self.stop();
+        self.start_again().await;
+    }
+
+    /// Starts the binary again on the same storage, after `stop`.
+    async fn start_again(&mut self) {
         let (mut child, base) = start_child(&self.storage);
         wait_ready(&self.http, &base, &mut child).await;
         self.child = child;
@@ -662,4 +667,152 @@ async fn postgres_read_only_acknowledges_only_what_it_stores() {
         || set_read_only(&admin_url, &name, false),
     )
     .await;
+}
+
+/// An ext4 file system in an image file, without a journal and mounted `errors=remount-ro`, so that an error
+/// turns it read-only at once, files held open included (a plain `mount -o remount,ro` is refused while a
+/// process holds a file open for writing). Unmounted (lazily) on drop.
+struct Ext4 {
+    dir: PathBuf,
+    image: PathBuf,
+}
+
+impl Ext4 {
+    fn mount(image: &Path, dir: &Path, mib: u64) -> Self {
+        std::fs::File::create(image)
+            .unwrap()
+            .set_len(mib << 20)
+            .unwrap();
+        run(
+            "mkfs.ext4",
+            &["-q", "-F", "-O", "^has_journal", image.to_str().unwrap()],
+        );
+        let ext4 = Self {
+            dir: dir.to_path_buf(),
+            image: image.to_path_buf(),
+        };
+        ext4.mount_again();
+        ext4
+    }
+
+    fn mount_again(&self) {
+        run(
+            "mount",
+            &[
+                "-o",
+                "loop,errors=remount-ro",
+                self.image.to_str().unwrap(),
+                self.dir.to_str().unwrap(),
+            ],
+        );
+    }
+
+    /// Reports an error to ext4, which remounts the file system read-only.
+    fn fail(&self) {
+        let out = Command::new("findmnt")
+            .args(["-n", "-o", "SOURCE", self.dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let source = String::from_utf8(out.stdout).unwrap();
+        let device = source.trim().trim_start_matches("/dev/");
+        std::fs::write(
+            format!("/sys/fs/ext4/{device}/trigger_fs_error"),
+            "hookd storage fault test\n",
+        )
+        .unwrap();
+    }
+
+    /// The kernel keeps a file system that had an error read-only until it is unmounted: unmount, check
+    /// and mount it again (nothing may hold it open).
+    fn repair(&self) {
+        run("umount", &[self.dir.to_str().unwrap()]);
+        // Exit status 1: errors were corrected, which is what the reported error asks for.
+        let status = Command::new("e2fsck")
+            .args(["-f", "-y", self.image.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(matches!(status.code(), Some(0 | 1)), "e2fsck: {status}");
+        self.mount_again();
+    }
+}
+
+impl Drop for Ext4 {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
+
+/// The file system under SQLite turns read-only (as ext4 does after an error): publishes get 503 and
+/// `/readyz` 503 while acknowledged events stay readable and delivered. Such a file system comes back only
+/// through an unmount, so recovery here is a restart: hookd killed, the file system checked and mounted
+/// again, hookd started; then publishing works and every earlier answer still holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_on_a_read_only_file_system_acknowledges_only_what_it_stores() {
+    let _load = crate::helpers::LOAD.read().await;
+    if root().is_none() {
+        return;
+    }
+    let images = tempfile::tempdir().unwrap();
+    let storage = Storage::new(crate::helpers::Backend::Sqlite).await.unwrap();
+    let ext4 = Ext4::mount(&images.path().join("data.img"), storage.dir.path(), 64);
+    let receiver = Receiver::start().await;
+    let mut server = Server::start(storage, &receiver).await;
+
+    let load = Load::start(
+        &server.http,
+        &server.base,
+        &server.token,
+        "sqlite-read-only",
+    );
+    load.wait_for(201, 100, 60, "before the fault").await;
+    let injected = Instant::now();
+    ext4.fail();
+    load.wait_for(503, 50, 60, "during the fault").await;
+    load.wait_ready_status(503, injected, 30).await;
+    let metrics = server
+        .http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.lines().any(
+            |l| l.starts_with("hookd_storage_errors_total{kind=\"read_only\"}")
+                || l.starts_with("hookd_storage_errors_total{kind=\"io\"}")
+        ),
+        "no read-only or I/O storage errors in /metrics:\n{metrics}"
+    );
+    let mut outcomes = load.stop().await;
+    let refused_stored = server
+        .check(&outcomes, &receiver, "sqlite-read-only, while read-only")
+        .await;
+    assert_eq!(
+        refused_stored, 0,
+        "SQLite answered 503 for events it stored"
+    );
+
+    server.stop();
+    ext4.repair();
+    server.start_again().await;
+    let load = Load::start(
+        &server.http,
+        &server.base,
+        &server.token,
+        "sqlite-read-only-after",
+    );
+    load.wait_for(201, 100, 60, "after the repair").await;
+    outcomes.extend(load.stop().await);
+    let refused_stored = server
+        .check(&outcomes, &receiver, "sqlite-read-only, after the repair")
+        .await;
+    assert_eq!(
+        refused_stored, 0,
+        "SQLite answered 503 for events it stored"
+    );
+    drop(server);
+    drop(ext4);
 }
