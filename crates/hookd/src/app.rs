@@ -110,6 +110,17 @@ impl Application {
             secrets.admin_token.clone(),
             i64::try_from(config.delivery.rotation_grace_ms).unwrap_or(i64::MAX / 4),
         ));
+        // Before the dispatcher's first attempt: rows an earlier version wrote keep no secret in clear.
+        let sealed = service
+            .seal_stored_secrets()
+            .await
+            .context("sealing the secrets stored in clear by an earlier version")?;
+        if sealed > 0 {
+            tracing::info!(
+                count = sealed,
+                "sealed the header values and queue passwords of subscriptions stored in clear"
+            );
+        }
         let router = api::router(service, telemetry::metrics_handle(), &config);
         let tls = match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => {

@@ -8,11 +8,18 @@ use aes_gcm::{
     Aes256Gcm, Nonce,
 };
 use anyhow::{anyhow, bail, Context};
-use base64::{engine::general_purpose::STANDARD, Engine};
+use base64::{
+    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
+    Engine,
+};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
 const NONCE_LEN: usize = 12;
+
+/// What sealed text starts with (see [`Sealer::seal_text`]): letters and a dot, like the base64 after it
+/// safe unescaped in a JSON string and in a URL's password.
+const SEALED_TEXT: &str = "sealed.";
 
 /// Encrypts secrets before they reach the store and decrypts them on the way out.
 #[derive(Clone)]
@@ -53,6 +60,31 @@ impl Sealer {
         self.cipher
             .decrypt(Nonce::from_slice(nonce), ciphertext)
             .map_err(|_| UnsealError)
+    }
+
+    /// A secret sealed into text, for secrets kept inside text columns: `sealed.` followed by the
+    /// URL-safe base64 (unpadded) of [`Sealer::seal`].
+    pub fn seal_text(&self, plaintext: &str) -> String {
+        format!(
+            "{SEALED_TEXT}{}",
+            URL_SAFE_NO_PAD.encode(self.seal(plaintext.as_bytes()))
+        )
+    }
+
+    /// The secret in `stored`: opened if it is sealed text, else `stored` itself — a value written in
+    /// clear by a version that did not seal it yet (sealed at the next start, see
+    /// `Service::seal_stored_secrets`). Sealed text that does not open is an error.
+    pub fn open_text(&self, stored: &str) -> Result<String, UnsealError> {
+        let Some(encoded) = stored.strip_prefix(SEALED_TEXT) else {
+            return Ok(stored.to_owned());
+        };
+        let sealed = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| UnsealError)?;
+        String::from_utf8(self.unseal(&sealed)?).map_err(|_| UnsealError)
+    }
+
+    /// Whether `stored` is text this key sealed. Anything else was written in clear.
+    pub fn is_sealed_text(&self, stored: &str) -> bool {
+        stored.starts_with(SEALED_TEXT) && self.open_text(stored).is_ok()
     }
 }
 
@@ -139,6 +171,26 @@ mod tests {
         *bad.last_mut().unwrap() ^= 1;
         assert!(sealer.unseal(&bad).is_err());
         assert!(Sealer::new(&[8u8; 32]).unseal(&sealed).is_err());
+    }
+
+    #[test]
+    fn sealed_text_round_trips_and_tells_clear_text_apart() {
+        let sealer = Sealer::new(&[7u8; 32]);
+        let sealed = sealer.seal_text("Bearer top secret");
+        assert!(sealed.starts_with("sealed.") && !sealed.contains("secret"));
+        assert!(sealed[7..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_ne!(sealer.seal_text("Bearer top secret"), sealed, "fresh nonce");
+        assert_eq!(sealer.open_text(&sealed).unwrap(), "Bearer top secret");
+        assert!(sealer.is_sealed_text(&sealed));
+        // Written in clear before sealing: read as it is, and not taken for sealed.
+        assert_eq!(sealer.open_text("Bearer old").unwrap(), "Bearer old");
+        assert!(!sealer.is_sealed_text("Bearer old"));
+        // Sealed under another key, or damaged: an error, and not sealed by this key.
+        let other = Sealer::new(&[8u8; 32]).seal_text("x");
+        assert!(sealer.open_text(&other).is_err() && !sealer.is_sealed_text(&other));
+        assert!(sealer.open_text("sealed.!!").is_err());
     }
 
     #[test]

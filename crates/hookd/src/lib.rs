@@ -17,6 +17,7 @@ pub mod delivery;
 pub mod dialects;
 pub mod domain;
 pub mod model;
+pub mod sealed;
 pub mod service;
 pub mod store;
 pub mod telemetry;

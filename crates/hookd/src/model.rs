@@ -128,6 +128,8 @@ impl TryFrom<AppRow> for App {
 pub struct Subscription {
     pub id: String,
     pub app_id: String,
+    /// The target; a password in a queue URL shows as `****` (sealed at rest; `GET …/secret` reads it).
+    /// Sent back unchanged in a PATCH, it keeps the stored URL.
     pub url: String,
     pub status: SubscriptionStatus,
     /// Event types delivered; empty means all.
@@ -137,6 +139,8 @@ pub struct Subscription {
     /// Only events of these users; empty means all.
     pub users: Vec<String>,
     pub format: Format,
+    /// Extra headers sent with every callback: their names, each value masked as `••••••` (the values are
+    /// sealed at rest; `GET …/secret` reads them). Sent back in a PATCH, `••••••` keeps a stored value.
     pub headers: BTreeMap<String, String>,
     pub description: Option<String>,
     /// The vendor dialect config this subscription is (`cams`, `ess`, `live-snapshot`, `live-rtc:<id>`,
@@ -174,7 +178,8 @@ impl TryFrom<&SubscriptionRow> for Subscription {
             channel_id: r.channel_id.clone(),
             users: json_list("users", &r.users)?,
             format,
-            headers: serde_json::from_str(&r.headers).map_err(|e| corrupt("headers", e))?,
+            headers: crate::sealed::masked_headers(&r.headers)
+                .map_err(|e| corrupt("headers", e))?,
             description: r.description.clone(),
             source: r.source.clone(),
             retry: Schedule::of(r.retry.as_deref(), Some(format)).policy(),
@@ -211,13 +216,18 @@ pub struct SubscriptionWithSecret {
     pub secret: String,
 }
 
-/// A subscription's secrets: the current signing secret and the vendor secrets a dialect stored.
+/// A subscription's secrets: the current signing secret, the vendor secrets a dialect stored, and the
+/// values that reads mask — the extra headers' values and the target with its password.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SubscriptionSecrets {
     /// `whsec_…`, the current signing secret.
     pub secret: String,
     /// Vendor secrets by their vendor names, e.g. `NotifyAuthKey`, `CallbackKey`, `CallbackToken`.
     pub vendor_secrets: BTreeMap<String, String>,
+    /// The extra headers with their values.
+    pub headers: BTreeMap<String, String>,
+    /// The target as hookd connects to it, a queue URL's password included.
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -337,8 +347,8 @@ pub struct DeliveryRequest {
     /// The target, a password in it replaced by `****`.
     pub url: String,
     /// In the order sent: the format's headers, its signature headers, then the subscription's own.
-    /// Signature headers and headers whose name suggests a secret (`auth`, `token`, `secret`, `key`,
-    /// `signature`, `cookie`, `password`) show `••••••`.
+    /// The subscription's own, signature headers and any header whose name suggests a secret (`auth`,
+    /// `token`, `secret`, `key`, `signature`, `cookie`, `password`) show `••••••`.
     pub headers: Vec<HeaderEntry>,
     /// The body as text, at most 64 KiB.
     pub body: String,

@@ -28,6 +28,7 @@ use crate::{
     config::DeliveryConfig,
     crypto::Sealer,
     domain::{new_id, now_ms, ExtraHeaders, Format, SecretSet},
+    sealed,
     store::{
         guards::Slot, health::log_failure, AttemptOutcome, AttemptRow, DeliveryJob, EventRow,
         HealthChange, Lease, LockRule, Store, SubscriptionRow,
@@ -91,6 +92,7 @@ const OPENED_MAX: usize = 10_000;
 struct Sealed {
     secrets: Vec<u8>,
     format: String,
+    url: String,
     headers: String,
     vendor_secrets: Option<Vec<u8>>,
 }
@@ -100,6 +102,7 @@ impl Sealed {
         Self {
             secrets: job.secrets.clone(),
             format: job.format.clone(),
+            url: job.url.clone(),
             headers: job.headers.clone(),
             vendor_secrets: job.vendor_secrets.clone(),
         }
@@ -108,6 +111,7 @@ impl Sealed {
     fn matches(&self, job: &DeliveryJob) -> bool {
         self.secrets == job.secrets
             && self.format == job.format
+            && self.url == job.url
             && self.headers == job.headers
             && self.vendor_secrets == job.vendor_secrets
     }
@@ -646,7 +650,7 @@ impl Dispatcher {
                 inner
                     .sender
                     .send(
-                        &job.url,
+                        &opened.url,
                         &job.delivery_id,
                         &rendered,
                         &opened.headers,
@@ -876,6 +880,8 @@ impl Dispatcher {
 struct Opened {
     secrets: SecretSet,
     format: Format,
+    /// The target with a queue URL's password.
+    url: String,
     headers: ExtraHeaders,
     vendor: BTreeMap<String, String>,
 }
@@ -888,8 +894,8 @@ fn open_sealed(sealer: &Sealer, job: &DeliveryJob) -> Result<Opened, String> {
         .and_then(|raw| SecretSet::from_json(&raw).map_err(|e| e.to_string()))?;
     let format =
         Format::parse(&job.format).ok_or_else(|| format!("unknown format `{}`", job.format))?;
-    let headers = serde_json::from_str::<BTreeMap<String, String>>(&job.headers)
-        .map_err(|e| e.to_string())
+    let url = sealed::open_url(sealer, &job.url).map_err(|e| format!("url: {e}"))?;
+    let headers = sealed::open_headers(sealer, &job.headers)
         .and_then(|map| ExtraHeaders::parse(&map).map_err(|e| e.to_string()))?;
     let vendor: BTreeMap<String, String> = match &job.vendor_secrets {
         Some(sealed) => {
@@ -901,6 +907,7 @@ fn open_sealed(sealer: &Sealer, job: &DeliveryJob) -> Result<Opened, String> {
     Ok(Opened {
         secrets,
         format,
+        url,
         headers,
         vendor,
     })
@@ -915,7 +922,7 @@ fn render_opened(
     let target = formats::TargetView {
         subscription_id: &job.subscription_id,
         app_id: &job.app_id,
-        url: &job.url,
+        url: &opened.url,
         vendor: &opened.vendor,
     };
     formats::render(

@@ -12,6 +12,7 @@ use crate::{
         time, ActivityBucket, AttemptBucket, AttemptEntry, DeliveryRequest, HeaderEntry,
         QueueDepth, Stats, StatsScope, SubscriptionStats,
     },
+    sealed::MASKED,
     store::{AttemptCount, Buckets, CountScope, DeliveryJob},
 };
 
@@ -25,8 +26,6 @@ pub const MAX_STATS_MINUTES: i64 = 1440;
 const DEFAULT_ATTEMPTS: i64 = 50;
 /// The longest request body shown.
 pub const MAX_SHOWN_BODY: usize = 64 * 1024;
-/// What a masked header value shows.
-pub const MASKED: &str = "••••••";
 /// Header names containing one of these (lower-cased) carry secrets.
 const SECRET_NAME_PARTS: [&str; 7] = [
     "auth",
@@ -89,26 +88,31 @@ fn is_secret_header(name: &str) -> bool {
     SECRET_NAME_PARTS.iter().any(|part| name.contains(part))
 }
 
-/// The request `job` sends now, secrets masked; `None` if it cannot be built (as the dispatcher would
-/// record a failed attempt).
+/// The request `job` sends now, secrets masked — the subscription's own headers all, the format's where
+/// they are secrets; `None` if it cannot be built (as the dispatcher would record a failed attempt).
 fn shown_request(sealer: &crate::crypto::Sealer, job: &DeliveryJob) -> Option<DeliveryRequest> {
     if job.payload_expired_at.is_some() {
         return None;
     }
     let (rendered, extra) = render_request(sealer, job, now_ms()).ok()?;
+    let entry = |name: &str, value: &str| HeaderEntry {
+        name: name.to_owned(),
+        value: value.to_owned(),
+    };
     let headers = rendered
         .headers
         .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .chain(crate::delivery::formats::extra_headers(&extra))
-        .map(|(name, value)| HeaderEntry {
-            name: name.to_owned(),
-            value: if is_secret_header(name) {
-                MASKED.to_owned()
-            } else {
-                value.to_owned()
-            },
+        .map(|(name, value)| {
+            entry(
+                name,
+                if is_secret_header(name) {
+                    MASKED
+                } else {
+                    value
+                },
+            )
         })
+        .chain(crate::delivery::formats::extra_headers(&extra).map(|(name, _)| entry(name, MASKED)))
         .collect();
     let http = url::Url::parse(&job.url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
     let (body, body_truncated) = shown_body(&rendered.body);

@@ -10,6 +10,7 @@ use crate::{
         Format, Invalid, Ordering, SecretSet, SubscriptionStatus, WebhookSecret,
     },
     model::{corrupt, Subscription, SubscriptionSecrets, SubscriptionWithSecret},
+    sealed,
     store::{StoreError, SubscriptionRow},
 };
 
@@ -194,6 +195,14 @@ impl Service {
         Ok(SecretSet::from_json(&raw).map_err(|e| corrupt("subscription secrets", e))?)
     }
 
+    fn open_headers(&self, row: &SubscriptionRow) -> Result<BTreeMap<String, String>> {
+        Ok(sealed::open_headers(&self.sealer, &row.headers).map_err(|e| corrupt("headers", e))?)
+    }
+
+    fn open_url(&self, row: &SubscriptionRow) -> Result<String> {
+        Ok(sealed::open_url(&self.sealer, &row.url).map_err(|e| corrupt("url", e))?)
+    }
+
     fn seal_vendor_secrets(&self, secrets: &BTreeMap<String, String>) -> Option<Vec<u8>> {
         // Checked by `check_vendor_secrets` at the edge of every write.
         (!secrets.is_empty()).then(|| self.sealer.seal(json(secrets).as_bytes()))
@@ -233,7 +242,8 @@ impl Service {
         let url = if new.source.is_some() && new.url == CAMS_QUEUE {
             new.url.clone()
         } else {
-            self.callback_url(&new.url).await?.as_str().to_owned()
+            let url = self.callback_url(&new.url).await?;
+            sealed::seal_url(&self.sealer, url.as_str())
         };
         let filter = Filter::parse(&new.event_types, new.channel_id.as_deref(), &new.users)?;
         let headers = ExtraHeaders::parse(&new.headers)?;
@@ -263,7 +273,7 @@ impl Service {
             users,
             format: new.format.unwrap_or(Format::Native).as_str().to_owned(),
             secrets: self.sealer.seal(&secrets.to_json()),
-            headers: json(headers.as_map()),
+            headers: sealed::seal_headers(&self.sealer, &headers),
             description: check_description(new.description)?,
             created_at: now,
             updated_at: now,
@@ -365,8 +375,13 @@ impl Service {
         patch: SubscriptionPatch,
     ) -> Result<Subscription> {
         let mut row = self.subscription_row(scope, app_id, id).await?;
-        if let Some(url) = &patch.url {
-            row.url = self.callback_url(url).await?.as_str().to_owned();
+        if let Some(url) = patch
+            .url
+            .as_deref()
+            .filter(|u| !sealed::is_shown_form(u, &row.url))
+        {
+            let url = self.callback_url(url).await?;
+            row.url = sealed::seal_url(&self.sealer, url.as_str());
         }
         if patch.event_types.is_some() || patch.channel_id.is_some() || patch.users.is_some() {
             let current = Subscription::try_from(&row)?;
@@ -384,7 +399,8 @@ impl Service {
             row.format = format.as_str().to_owned();
         }
         if let Some(headers) = &patch.headers {
-            row.headers = json(ExtraHeaders::parse(headers)?.as_map());
+            let headers = sealed::unmask(headers, &self.open_headers(&row)?)?;
+            row.headers = sealed::seal_headers(&self.sealer, &ExtraHeaders::parse(&headers)?);
         }
         if let Some(description) = patch.description {
             row.description = check_description(description)?;
@@ -502,7 +518,8 @@ impl Service {
         }
     }
 
-    /// The current signing secret and the vendor secrets of a subscription.
+    /// A subscription's secrets: the current signing secret, the vendor secrets, and what reads mask (the
+    /// extra headers' values, the target with its password).
     pub async fn subscription_secrets(
         &self,
         scope: &Scope,
@@ -514,7 +531,45 @@ impl Service {
         Ok(SubscriptionSecrets {
             secret: self.open_secrets(&row)?.current.expose(),
             vendor_secrets: self.open_vendor_secrets(&row)?,
+            headers: self.open_headers(&row)?,
+            url: self.open_url(&row)?,
         })
+    }
+
+    /// Seals the secrets that rows written by an earlier version keep in clear: custom header values and
+    /// queue URL passwords. Run at start, before any delivery; idempotent (sealed values stay as they
+    /// are). A row changed meanwhile by another node is left for the next start. Returns how many rows
+    /// it sealed.
+    pub async fn seal_stored_secrets(&self) -> Result<u64> {
+        const PAGE: i64 = 500;
+        let (mut after, mut sealed_rows) = (String::new(), 0);
+        loop {
+            let rows = self.store.subscriptions_with_secrets(&after, PAGE).await?;
+            for row in &rows {
+                let resealed = match sealed::seal_clear(&self.sealer, &row.url, &row.headers) {
+                    Ok(resealed) => resealed,
+                    Err(e) => {
+                        // Its reads fail the same way; one unreadable row does not stop the server.
+                        tracing::warn!(subscription.id = %row.id, error = %e, "stored headers are unreadable; not sealed");
+                        continue;
+                    }
+                };
+                if let Some((url, headers)) = resealed {
+                    let was = (row.url.as_str(), row.headers.as_str());
+                    if self
+                        .store
+                        .reseal_subscription(&row.id, was, &url, &headers)
+                        .await?
+                    {
+                        sealed_rows += 1;
+                    }
+                }
+            }
+            match rows.last() {
+                Some(last) if rows.len() as i64 == PAGE => after.clone_from(&last.id),
+                _ => return Ok(sealed_rows),
+            }
+        }
     }
 
     /// The dialect subscriptions of an app whose source starts with `prefix`, with their vendor secrets
@@ -571,14 +626,20 @@ impl Service {
         );
         let reply = self
             .sender
-            .send(&row.url, &nonce, &request, &ExtraHeaders::default(), None)
+            .send(
+                &self.open_url(&row)?,
+                &nonce,
+                &request,
+                &ExtraHeaders::default(),
+                None,
+            )
             .await;
         let failed = |why: String| {
             Invalid::new(
                 "url",
                 format!(
                     "`{}` did not pass the meeting.verify handshake: {why}",
-                    row.url
+                    crate::domain::url::redact(&row.url)
                 ),
             )
         };

@@ -398,6 +398,21 @@ pub trait Store: Send + Sync + 'static {
         prefix: &str,
     ) -> Result<Vec<SubscriptionRow>>;
     async fn update_subscription(&self, sub: &SubscriptionRow) -> Result<bool>;
+    /// Subscriptions of every account whose `url` or `headers` may hold a secret (credentials in the URL,
+    /// any custom header), by id after `after`; at most `limit`.
+    async fn subscriptions_with_secrets(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<SubscriptionRow>>;
+    /// Sets a subscription's `url` and `headers` if they are still `was`; false if they changed meanwhile.
+    async fn reseal_subscription(
+        &self,
+        id: &str,
+        was: (&str, &str),
+        url: &str,
+        headers: &str,
+    ) -> Result<bool>;
     /// Deletes the subscription and cancels its unfinished deliveries.
     async fn delete_subscription(
         &self,

@@ -421,6 +421,30 @@ macro_rules! impl_store {
                 Ok(done.rows_affected() > 0)
             }
 
+            async fn subscriptions_with_secrets(&self, after: &str, limit: i64) -> Result<Vec<SubscriptionRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ", subscription_cols!(), " FROM subscriptions WHERE id > $1 AND (headers <> '{}' OR url LIKE '%@%') \
+                     ORDER BY id LIMIT $2"
+                ))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn reseal_subscription(&self, id: &str, was: (&str, &str), url: &str, headers: &str) -> Result<bool> {
+                let done = sqlx::query("UPDATE subscriptions SET url = $1, headers = $2 WHERE id = $3 AND url = $4 AND headers = $5")
+                    .bind(url)
+                    .bind(headers)
+                    .bind(id)
+                    .bind(was.0)
+                    .bind(was.1)
+                    .execute(&self.writer)
+                    .await?;
+                self.caches.subscriptions.clear();
+                Ok(done.rows_affected() > 0)
+            }
+
             async fn delete_subscription(&self, account_id: &str, app_id: &str, id: &str, now: i64) -> Result<bool> {
                 let mut tx = self.writer.begin().await?;
                 sqlx::query(

@@ -37,7 +37,7 @@ async fn subscription_lifecycle(app: TestApp) {
     assert_eq!(created.body["status"], "enabled");
     assert_eq!(created.body["format"], "native");
     assert_eq!(created.body["users"], json!(["alice", "bob"]));
-    assert_eq!(created.body["headers"], json!({ "x-tenant": "42" }));
+    assert_eq!(created.body["headers"], json!({ "x-tenant": "••••••" }));
 
     let path = format!("/api/v1/apps/shop/subscriptions/{id}");
     let got = app.get(&path, &t.token).await.expect(200);
