@@ -83,6 +83,10 @@ impl From<service::Error> for HwError {
                 format!("the key's policy does not allow {action}"),
             ),
             E::QuotaExceeded(m) | E::Conflict { message: m, .. } => err(409, "MMC.111070409", m),
+            // A storage fault: nothing was stored, and the caller may retry (logged once per episode).
+            E::Store(e) if e.is_unavailable() => {
+                err(503, "MMC.111070503", "service temporarily unavailable")
+            }
             other => {
                 tracing::error!(error = %other, "Meeting dialect call failed");
                 err(500, "MMC.111070500", "internal error")

@@ -26,6 +26,18 @@ fn hmac_sha256(key: &[u8], data: &str) -> Vec<u8> {
 /// `ModifyApplicationCallbackInfo` with `Operator.UserId` `operator`, signed with the key; the `Response`.
 async fn modify(
     app: &TestApp,
+    key: (&str, &str),
+    operator: &str,
+    operate_type: i64,
+    url: &str,
+) -> Value {
+    modify_at(&app.http, &app.base, key, operator, operate_type, url).await
+}
+
+/// `modify` against the server at `base`.
+pub async fn modify_at(
+    http: &reqwest::Client,
+    base: &str,
     (key_id, secret): (&str, &str),
     operator: &str,
     operate_type: i64,
@@ -37,7 +49,7 @@ async fn modify(
         "CallbackInfo": { "CallbackUrl": url },
     })
     .to_string();
-    let host = app.base.trim_start_matches("http://");
+    let host = base.trim_start_matches("http://");
     let timestamp = chrono::Utc::now().timestamp();
     let date = chrono::DateTime::from_timestamp(timestamp, 0)
         .unwrap()
@@ -57,9 +69,8 @@ async fn modify(
         key = hmac_sha256(&key, part);
     }
     let signature = hex(&hmac_sha256(&key, &to_sign));
-    let response = app
-        .http
-        .post(format!("{}/", app.base))
+    let response = http
+        .post(format!("{base}/"))
         .header("Content-Type", "application/json")
         .header("X-TC-Action", "ModifyApplicationCallbackInfo")
         .header("X-TC-Version", "2020-11-11")

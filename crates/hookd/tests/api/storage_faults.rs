@@ -24,7 +24,8 @@ use serde_json::{json, Value};
 use sqlx::Connection;
 
 use crate::helpers::{
-    child_tenant, post_to, sigkill, start_child, wait_ready, PgDatabase, Receiver, Storage,
+    child_key, post_to, sigkill, start_child, wait_ready, PgDatabase, Receiver, Storage,
+    ADMIN_TOKEN,
 };
 
 const PUBLISHERS: usize = 4;
@@ -274,7 +275,20 @@ struct Server {
     child: std::process::Child,
     base: String,
     token: String,
+    /// The tenant's key as `(key_id, secret)`, for signed dialect calls.
+    key: (String, String),
     http: reqwest::Client,
+}
+
+/// A write other than a publish made during a fault, and whether it was accepted.
+#[derive(Debug)]
+enum Write {
+    /// A native subscription to this URL.
+    Subscription(String, bool),
+    /// An account of this name, made with the admin token.
+    Account(String, bool),
+    /// An ESS callback URL added through the Tencent dialect.
+    EssCallback(String, bool),
 }
 
 impl Drop for Server {
@@ -290,7 +304,12 @@ impl Server {
         let http = reqwest::Client::new();
         let (mut child, base) = start_child(&storage);
         wait_ready(&http, &base, &mut child).await;
-        let token = child_tenant(&http, &base, "faults").await;
+        let created = child_key(&http, &base, "faults").await;
+        let token = created["token"].as_str().unwrap().to_owned();
+        let key = (
+            created["key_id"].as_str().unwrap().to_owned(),
+            created["secret"].as_str().unwrap().to_owned(),
+        );
         post_to(
             &http,
             &base,
@@ -312,7 +331,87 @@ impl Server {
             child,
             base,
             token,
+            key,
             http,
+        }
+    }
+
+    /// Makes a subscription, an account and an ESS callback (each answered 2xx, or 503 / the vendor's
+    /// `ServiceUnavailable` for a storage fault; nothing else).
+    async fn other_writes(&self, round: &str, receiver: &Receiver) -> Vec<Write> {
+        let url = format!("{}/{round}", receiver.url);
+        let r = self
+            .http
+            .post(format!("{}/api/v1/apps/shop/subscriptions", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({ "url": url }))
+            .send()
+            .await
+            .unwrap();
+        let subscription = Write::Subscription(url, accepted(r, round).await);
+        let name = format!("{round}-account");
+        let r = self
+            .http
+            .post(format!("{}/api/v1/accounts", self.base))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&json!({ "name": name }))
+            .send()
+            .await
+            .unwrap();
+        let account = Write::Account(name, accepted(r, round).await);
+        let ess_url = format!("http://127.0.0.1:9/{round}");
+        let key = (self.key.0.as_str(), self.key.1.as_str());
+        let answer =
+            crate::ess::modify_at(&self.http, &self.base, key, "operator", 1, &ess_url).await;
+        let ess = match answer["Error"]["Code"].as_str() {
+            None => Write::EssCallback(ess_url, true),
+            Some("ServiceUnavailable") => Write::EssCallback(ess_url, false),
+            Some(other) => panic!("{round}: the ESS dialect answered {other}: {answer}"),
+        };
+        vec![subscription, account, ess]
+    }
+
+    /// A list route's `field` values (first 100 items).
+    async fn listed(&self, path: &str, token: &str, field: &str) -> HashSet<String> {
+        let list: Value = self
+            .http
+            .get(format!("{}{path}?limit=100", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|item| item[field].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Every accepted write is stored, no refused one is.
+    async fn check_writes(&self, writes: &[Write], when: &str) {
+        let subscriptions = self
+            .listed("/api/v1/apps/shop/subscriptions", &self.token, "url")
+            .await;
+        let accounts = self.listed("/api/v1/accounts", ADMIN_TOKEN, "name").await;
+        let ess = self
+            .listed("/api/v1/apps/ess/subscriptions", &self.token, "url")
+            .await;
+        for write in writes {
+            let (stored, accepted) = match write {
+                Write::Subscription(url, accepted) => (subscriptions.contains(url), *accepted),
+                Write::Account(name, accepted) => (accounts.contains(name), *accepted),
+                Write::EssCallback(url, accepted) => (ess.contains(url), *accepted),
+            };
+            assert_eq!(
+                stored, accepted,
+                "{when}: {write:?} accepted but stored is {stored}"
+            );
         }
     }
 
@@ -437,6 +536,22 @@ impl Server {
     }
 }
 
+/// Whether a write was accepted (2xx) or refused for a storage fault (503 `storage_unavailable` with
+/// `Retry-After`); anything else fails the test.
+async fn accepted(r: reqwest::Response, when: &str) -> bool {
+    let status = r.status().as_u16();
+    if status < 300 {
+        return true;
+    }
+    let retry_after = r.headers().contains_key("retry-after");
+    let body: Value = r.json().await.unwrap_or_default();
+    assert!(
+        status == 503 && body["error"]["code"] == "storage_unavailable" && retry_after,
+        "{when}: a write answered {status} {body}"
+    );
+    false
+}
+
 /// The whole scenario around one fault: load, `inject`, refusals and `/readyz` 503, `clear`, recovery
 /// and `/readyz` 200, the checks, then `kill -9`, restart and the checks again.
 async fn survive<I, C, FI, FC>(
@@ -473,6 +588,8 @@ where
         metrics.lines().any(|l| l.starts_with(&counted)),
         "{name}: no {counted} in /metrics:\n{metrics}"
     );
+    let writes = server.other_writes(name, receiver).await;
+    eprintln!("{name}: other writes during the fault: {writes:?}");
     let cleared = Instant::now();
     clear().await;
     load.wait_for(201, 100, 60, "after the fault").await;
@@ -486,7 +603,11 @@ where
         counts
     };
     let lost_answers = server.check(&outcomes, receiver, name).await;
+    server.check_writes(&writes, name).await;
     server.restart().await;
+    server
+        .check_writes(&writes, &format!("{name}, after kill -9"))
+        .await;
     let after_restart = server
         .check(&outcomes, receiver, &format!("{name}, after kill -9"))
         .await;
@@ -786,9 +907,13 @@ async fn sqlite_on_a_read_only_file_system_acknowledges_only_what_it_stores() {
         ),
         "no read-only or I/O storage errors in /metrics:\n{metrics}"
     );
+    let writes = server.other_writes("sqlite-read-only", &receiver).await;
     let mut outcomes = load.stop().await;
     let refused_stored = server
         .check(&outcomes, &receiver, "sqlite-read-only, while read-only")
+        .await;
+    server
+        .check_writes(&writes, "sqlite-read-only, while read-only")
         .await;
     assert_eq!(
         refused_stored, 0,
@@ -808,6 +933,9 @@ async fn sqlite_on_a_read_only_file_system_acknowledges_only_what_it_stores() {
     outcomes.extend(load.stop().await);
     let refused_stored = server
         .check(&outcomes, &receiver, "sqlite-read-only, after the repair")
+        .await;
+    server
+        .check_writes(&writes, "sqlite-read-only, after the repair")
         .await;
     assert_eq!(
         refused_stored, 0,

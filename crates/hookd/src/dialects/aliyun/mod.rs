@@ -58,6 +58,12 @@ impl AcsError {
                 format!("the {what} does not exist"),
             ),
             E::Forbidden(action) => err(403, "Forbidden.RAM", format!("not allowed: {action}")),
+            // A storage fault: nothing was stored, and the caller may retry (logged once per episode).
+            E::Store(e) if e.is_unavailable() => err(
+                503,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            ),
             other => {
                 tracing::error!(error = %other, "Alibaba dialect call failed");
                 err(

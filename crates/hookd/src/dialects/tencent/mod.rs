@@ -59,6 +59,11 @@ impl From<service::Error> for TcError {
             ),
             E::QuotaExceeded(m) => err("LimitExceeded", m),
             E::Conflict { message, .. } => err("FailedOperation", message),
+            // A storage fault: nothing was stored, and the caller may retry (logged once per episode).
+            E::Store(e) if e.is_unavailable() => err(
+                "ServiceUnavailable",
+                "the service is temporarily unavailable",
+            ),
             other => {
                 tracing::error!(error = %other, "ESS dialect call failed");
                 err("InternalError", "internal error")
