@@ -335,7 +335,9 @@ pub struct DeliveryDetail {
     pub attempt_log: Vec<Attempt>,
     /// The request hookd sends for this delivery, rendered now from the stored event and the
     /// subscription's current settings, secrets masked; null when the event, its payload (dropped by
-    /// retention) or the subscription no longer exists, or the request cannot be built.
+    /// retention) or the subscription no longer exists, or the request cannot be built. Null too for a
+    /// key without `hookd:events.read` (the body is the event's payload) or without
+    /// `hookd:subscriptions.read` (the URL and headers are the subscription's).
     pub request: Option<DeliveryRequest>,
 }
 

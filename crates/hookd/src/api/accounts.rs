@@ -45,7 +45,7 @@ pub struct CreateKey {
 
 /// Create an account with its reserved apps (`cams`, `ess`, `meeting`, `ops`).
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccount,
-    responses((status = 201, body = Account), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 201, body = Account), ErrorResponses), security(("bearer" = ["admin"])))]
 async fn create_account(
     State(state): State<ApiState>,
     Caller(caller): Caller,
@@ -61,7 +61,7 @@ async fn create_account(
 
 /// List accounts.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(ListQuery),
-    responses((status = 200, body = ListResponse<Account>), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<Account>), ErrorResponses), security(("bearer" = ["admin"])))]
 async fn list_accounts(
     State(state): State<ApiState>,
     Caller(caller): Caller,
@@ -75,7 +75,7 @@ async fn list_accounts(
 
 /// Get an account.
 #[utoipa::path(get, path = "/api/v1/accounts/{account}", tag = "accounts", params(("account" = String, Path)),
-    responses((status = 200, body = Account), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = Account), ErrorResponses), security(("bearer" = ["admin"])))]
 async fn get_account(
     State(state): State<ApiState>,
     Caller(caller): Caller,
@@ -87,7 +87,7 @@ async fn get_account(
 
 /// Create an access key; its secret is returned only here.
 #[utoipa::path(post, path = "/api/v1/accounts/{account}/keys", tag = "accounts", params(("account" = String, Path)),
-    request_body = CreateKey, responses((status = 201, body = CreatedKey), ErrorResponses), security(("bearer" = [])))]
+    request_body = CreateKey, responses((status = 201, body = CreatedKey), ErrorResponses), security(("bearer" = ["admin"])))]
 async fn create_key(
     State(state): State<ApiState>,
     Caller(caller): Caller,
@@ -105,7 +105,7 @@ async fn create_key(
 /// List an account's access keys (without secrets).
 #[utoipa::path(get, path = "/api/v1/accounts/{account}/keys", tag = "accounts",
     params(("account" = String, Path), ListQuery),
-    responses((status = 200, body = ListResponse<AccessKey>), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<AccessKey>), ErrorResponses), security(("bearer" = ["admin"])))]
 async fn list_keys(
     State(state): State<ApiState>,
     Caller(caller): Caller,
@@ -125,7 +125,7 @@ async fn list_keys(
 /// Revoke an access key.
 #[utoipa::path(delete, path = "/api/v1/accounts/{account}/keys/{key}", tag = "accounts",
     params(("account" = String, Path), ("key" = String, Path)),
-    responses((status = 204), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 204), ErrorResponses), security(("bearer" = ["admin"])))]
 async fn delete_key(
     State(state): State<ApiState>,
     Caller(caller): Caller,

@@ -59,7 +59,7 @@ pub struct AttemptsQuery {
 /// ones included), split into succeeded and failed.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/subscriptions/{sub}/stats", tag = "deliveries",
     params(("app" = String, Path), ("sub" = String, Path), HoursQuery),
-    responses((status = 200, body = SubscriptionStats), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = SubscriptionStats), ErrorResponses), security(("bearer" = ["hookd:deliveries.read"])))]
 async fn get_subscription_stats(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -78,7 +78,7 @@ async fn get_subscription_stats(
 /// ones included), and the deliveries not finished now. The admin token without `Hookd-Account` sees the
 /// whole server; otherwise the account the call acts in.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "deliveries", params(MinutesQuery),
-    responses((status = 200, body = Stats), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = Stats), ErrorResponses), security(("bearer" = ["hookd:deliveries.read"])))]
 async fn get_stats(
     State(state): State<ApiState>,
     Naming { principal, account }: Naming,
@@ -97,7 +97,7 @@ async fn get_stats(
 /// attempt, oldest first; without, the newest `limit`, oldest first. `next_cursor` is the last attempt's
 /// id when the page is full; to follow new attempts, call again with `after` the last id seen.
 #[utoipa::path(get, path = "/api/v1/attempts", tag = "deliveries", params(AttemptsQuery),
-    responses((status = 200, body = ListResponse<AttemptEntry>), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<AttemptEntry>), ErrorResponses), security(("bearer" = ["hookd:deliveries.read"])))]
 async fn list_attempts(
     State(state): State<ApiState>,
     Acting(scope): Acting,

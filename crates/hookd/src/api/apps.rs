@@ -43,7 +43,7 @@ pub struct UpdateApp {
 
 /// Create an app.
 #[utoipa::path(post, path = "/api/v1/apps", tag = "apps", request_body = CreateApp,
-    responses((status = 201, body = App), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 201, body = App), ErrorResponses), security(("bearer" = ["hookd:apps.write"])))]
 async fn create_app(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -64,7 +64,7 @@ async fn create_app(
 
 /// List apps, including the reserved ones.
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps", params(ListQuery),
-    responses((status = 200, body = ListResponse<App>), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<App>), ErrorResponses), security(("bearer" = ["hookd:apps.read"])))]
 async fn list_apps(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -77,7 +77,7 @@ async fn list_apps(
 
 /// Get an app.
 #[utoipa::path(get, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path)),
-    responses((status = 200, body = App), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = App), ErrorResponses), security(("bearer" = ["hookd:apps.read"])))]
 async fn get_app(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -88,7 +88,7 @@ async fn get_app(
 
 /// Change an app's name or subscription quota.
 #[utoipa::path(patch, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path)), request_body = UpdateApp,
-    responses((status = 200, body = App), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = App), ErrorResponses), security(("bearer" = ["hookd:apps.write"])))]
 async fn update_app(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -106,7 +106,7 @@ async fn update_app(
 
 /// Delete an app with its subscriptions, events and deliveries. Reserved apps cannot be deleted.
 #[utoipa::path(delete, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path)),
-    responses((status = 204), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 204), ErrorResponses), security(("bearer" = ["hookd:apps.write"])))]
 async fn delete_app(
     State(state): State<ApiState>,
     Acting(scope): Acting,

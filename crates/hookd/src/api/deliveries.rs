@@ -14,7 +14,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 
 /// Get a delivery with every attempt made.
 #[utoipa::path(get, path = "/api/v1/deliveries/{delivery}", tag = "deliveries", params(("delivery" = String, Path)),
-    responses((status = 200, body = DeliveryDetail), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = DeliveryDetail), ErrorResponses), security(("bearer" = ["hookd:deliveries.read"])))]
 async fn get_delivery(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -25,7 +25,7 @@ async fn get_delivery(
 
 /// Attempt a delivery again now (also one that succeeded or is dead).
 #[utoipa::path(post, path = "/api/v1/deliveries/{delivery}/retry", tag = "deliveries", params(("delivery" = String, Path)),
-    responses((status = 202, body = Delivery), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 202, body = Delivery), ErrorResponses), security(("bearer" = ["hookd:deliveries.write"])))]
 async fn retry_delivery(
     State(state): State<ApiState>,
     Acting(scope): Acting,

@@ -66,7 +66,7 @@ pub struct DeliveryQuery {
 #[utoipa::path(post, path = "/api/v1/apps/{app}/events", tag = "events",
     params(("app" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = PublishEvent,
     responses((status = 201, body = PublishedEvent), (status = 200, body = PublishedEvent, description = "idempotent replay"), ErrorResponses),
-    security(("bearer" = [])))]
+    security(("bearer" = ["hookd:events.write"])))]
 async fn publish_event(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -111,7 +111,7 @@ async fn publish_event(
 
 /// List an app's events, newest first.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/events", tag = "events", params(("app" = String, Path), ListQuery),
-    responses((status = 200, body = ListResponse<Event>), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<Event>), ErrorResponses), security(("bearer" = ["hookd:events.read"])))]
 async fn list_events(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -130,7 +130,7 @@ async fn list_events(
 /// Get an event.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/events/{event}", tag = "events",
     params(("app" = String, Path), ("event" = String, Path)),
-    responses((status = 200, body = Event), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = Event), ErrorResponses), security(("bearer" = ["hookd:events.read"])))]
 async fn get_event(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -142,7 +142,7 @@ async fn get_event(
 /// List an event's deliveries, one per subscription it matched.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/events/{event}/deliveries", tag = "deliveries",
     params(("app" = String, Path), ("event" = String, Path), ListQuery),
-    responses((status = 200, body = ListResponse<Delivery>), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<Delivery>), ErrorResponses), security(("bearer" = ["hookd:deliveries.read", "hookd:events.read"])))]
 async fn list_event_deliveries(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -161,7 +161,7 @@ async fn list_event_deliveries(
 /// List a subscription's deliveries, newest first, optionally of one status.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/subscriptions/{sub}/deliveries", tag = "deliveries",
     params(("app" = String, Path), ("sub" = String, Path), DeliveryQuery),
-    responses((status = 200, body = ListResponse<Delivery>), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<Delivery>), ErrorResponses), security(("bearer" = ["hookd:deliveries.read"])))]
 async fn list_subscription_deliveries(
     State(state): State<ApiState>,
     Acting(scope): Acting,

@@ -128,7 +128,7 @@ pub struct RotateSecret {
 /// Create a subscription; the response carries its signing secret.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions", tag = "subscriptions", params(("app" = String, Path)),
     request_body = CreateSubscription, responses((status = 201, body = SubscriptionWithSecret), ErrorResponses),
-    security(("bearer" = [])))]
+    security(("bearer" = ["hookd:subscriptions.write"])))]
 async fn create_subscription(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -161,7 +161,7 @@ async fn create_subscription(
 /// List an app's subscriptions.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/subscriptions", tag = "subscriptions",
     params(("app" = String, Path), ListQuery),
-    responses((status = 200, body = ListResponse<Subscription>), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = ListResponse<Subscription>), ErrorResponses), security(("bearer" = ["hookd:subscriptions.read"])))]
 async fn list_subscriptions(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -180,7 +180,7 @@ async fn list_subscriptions(
 /// Get a subscription.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/subscriptions/{sub}", tag = "subscriptions",
     params(("app" = String, Path), ("sub" = String, Path)),
-    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = ["hookd:subscriptions.read"])))]
 async fn get_subscription(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -194,7 +194,7 @@ async fn get_subscription(
 /// Change a subscription's target, filter, format, headers or description.
 #[utoipa::path(patch, path = "/api/v1/apps/{app}/subscriptions/{sub}", tag = "subscriptions",
     params(("app" = String, Path), ("sub" = String, Path)), request_body = UpdateSubscription,
-    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = ["hookd:subscriptions.write"])))]
 async fn update_subscription(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -228,7 +228,7 @@ async fn update_subscription(
 /// Delete a subscription; its unfinished deliveries are cancelled.
 #[utoipa::path(delete, path = "/api/v1/apps/{app}/subscriptions/{sub}", tag = "subscriptions",
     params(("app" = String, Path), ("sub" = String, Path)),
-    responses((status = 204), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 204), ErrorResponses), security(("bearer" = ["hookd:subscriptions.write"])))]
 async fn delete_subscription(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -259,7 +259,7 @@ async fn set_status(
 /// Enable a subscription; deliveries held while it was disabled resume.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/enable", tag = "subscriptions",
     params(("app" = String, Path), ("sub" = String, Path)),
-    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = ["hookd:subscriptions.write"])))]
 async fn enable_subscription(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -271,7 +271,7 @@ async fn enable_subscription(
 /// Disable a subscription: new events are not delivered to it and pending deliveries wait.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/disable", tag = "subscriptions",
     params(("app" = String, Path), ("sub" = String, Path)),
-    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = Subscription), ErrorResponses), security(("bearer" = ["hookd:subscriptions.write"])))]
 async fn disable_subscription(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -283,7 +283,7 @@ async fn disable_subscription(
 /// Rotate the signing secret; the previous one keeps signing alongside it for the grace period.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/rotate-secret", tag = "subscriptions",
     params(("app" = String, Path), ("sub" = String, Path)), request_body(content = Option<RotateSecret>),
-    responses((status = 200, body = SubscriptionWithSecret), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = SubscriptionWithSecret), ErrorResponses), security(("bearer" = ["hookd:subscriptions.write"])))]
 async fn rotate_subscription_secret(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -315,7 +315,7 @@ pub struct Replayed {
 /// Send a synthetic `hookd.test` event to this subscription, whatever its filter.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/test", tag = "subscriptions",
     params(("app" = String, Path), ("sub" = String, Path)),
-    responses((status = 201, body = PublishedEvent), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 201, body = PublishedEvent), ErrorResponses), security(("bearer" = ["hookd:events.write", "hookd:subscriptions.read"])))]
 async fn send_test_event(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -335,7 +335,7 @@ async fn send_test_event(
 /// at the subscription's rate limit).
 #[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/replay", tag = "subscriptions",
     params(("app" = String, Path), ("sub" = String, Path)), request_body = Replay,
-    responses((status = 202, body = Replayed), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 202, body = Replayed), ErrorResponses), security(("bearer" = ["hookd:deliveries.write", "hookd:subscriptions.read"])))]
 async fn replay_subscription(
     State(state): State<ApiState>,
     Acting(scope): Acting,
@@ -352,7 +352,7 @@ async fn replay_subscription(
 /// The subscription's current signing secret, and the vendor secrets a dialect stored with it.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/subscriptions/{sub}/secret", tag = "subscriptions",
     params(("app" = String, Path), ("sub" = String, Path)),
-    responses((status = 200, body = SubscriptionSecrets), ErrorResponses), security(("bearer" = [])))]
+    responses((status = 200, body = SubscriptionSecrets), ErrorResponses), security(("bearer" = ["hookd:subscriptions.read"])))]
 async fn get_subscription_secret(
     State(state): State<ApiState>,
     Acting(scope): Acting,

@@ -286,12 +286,16 @@ impl Service {
         })
     }
 
-    /// The request the delivery sends, secrets masked (see [`DeliveryRequest`]).
+    /// The request the delivery sends, secrets masked (see [`DeliveryRequest`]); `None` for a caller who
+    /// may not read the event (its body) or the subscription (its URL and headers).
     pub(super) async fn delivery_request(
         &self,
         scope: &Scope,
         delivery_id: &str,
     ) -> Result<Option<DeliveryRequest>> {
+        if !(scope.allows(Action::EventsRead) && scope.allows(Action::SubscriptionsRead)) {
+            return Ok(None);
+        }
         let job = self
             .store
             .delivery_job(&scope.account_id, delivery_id)

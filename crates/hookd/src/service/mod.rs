@@ -78,6 +78,11 @@ impl Scope {
         self.require_named(action.as_str())
     }
 
+    /// Whether the caller may do `action`: for the parts of an answer that another action guards.
+    pub fn allows(&self, action: Action) -> bool {
+        self.require(action).is_ok()
+    }
+
     /// Checks a dialect action (`live:UpdateEventSub`) or a native one.
     pub fn require_named(&self, action: &str) -> Result<()> {
         match &self.policy {

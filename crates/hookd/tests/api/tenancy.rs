@@ -6,6 +6,11 @@
 //! The web console's routes are in the route list too: they serve the same public files to everyone and
 //! lead nowhere else, so everything the console shows goes through the API's authorization above.
 //! The dialect surfaces are covered by the SDK conformance suite (`conformance/test_isolation.py`).
+//!
+//! Key policies, route by route: each route declares the actions it needs as the scopes of its `bearer`
+//! security requirement in the OpenAPI document (`admin` for the admin token's routes). A key lacking any
+//! one of them is refused with 403 and changes nothing; a key with exactly them is let through. Parts of
+//! an answer that another action guards (`PARTS`) are null for a key without it.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -15,8 +20,29 @@ use crate::helpers::{Receiver, Resp, TestApp, ADMIN_TOKEN};
 
 both_backends!(
     no_route_lets_one_account_reach_another,
-    console_routes_serve_the_same_public_files_to_everyone
+    console_routes_serve_the_same_public_files_to_everyone,
+    no_route_lets_a_key_past_its_policy
 );
+
+/// Every native action a policy may grant.
+const ACTIONS: [&str; 8] = [
+    "hookd:apps.read",
+    "hookd:apps.write",
+    "hookd:subscriptions.read",
+    "hookd:subscriptions.write",
+    "hookd:events.read",
+    "hookd:events.write",
+    "hookd:deliveries.read",
+    "hookd:deliveries.write",
+];
+
+/// Parts of an answer guarded by more actions than its route's: (route, field, the actions it needs).
+const PARTS: &[(&str, &str, &[&str])] = &[(
+    "/api/v1/deliveries/{delivery}",
+    "request",
+    // The body is the event's payload; the URL and headers are the subscription's.
+    &["hookd:events.read", "hookd:subscriptions.read"],
+)];
 
 /// The ids a route's path parameters are filled with.
 struct Ids {
@@ -72,35 +98,57 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
     Some(body)
 }
 
-/// Every (method, path template) of the native API, from the OpenAPI document.
-async fn routes(app: &TestApp) -> Vec<(Method, String)> {
+/// One operation of the native API, as its OpenAPI document describes it.
+struct Route {
+    method: Method,
+    template: String,
+    /// The scopes of its `bearer` security requirement: the actions a key needs (`admin`: the admin
+    /// token only); `None` for routes that need no credentials.
+    needs: Option<Vec<String>>,
+}
+
+/// Every operation of the native API, from the OpenAPI document.
+async fn routes(app: &TestApp) -> Vec<Route> {
     let doc = app
         .get("/api/v1/openapi.json", ADMIN_TOKEN)
         .await
         .expect(200);
     let mut routes = Vec::new();
     for (path, ops) in doc.body["paths"].as_object().expect("paths") {
-        for method in ops.as_object().expect("operations").keys() {
-            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            routes.push((method, path.clone()));
+        for (method, op) in ops.as_object().expect("operations") {
+            let needs = op["security"].as_array().map(|requirements| {
+                requirements[0]["bearer"]
+                    .as_array()
+                    .expect("bearer scopes")
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_owned())
+                    .collect()
+            });
+            routes.push(Route {
+                method: Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                template: path.clone(),
+                needs,
+            });
         }
     }
     routes
 }
 
+/// Calls the route `template` with `ids` filled in, and a body that passes validation where it takes one.
 async fn call(
     app: &TestApp,
     method: &Method,
-    path: &str,
+    template: &str,
+    ids: &Ids,
     token: &str,
     headers: &[(&str, &str)],
 ) -> Resp {
-    let template_body = body_for(method, path);
+    let body = body_for(method, template);
     app.send(
         method.clone(),
-        path,
+        &ids.fill(template),
         Some(token),
-        template_body.as_ref(),
+        body.as_ref(),
         headers,
     )
     .await
@@ -185,12 +233,15 @@ async fn no_route_lets_one_account_reach_another(app: TestApp) {
         routes.len()
     );
     let mut checked = 0;
-    for (method, template) in &routes {
+    for Route {
+        method, template, ..
+    } in &routes
+    {
         let (to_a, to_nothing) = (real.fill(template), missing.fill(template));
         if to_a == to_nothing {
             // No resource in the path: B acts in its own account. It must not see A's resources there.
             if *method == Method::GET {
-                let r = call(&app, method, &to_a, &b.token, &[]).await;
+                let r = call(&app, method, template, &real, &b.token, &[]).await;
                 for id in [&real.sub, &real.event, &real.delivery, &real.key] {
                     assert!(
                         !r.text.contains(id.as_str()),
@@ -203,8 +254,8 @@ async fn no_route_lets_one_account_reach_another(app: TestApp) {
         }
         // B with A's ids answers as B with ids that name nothing, and is never let through.
         let (got, expected) = (
-            call(&app, method, &to_a, &b.token, &[]).await,
-            call(&app, method, &to_nothing, &b.token, &[]).await,
+            call(&app, method, template, &real, &b.token, &[]).await,
+            call(&app, method, template, &missing, &b.token, &[]).await,
         );
         assert_eq!(
             shape(&got),
@@ -230,7 +281,8 @@ async fn no_route_lets_one_account_reach_another(app: TestApp) {
             call(
                 &app,
                 method,
-                &to_a,
+                template,
+                &real,
                 &b.token,
                 &[("hookd-account", &real.account)],
             )
@@ -238,7 +290,8 @@ async fn no_route_lets_one_account_reach_another(app: TestApp) {
             call(
                 &app,
                 method,
-                &to_nothing,
+                template,
+                &missing,
                 &b.token,
                 &[("hookd-account", &missing.account)],
             )
@@ -258,7 +311,8 @@ async fn no_route_lets_one_account_reach_another(app: TestApp) {
         let got = call(
             &app,
             method,
-            &to_a,
+            template,
+            &real,
             &child.token,
             &[("hookd-account", &real.account)],
         )
@@ -300,6 +354,183 @@ async fn no_route_lets_one_account_reach_another(app: TestApp) {
     )
     .await
     .expect_error(404, "account_not_found");
+}
+
+/// A key of A's account allowed `policy`; its token.
+async fn key_of(app: &TestApp, account: &str, policy: &[&str]) -> String {
+    app.key(account, policy).await.str("token")
+}
+
+/// Every native action but `lacking`, and every dialect's: a key that may do all else.
+fn all_but(lacking: &str) -> Vec<&'static str> {
+    ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| *a != lacking)
+        .chain(["cams:*", "live:*", "ess:*", "meeting:*"])
+        .collect()
+}
+
+async fn no_route_lets_a_key_past_its_policy(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let a = app.tenant().await;
+    let (sub, _) = app.app_with_subscription(&a, &receiver.url).await;
+    let published = app
+        .post(
+            "/api/v1/apps/shop/events",
+            &a.token,
+            json!({ "type": "t", "payload": { "n": 1 } }),
+        )
+        .await
+        .expect(201);
+    let delivery = published.body["deliveries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let done = app
+        .wait_delivery(&a, &delivery, std::time::Duration::from_secs(10), |d| {
+            d["status"] == "succeeded"
+        })
+        .await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let real = Ids {
+        account: a.account_id.clone(),
+        key: app
+            .key(&a.account_id, &["hookd:apps.read"])
+            .await
+            .str("key_id"),
+        app: "shop".into(),
+        sub,
+        event: published.str("id"),
+        delivery,
+    };
+    // Ids that name nothing, in an app that does not exist either: a key let through gets 404.
+    let missing = Ids {
+        app: "no-such-app".into(),
+        ..Ids::missing(&real)
+    };
+    let mut lacking = std::collections::HashMap::new();
+    for action in ACTIONS {
+        lacking.insert(action, key_of(&app, &a.account_id, &all_but(action)).await);
+    }
+    let everything = key_of(&app, &a.account_id, &["*"]).await;
+    let routes = routes(&app).await;
+    // A key with exactly the actions of each route's requirement (keys made later would change A's).
+    let mut exact = std::collections::HashMap::new();
+    let key_routes = routes.iter().filter_map(|r| r.needs.as_ref());
+    for needs in key_routes.filter(|n| !n.iter().any(|a| a == "admin")) {
+        if !exact.contains_key(needs) {
+            let policy: Vec<&str> = needs.iter().map(String::as_str).collect();
+            let token = key_of(&app, &a.account_id, &policy).await;
+            exact.insert(needs.clone(), token);
+        }
+    }
+    let before = snapshot(&app, &a.token, &real).await;
+
+    let mut later = Vec::new();
+    let mut checked = 0;
+    for Route {
+        method,
+        template,
+        needs,
+    } in &routes
+    {
+        let Some(needs) = needs else {
+            assert!(
+                !template.starts_with("/api/v1/") || template == "/api/v1/openapi.json",
+                "{method} {template} declares no security requirement"
+            );
+            continue;
+        };
+        let to_a = real.fill(template);
+        if needs.iter().any(|n| n == "admin") {
+            // The admin token's routes: no key is let through, whatever its policy.
+            call(&app, method, template, &real, &everything, &[])
+                .await
+                .expect_error(403, "forbidden");
+            continue;
+        }
+        for need in needs {
+            assert!(
+                ACTIONS.contains(&need.as_str()),
+                "{method} {template} needs `{need}`, which is no action"
+            );
+            let r = call(&app, method, template, &real, &lacking[need.as_str()], &[])
+                .await
+                .expect_error(403, "forbidden");
+            assert!(
+                r.message().contains(need.as_str()),
+                "{method} {template}: the refusal names the action: {}",
+                r.text
+            );
+        }
+        // Exactly the actions declared are enough: reads of A's own resources succeed; writes are tried
+        // on ids that name nothing (404 once past the policy), those without ids after the snapshot.
+        let token = exact[needs].clone();
+        let to_nothing = missing.fill(template);
+        let r = match (*method == Method::GET, to_nothing != to_a) {
+            (true, _) => call(&app, method, template, &real, &token, &[])
+                .await
+                .expect(200),
+            (false, true) => call(&app, method, template, &missing, &token, &[]).await,
+            (false, false) => {
+                later.push((method.clone(), template.clone(), token));
+                checked += 1;
+                continue;
+            }
+        };
+        assert_ne!(
+            r.status.as_u16(),
+            403,
+            "{method} {template} needs more than {needs:?}: {}",
+            r.text
+        );
+        checked += 1;
+    }
+    assert!(checked >= 25, "only {checked} routes checked");
+    assert_eq!(
+        snapshot(&app, &a.token, &real).await,
+        before,
+        "refused calls changed A's resources"
+    );
+    for (method, template, token) in later {
+        let r = call(&app, &method, &template, &real, &token, &[]).await;
+        assert!(r.status.is_success(), "{method} {template}: {}", r.text);
+    }
+
+    // Parts another action guards: present with every action they need, null without any one of them.
+    for (template, field, part_needs) in PARTS {
+        let route = routes
+            .iter()
+            .find(|r| r.method == Method::GET && r.template == *template)
+            .expect("the part's route is documented");
+        let route_needs = route.needs.clone().unwrap_or_default();
+        let with = |extra: &[&str]| -> Vec<String> {
+            route_needs
+                .iter()
+                .cloned()
+                .chain(extra.iter().map(|s| s.to_string()))
+                .collect()
+        };
+        let path = real.fill(template);
+        let policy = with(part_needs);
+        let policy: Vec<&str> = policy.iter().map(String::as_str).collect();
+        let token = key_of(&app, &a.account_id, &policy).await;
+        let r = app.get(&path, &token).await.expect(200);
+        assert!(!r.body[field].is_null(), "{template} `{field}`: {}", r.text);
+        for need in *part_needs {
+            let others: Vec<&str> = part_needs.iter().copied().filter(|n| n != need).collect();
+            let policy = with(&others);
+            let policy: Vec<&str> = policy.iter().map(String::as_str).collect();
+            let token = key_of(&app, &a.account_id, &policy).await;
+            let r = app.get(&path, &token).await.expect(200);
+            assert!(
+                r.body[field].is_null(),
+                "{template} shows `{field}` to a key without {need}: {}",
+                r.text
+            );
+        }
+    }
 }
 
 /// Every console route, and paths under `/console/` that are not files, with every kind of caller: the
