@@ -2,9 +2,11 @@
 //! events published across all of them; one is killed with SIGKILL mid-run and started again later.
 //! Every acknowledged event reaches the receiver, and no delivery is ever being attempted by two nodes at
 //! once (the receiver sees no request arrive while another with the same `webhook-id` is being answered).
+//! Beyond that window, a delivery is sent twice only if the killed node held its lease when it died, and a
+//! graceful (SIGTERM) rolling restart sends nothing twice.
 
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     process::Child,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -14,8 +16,8 @@ use serde_json::json;
 use sqlx::Connection;
 
 use crate::helpers::{
-    child_tenant, post_to, sigkill, start_child, terminate, wait_ready, Answer, Backend, Receiver,
-    Storage,
+    child_command, child_tenant, post_to, sigkill, start_child, terminate, wait_ready, Answer,
+    Backend, Receiver, Storage,
 };
 
 const NODES: usize = 3;
@@ -30,15 +32,70 @@ type Nodes = Arc<Mutex<Vec<Option<String>>>>;
 
 /// Starts `NODES` nodes on `storage`'s database, one after another; returns them with their base URLs.
 pub async fn start_nodes(http: &reqwest::Client, storage: &Storage) -> (Vec<Child>, Vec<String>) {
+    let (children, bases, _) = start_named_nodes(http, storage).await;
+    (children, bases)
+}
+
+/// `start_nodes`, also returning each node's id (the `lease_owner` of the deliveries it holds).
+async fn start_named_nodes(
+    http: &reqwest::Client,
+    storage: &Storage,
+) -> (Vec<Child>, Vec<String>, Vec<String>) {
     let mut children = Vec::new();
     let mut bases = Vec::new();
+    let mut ids = Vec::new();
     for _ in 0..NODES {
-        let (mut child, base) = start_child(storage);
-        wait_ready(http, &base, &mut child).await;
+        let (child, base, id) = start_named_node(http, storage).await;
         children.push(child);
         bases.push(base);
+        ids.push(id);
     }
-    (children, bases)
+    (children, bases, ids)
+}
+
+/// Starts a node and waits until it is ready; returns it with its base URL and its node id, which it
+/// logs once when its dispatcher starts (its other log lines are passed on to the test's stderr).
+async fn start_named_node(http: &reqwest::Client, storage: &Storage) -> (Child, String, String) {
+    use std::io::BufRead;
+    let (mut command, base) = child_command(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hookd")),
+        storage,
+        &[("RUST_LOG", "warn,hookd::delivery::dispatcher=info")],
+    );
+    let mut child = command
+        .arg("serve")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start hookd");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (tell, told) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { return };
+            let id = line
+                .contains("dispatcher started")
+                .then(|| line.find("node_"))
+                .flatten()
+                .map(|at| {
+                    line[at..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect::<String>()
+                });
+            match id {
+                Some(id) => {
+                    let _ = tell.send(id);
+                }
+                None => eprintln!("{line}"),
+            }
+        }
+    });
+    wait_ready(http, &base, &mut child).await;
+    let id = tokio::task::spawn_blocking(move || told.recv_timeout(Duration::from_secs(30)))
+        .await
+        .unwrap()
+        .expect("the node logs its id when its dispatcher starts");
+    (child, base, id)
 }
 
 /// Publishes event `n` of publisher `p` with an idempotency key, to one node after another until one
@@ -78,6 +135,29 @@ async fn publish(
     None
 }
 
+/// The deliveries being attempted or waiting in a node's memory now: event id → lease owner (one
+/// subscription, so one delivery per event).
+async fn leases(db: &mut sqlx::PgConnection) -> HashMap<String, String> {
+    sqlx::query_as::<_, (String, String)>(
+        "SELECT event_id, lease_owner FROM deliveries WHERE status = 'delivering' AND lease_owner IS NOT NULL",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+/// The ids that occur more than once in `received`, with how often each occurs.
+fn repeats(received: &[String]) -> HashMap<String, usize> {
+    let mut counts = HashMap::<String, usize>::new();
+    for id in received {
+        *counts.entry(id.clone()).or_default() += 1;
+    }
+    counts.retain(|_, n| *n > 1);
+    counts
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
     let _load = crate::helpers::LOAD.read().await;
@@ -87,7 +167,7 @@ async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
     let receiver = Receiver::start().await;
     receiver.answer(std::iter::repeat_n(Answer::slow(ANSWER_DELAY), EVENTS * 2));
     let http = reqwest::Client::new();
-    let (mut children, bases) = start_nodes(&http, &storage).await;
+    let (mut children, bases, node_ids) = start_named_nodes(&http, &storage).await;
     let first = bases[0].clone();
     let token = child_tenant(&http, &first, "cluster").await;
     post_to(
@@ -143,11 +223,29 @@ async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
             }
         }
     };
+    let mut db = sqlx::PgConnection::connect(&storage.database_url())
+        .await
+        .unwrap();
     wait_acked(EVENTS / 3).await;
     nodes.lock().unwrap()[1] = None;
     let answering = receiver.answering();
+    // What node 1 holds just before and just after the kill: the deliveries it may have sent without
+    // recording. Its rows cannot change until their leases expire (timeout 2 s + margin 1 s after they
+    // were taken, at the least), so the second look sees all it held when it died.
+    let before_kill = leases(&mut db).await;
     sigkill(&mut children[1]);
-    eprintln!("killed node 1 while the receiver answered {answering} requests of all nodes");
+    let after_kill = leases(&mut db).await;
+    let killed_owner = &node_ids[1];
+    let held_by_killed: HashSet<String> = before_kill
+        .into_iter()
+        .chain(after_kill)
+        .filter(|(_, owner)| owner == killed_owner)
+        .map(|(event, _)| event)
+        .collect();
+    eprintln!(
+        "killed node 1 while the receiver answered {answering} requests of all nodes; it held {} leases",
+        held_by_killed.len()
+    );
     wait_acked(EVENTS * 2 / 3).await;
     let (mut child, base) = start_child(&storage);
     wait_ready(&http, &base, &mut child).await;
@@ -162,9 +260,6 @@ async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
 
     // The killed node's leases expire (timeout 2 s + margin 1 s + up to 10 s waiting in memory) and the
     // others finish what it held: every delivery ends `succeeded`.
-    let mut db = sqlx::PgConnection::connect(&storage.database_url())
-        .await
-        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(180);
     let unfinished = loop {
         let (unfinished,): (i64,) =
@@ -213,6 +308,32 @@ async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
     assert!(
         received.len() > unique.len(),
         "no delivery was sent twice: the kill caught no attempt in flight, so taking over was not tested"
+    );
+    // Only those: a delivery sent twice was leased by the killed node when it died, and was sent once by
+    // it and once by the node that took it over.
+    let repeated = repeats(&received);
+    let foreign: Vec<(&String, &usize)> = repeated
+        .iter()
+        .filter(|(id, _)| !held_by_killed.contains(*id))
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "{} deliveries the killed node did not hold were sent more than once, e.g. {:?}",
+        foreign.len(),
+        foreign.first()
+    );
+    let thrice: Vec<(&String, &usize)> = repeated.iter().filter(|(_, n)| **n > 2).collect();
+    assert!(
+        thrice.is_empty(),
+        "{} deliveries were sent more than twice, e.g. {:?}",
+        thrice.len(),
+        thrice.first()
+    );
+    assert!(
+        repeated.len() <= held_by_killed.len(),
+        "{} deliveries sent twice, more than the {} the killed node held",
+        repeated.len(),
+        held_by_killed.len()
     );
     let overlaps = receiver.overlaps();
     assert!(
@@ -327,7 +448,8 @@ async fn fifo_order_and_idempotency_hold_across_nodes() {
 }
 
 /// A rolling restart: under load, each of three nodes in turn is stopped with SIGTERM and started again.
-/// Every acknowledged event is delivered and every delivery ends `succeeded`.
+/// Every acknowledged event is delivered once: a stopping node finishes (and records) what it sent and
+/// hands back only what it had not, so no delivery is sent twice. Every delivery ends `succeeded`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rolling_restart_under_load_loses_nothing() {
     const EVENTS: usize = 9_000;
@@ -418,16 +540,19 @@ async fn rolling_restart_under_load_loses_nothing() {
     for child in &mut children {
         sigkill(child);
     }
-    let received: HashSet<String> = receiver
+    let requests: Vec<String> = receiver
         .requests()
         .iter()
         .map(|r| r.headers["webhook-id"].to_str().unwrap().to_owned())
         .collect();
+    let received: HashSet<String> = requests.iter().cloned().collect();
     let missing = acked.iter().filter(|id| !received.contains(*id)).count();
+    let repeated = repeats(&requests);
     eprintln!(
-        "rolling restart: {} events acknowledged, {} requests received",
+        "rolling restart: {} events acknowledged, {} requests received, {} deliveries sent more than once",
         acked.len(),
-        receiver.requests().len()
+        requests.len(),
+        repeated.len()
     );
     assert_eq!(
         missing,
@@ -442,5 +567,11 @@ async fn rolling_restart_under_load_loses_nothing() {
     assert!(
         receiver.overlaps().is_empty(),
         "deliveries attempted by two nodes at once"
+    );
+    assert!(
+        repeated.is_empty(),
+        "{} deliveries sent more than once across graceful restarts, e.g. {:?}",
+        repeated.len(),
+        repeated.iter().next()
     );
 }
