@@ -407,13 +407,7 @@ async fn header_values_and_queue_passwords_are_masked_in_every_read(app: TestApp
         kept.body["url"],
         "amqp://app:q-s3cret@127.0.0.1:9/?exchange=hooks"
     );
-    app.post(
-        "/api/v1/apps/shop/events",
-        &t.token,
-        json!({ "type": "t", "payload": {} }),
-    )
-    .await
-    .expect(201);
+    app.publish_to_shop(&t).await;
     let got = receiver.wait_for(2, Duration::from_secs(10)).await;
     assert_eq!(got[1].headers["authorization"], "Bearer h-s3cret");
     assert_eq!(got[1].headers["x-tenant"], "t-42");
