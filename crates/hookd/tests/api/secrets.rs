@@ -1,6 +1,7 @@
-//! Secrets stay secret: a full run of a real `hookd` process at `RUST_LOG=debug` (keys made, subscriptions
-//! created and rotated, callbacks signed and delivered, wrong credentials tried) leaves no secret in its
-//! log, and none is readable in the database (SQLite file and WAL, or every PostgreSQL table as text).
+//! Secrets stay secret: a full run of a real `hookd` process at `RUST_LOG=trace`, in JSON (SQLite) and in
+//! text (PostgreSQL) (keys made, subscriptions created and rotated, callbacks signed and delivered, a signed
+//! dialect call, wrong credentials tried) leaves no secret and no payload in its log, and no secret is
+//! readable in the database (SQLite file and WAL, or every PostgreSQL table as text).
 //! Custom header values and queue passwords are sealed too: every read masks them, `GET …/secret` reads
 //! them back, attempts send the real values, dialect reads show them masked, and values an earlier version
 //! stored in clear are sealed when the server starts.
@@ -19,12 +20,12 @@ use crate::helpers::{
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_logs_or_at_rest_sqlite() {
-    no_secret_in_logs_or_at_rest(Backend::Sqlite).await;
+    no_secret_in_logs_or_at_rest(Backend::Sqlite, "json").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_logs_or_at_rest_postgres() {
-    no_secret_in_logs_or_at_rest(Backend::Postgres).await;
+    no_secret_in_logs_or_at_rest(Backend::Postgres, "text").await;
 }
 
 /// Every form of `secret` that would give it away: as sent, and for `whsec_` secrets the key itself in
@@ -41,7 +42,10 @@ fn forms(secret: &str) -> Vec<String> {
     forms
 }
 
-async fn no_secret_in_logs_or_at_rest(backend: Backend) {
+/// A string in every published payload: payloads are never logged.
+const PAYLOAD_MARKER: &str = "payload-text-that-must-not-be-logged";
+
+async fn no_secret_in_logs_or_at_rest(backend: Backend, log_format: &str) {
     let Some(storage) = Storage::new(backend).await else {
         return;
     };
@@ -50,7 +54,7 @@ async fn no_secret_in_logs_or_at_rest(backend: Backend) {
     let (mut command, base) = child_command(
         Command::new(env!("CARGO_BIN_EXE_hookd")),
         &storage,
-        &[("RUST_LOG", "debug")],
+        &[("RUST_LOG", "trace"), ("HOOKD_LOG_FORMAT", log_format)],
     );
     command.stderr(File::create(&log_path).unwrap());
     let mut child = command.arg("serve").spawn().expect("start hookd");
@@ -120,10 +124,22 @@ async fn no_secret_in_logs_or_at_rest(backend: Backend) {
             &base,
             &token,
             "/api/v1/apps/shop/events",
-            json!({ "type": "t", "payload": { "n": n } }),
+            json!({ "type": "t", "payload": { "n": n, "note": PAYLOAD_MARKER } }),
         )
         .await;
     }
+    // A signed dialect call (TC3): the key's secret signs it and must not be logged.
+    let key_pair = (key["key_id"].as_str().unwrap(), key_secret.as_str());
+    let ess = crate::ess::modify_at(
+        &http,
+        &base,
+        key_pair,
+        "operator",
+        1,
+        "http://127.0.0.1:9/ess-callback",
+    )
+    .await;
+    assert!(ess.get("Error").is_none(), "ESS call: {ess}");
     // Wrong credentials: the secret-bearing header of a failed call is not logged either.
     let wrong = format!("{}:{}x", key["key_id"].as_str().unwrap(), key_secret);
     let refused = http
@@ -171,7 +187,15 @@ async fn no_secret_in_logs_or_at_rest(backend: Backend) {
     secrets.extend(forms(given));
     secrets.extend(forms(&generated));
     let log = std::fs::read_to_string(&log_path).unwrap();
-    assert!(log.contains("DEBUG"), "the run logged at debug level");
+    assert!(log.contains("TRACE"), "the run logged at trace level");
+    if log_format == "json" {
+        let lines = log.lines().filter(|l| !l.trim().is_empty());
+        for line in lines {
+            serde_json::from_str::<Value>(line)
+                .unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {line}"));
+        }
+    }
+    assert!(!log.contains(PAYLOAD_MARKER), "the log contains a payload");
     for secret in &secrets {
         assert!(
             !log.contains(secret.as_str()),
