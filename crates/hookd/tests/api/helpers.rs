@@ -119,23 +119,29 @@ impl PgDatabase {
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        // Dropped from async tests: do the blocking clean-up on a thread of its own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await?;
-                Ok::<_, sqlx::Error>(())
-            })
-            .map_err(std::io::Error::other)
-        })
-        .join();
+        admin_sql(
+            &self.admin_url,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
     }
+}
+
+/// Runs `sql` on PostgreSQL at `admin_url`, on a thread of its own (callable from a `Drop` in an async
+/// test); errors are ignored (clean-up).
+pub fn admin_sql(admin_url: &str, sql: &str) {
+    let (admin_url, sql) = (admin_url.to_owned(), sql.to_owned());
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
+            sqlx::query(&sql).execute(&mut conn).await?;
+            Ok::<_, sqlx::Error>(())
+        })
+        .map_err(std::io::Error::other)
+    })
+    .join();
 }
 
 /// Where a test's data lives; kept alive as long as the server.

@@ -251,6 +251,39 @@ impl Load {
         }
     }
 
+    /// Waits for 100 acknowledged publishes, injects a fault, and waits for 50 refused ones, `/readyz`
+    /// answering 503 and `hookd_storage_errors_total` counting one of `kinds`.
+    async fn until_refused(
+        &self,
+        server: &Server,
+        inject: impl Future<Output = ()>,
+        kinds: &[&str],
+        name: &str,
+    ) {
+        self.wait_for(201, 100, 60, "before the fault").await;
+        let injected = Instant::now();
+        inject.await;
+        self.wait_for(503, 50, 60, "during the fault").await;
+        self.wait_ready_status(503, injected, 30).await;
+        let metrics = server
+            .http
+            .get(format!("{}/metrics", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let counted = |kind: &&str| {
+            let series = format!("hookd_storage_errors_total{{kind=\"{kind}\"}}");
+            metrics.lines().any(|l| l.starts_with(&series))
+        };
+        assert!(
+            kinds.iter().any(counted),
+            "{name}: no hookd_storage_errors_total of {kinds:?} in /metrics:\n{metrics}"
+        );
+    }
+
     fn statuses(&self) -> HashMap<Option<u16>, usize> {
         let mut counts = HashMap::new();
         for o in self.outcomes.lock().unwrap().iter() {
@@ -569,25 +602,7 @@ where
     FC: Future<Output = ()>,
 {
     let load = Load::start(&server.http, &server.base, &server.token, name);
-    load.wait_for(201, 100, 60, "before the fault").await;
-    let injected = Instant::now();
-    inject().await;
-    load.wait_for(503, 50, 60, "during the fault").await;
-    load.wait_ready_status(503, injected, 30).await;
-    let metrics = server
-        .http
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let counted = format!("hookd_storage_errors_total{{kind=\"{kind}\"}}");
-    assert!(
-        metrics.lines().any(|l| l.starts_with(&counted)),
-        "{name}: no {counted} in /metrics:\n{metrics}"
-    );
+    load.until_refused(server, inject(), &[kind], name).await;
     let writes = server.other_writes(name, receiver).await;
     eprintln!("{name}: other writes during the fault: {writes:?}");
     let cleared = Instant::now();
@@ -695,21 +710,10 @@ impl PgInTmpfs {
 impl Drop for PgInTmpfs {
     fn drop(&mut self) {
         drop(self.db.take());
-        let (admin_url, tablespace) = (self.admin_url.clone(), self.tablespace.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
-                sqlx::query(&format!("DROP TABLESPACE IF EXISTS {tablespace}"))
-                    .execute(&mut conn)
-                    .await?;
-                Ok::<_, sqlx::Error>(())
-            })
-            .map_err(std::io::Error::other)
-        })
-        .join();
+        crate::helpers::admin_sql(
+            &self.admin_url,
+            &format!("DROP TABLESPACE IF EXISTS {}", self.tablespace),
+        );
         drop(self.tmpfs.take());
     }
 }
@@ -886,27 +890,10 @@ async fn sqlite_on_a_read_only_file_system_acknowledges_only_what_it_stores() {
         &server.token,
         "sqlite-read-only",
     );
-    load.wait_for(201, 100, 60, "before the fault").await;
-    let injected = Instant::now();
-    ext4.fail();
-    load.wait_for(503, 50, 60, "during the fault").await;
-    load.wait_ready_status(503, injected, 30).await;
-    let metrics = server
-        .http
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.lines().any(
-            |l| l.starts_with("hookd_storage_errors_total{kind=\"read_only\"}")
-                || l.starts_with("hookd_storage_errors_total{kind=\"io\"}")
-        ),
-        "no read-only or I/O storage errors in /metrics:\n{metrics}"
-    );
+    // SQLite reports a write refused by a read-only file system as an I/O error.
+    let fail = async { ext4.fail() };
+    load.until_refused(&server, fail, &["read_only", "io"], "sqlite-read-only")
+        .await;
     let writes = server.other_writes("sqlite-read-only", &receiver).await;
     let mut outcomes = load.stop().await;
     let refused_stored = server
