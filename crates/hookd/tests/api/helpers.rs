@@ -792,3 +792,86 @@ pub async fn terminate(child: &mut Child) {
     };
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
+
+/// Publishes events to `shop` from four clients at a steady pace (about 300 a second) and, once a quarter
+/// of `count` are acknowledged, awaits `midway` (a broker restart, say) while the clients go on publishing;
+/// stops once `count` events and another quarter after `midway` ended are acknowledged. Returns each
+/// event's (event id, delivery id) with what `midway` returned.
+pub async fn publish_through<R>(
+    app: &Arc<TestApp>,
+    token: &str,
+    count: usize,
+    midway: impl std::future::Future<Output = R>,
+) -> (Vec<(String, String)>, R) {
+    const CLIENTS: usize = 4;
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for c in 0..CLIENTS {
+        let (app, token, acked, stop) =
+            (app.clone(), token.to_owned(), acked.clone(), stop.clone());
+        clients.push(tokio::spawn(async move {
+            for n in (c..).step_by(CLIENTS) {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                let r = app
+                    .post(
+                        "/api/v1/apps/shop/events",
+                        &token,
+                        json!({ "type": "t", "payload": { "n": n } }),
+                    )
+                    .await
+                    .expect(201);
+                let delivery = r.body["deliveries"][0]["id"]
+                    .as_str()
+                    .expect("a delivery")
+                    .to_owned();
+                acked.lock().expect("lock").push((r.str("id"), delivery));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }));
+    }
+    let acked_at_least = |n: usize| {
+        let acked = acked.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while acked.lock().expect("lock").len() < n {
+                assert!(Instant::now() < deadline, "publishing stalled");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    };
+    acked_at_least(count / 4).await;
+    let midway = midway.await;
+    let after = acked.lock().expect("lock").len() + count / 4;
+    acked_at_least(after.max(count)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in clients {
+        client.await.expect("publisher");
+    }
+    let acked = acked.lock().expect("lock").clone();
+    (acked, midway)
+}
+
+/// How many of `deliveries` succeeded after a failed attempt: their attempt log (`GET
+/// /api/v1/deliveries/{id}`) holds an attempt with an error, then a last attempt without one.
+pub async fn retried_deliveries(app: &TestApp, token: &str, deliveries: &[String]) -> usize {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(deliveries)
+        .map(|id| async move {
+            let d = app
+                .get(&format!("/api/v1/deliveries/{id}"), token)
+                .await
+                .expect(200)
+                .body;
+            let log = d["attempt_log"].as_array().cloned().unwrap_or_default();
+            let failed_then = log.iter().rev().skip(1).any(|a| !a["error"].is_null());
+            let last_ok = log.last().is_some_and(|a| a["error"].is_null());
+            d["status"] == "succeeded" && failed_then && last_ok
+        })
+        .buffer_unordered(16)
+        .filter(|retried| std::future::ready(*retried))
+        .count()
+        .await
+}
