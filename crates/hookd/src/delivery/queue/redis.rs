@@ -1,15 +1,63 @@
 //! Redis Streams: `XADD <stream> * body <body> <header> <value> …`.
 
-use std::{collections::HashMap, net::SocketAddr};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use tokio::sync::Mutex;
 
 use super::{credentials, Message};
 use crate::domain::CallbackUrl;
 
-/// Connections by broker address and credentials; a `ConnectionManager` reconnects by itself.
+/// A connection attempt, and a command's answer, take at most this long: an attempt's own timeout bounds
+/// the publish anyway, and a connection stuck longer than this is better replaced.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+type Connections = HashMap<String, (u64, ::redis::aio::ConnectionManager)>;
+
+/// Connections by broker address and credentials. A publish that fails or is cut off by its timeout drops
+/// the connection it used, so the next one connects anew: a `ConnectionManager` whose reconnection
+/// attempts ran out during an outage of a few seconds kept failing every later publish.
 #[derive(Default)]
-pub struct Pool(Mutex<HashMap<String, ::redis::aio::ConnectionManager>>);
+pub struct Pool {
+    connections: Arc<Mutex<Connections>>,
+    /// Numbers the connections, so that a failed publish drops only the one it used.
+    made: AtomicU64,
+}
+
+/// Drops a pooled connection unless the publish that used it succeeded.
+struct Evict {
+    connections: Arc<Mutex<Connections>>,
+    key: String,
+    number: u64,
+    succeeded: bool,
+}
+
+impl Drop for Evict {
+    fn drop(&mut self) {
+        if self.succeeded {
+            return;
+        }
+        let (connections, key, number) = (
+            self.connections.clone(),
+            std::mem::take(&mut self.key),
+            self.number,
+        );
+        // Dropped where the publish ends, possibly cut off by its timeout: the lock is taken apart.
+        tokio::spawn(async move {
+            let mut connections = connections.lock().await;
+            if connections.get(&key).is_some_and(|(n, _)| *n == number) {
+                connections.remove(&key);
+            }
+        });
+    }
+}
 
 impl Pool {
     pub async fn publish(
@@ -19,7 +67,7 @@ impl Pool {
         message: &Message<'_>,
     ) -> Result<String, String> {
         let stream = url.queue_name();
-        let mut conn = self
+        let (mut conn, mut evict) = self
             .connection(addr, url)
             .await
             .map_err(|e| e.to_string())?;
@@ -35,6 +83,7 @@ impl Pool {
             .query_async(&mut conn)
             .await
             .map_err(|e| e.to_string())?;
+        evict.succeeded = true;
         Ok(format!("XADD {stream} {entry}"))
     }
 
@@ -42,12 +91,18 @@ impl Pool {
         &self,
         addr: SocketAddr,
         url: &CallbackUrl,
-    ) -> ::redis::RedisResult<::redis::aio::ConnectionManager> {
+    ) -> ::redis::RedisResult<(::redis::aio::ConnectionManager, Evict)> {
         let (user, password) = credentials(url);
         let key = format!("{addr}|{user:?}|{password:?}");
-        let mut pool = self.0.lock().await;
-        if let Some(conn) = pool.get(&key) {
-            return Ok(conn.clone());
+        let mut pool = self.connections.lock().await;
+        let evict = |number| Evict {
+            connections: self.connections.clone(),
+            key: key.clone(),
+            number,
+            succeeded: false,
+        };
+        if let Some((number, conn)) = pool.get(&key) {
+            return Ok((conn.clone(), evict(*number)));
         }
         let info = ::redis::ConnectionInfo {
             addr: ::redis::ConnectionAddr::Tcp(addr.ip().to_string(), addr.port()),
@@ -58,8 +113,13 @@ impl Pool {
             },
         };
         let client = ::redis::Client::open(info)?;
-        let conn = ::redis::aio::ConnectionManager::new(client).await?;
-        pool.insert(key, conn.clone());
-        Ok(conn)
+        let config = ::redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(CONNECT_TIMEOUT)
+            .set_response_timeout(CONNECT_TIMEOUT)
+            .set_number_of_retries(1);
+        let conn = ::redis::aio::ConnectionManager::new_with_config(client, config).await?;
+        let number = self.made.fetch_add(1, Ordering::Relaxed);
+        pool.insert(key.clone(), (number, conn.clone()));
+        Ok((conn, evict(number)))
     }
 }

@@ -159,10 +159,10 @@ impl Drop for OwnRedis {
     }
 }
 
-/// How long the broker stays down. Attempts made meanwhile fail at once (connection refused). Kept to
-/// 1 s: after an outage of 2 s or more hookd's pooled Redis connection does not come back (every attempt
-/// then times out after 2 s, and most events are still missing a minute later), a fault of its own.
-const DOWN: Duration = Duration::from_secs(1);
+/// How long the broker stays down: longer than the 2 s attempt timeout, so that attempts fail and are
+/// retried, and long enough that a Redis client's own reconnection attempts run out meanwhile (hookd's
+/// pooled connection once never came back after that).
+const DOWN: Duration = Duration::from_secs(3);
 
 both_backends!(redis_restart_mid_run_loses_nothing);
 
