@@ -16,8 +16,8 @@ use serde_json::json;
 use sqlx::Connection;
 
 use crate::helpers::{
-    child_command, child_tenant, post_to, sigkill, start_child, terminate, wait_ready, Answer,
-    Backend, Receiver, Storage,
+    child_command, child_shop, child_tenant, post_to, sigkill, start_child, terminate, wait_ready,
+    Answer, Backend, Receiver, Storage,
 };
 
 const NODES: usize = 3;
@@ -170,22 +170,7 @@ async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
     let (mut children, bases, node_ids) = start_named_nodes(&http, &storage).await;
     let first = bases[0].clone();
     let token = child_tenant(&http, &first, "cluster").await;
-    post_to(
-        &http,
-        &first,
-        &token,
-        "/api/v1/apps",
-        json!({ "id": "shop" }),
-    )
-    .await;
-    post_to(
-        &http,
-        &first,
-        &token,
-        "/api/v1/apps/shop/subscriptions",
-        json!({ "url": receiver.url }),
-    )
-    .await;
+    child_shop(&http, &first, &token, json!({ "url": receiver.url })).await;
 
     let nodes: Nodes = Arc::new(Mutex::new(bases.into_iter().map(Some).collect()));
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -463,22 +448,7 @@ async fn rolling_restart_under_load_loses_nothing() {
     let (mut children, bases) = start_nodes(&http, &storage).await;
     let first = bases[0].clone();
     let token = child_tenant(&http, &first, "rolling").await;
-    post_to(
-        &http,
-        &first,
-        &token,
-        "/api/v1/apps",
-        json!({ "id": "shop" }),
-    )
-    .await;
-    post_to(
-        &http,
-        &first,
-        &token,
-        "/api/v1/apps/shop/subscriptions",
-        json!({ "url": receiver.url }),
-    )
-    .await;
+    child_shop(&http, &first, &token, json!({ "url": receiver.url })).await;
 
     let nodes: Nodes = Arc::new(Mutex::new(bases.into_iter().map(Some).collect()));
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));

@@ -13,8 +13,8 @@ use std::{
 use serde_json::json;
 
 use crate::helpers::{
-    child_tenant, post_to, sigkill, start_child, start_child_with, wait_ready, Answer, Backend,
-    Receiver, Storage,
+    child_shop, child_tenant, post_to, sigkill, start_child, start_child_with, wait_ready, Answer,
+    Backend, Receiver, Storage,
 };
 
 /// An account, a key (returned), an app `shop` and one subscription made of `subscription`.
@@ -24,15 +24,7 @@ async fn tenant_with_subscription(
     subscription: serde_json::Value,
 ) -> String {
     let token = child_tenant(http, base, "durable").await;
-    post_to(http, base, &token, "/api/v1/apps", json!({ "id": "shop" })).await;
-    post_to(
-        http,
-        base,
-        &token,
-        "/api/v1/apps/shop/subscriptions",
-        subscription,
-    )
-    .await;
+    child_shop(http, base, &token, subscription).await;
     token
 }
 

@@ -744,6 +744,19 @@ pub async fn post_to(
     r.json().await.unwrap()
 }
 
+/// An app `shop` with one subscription made of `subscription`, through the child process at `base`.
+pub async fn child_shop(http: &reqwest::Client, base: &str, token: &str, subscription: Value) {
+    post_to(http, base, token, "/api/v1/apps", json!({ "id": "shop" })).await;
+    post_to(
+        http,
+        base,
+        token,
+        "/api/v1/apps/shop/subscriptions",
+        subscription,
+    )
+    .await;
+}
+
 /// An account named `name` with an all-powerful key, made through the child process at `base`; returns
 /// the key's token.
 pub async fn child_tenant(http: &reqwest::Client, base: &str, name: &str) -> String {

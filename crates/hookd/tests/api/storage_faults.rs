@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 use sqlx::Connection;
 
 use crate::helpers::{
-    child_key, post_to, sigkill, start_child, wait_ready, PgDatabase, Receiver, Storage,
+    child_key, child_shop, sigkill, start_child, wait_ready, PgDatabase, Receiver, Storage,
     ADMIN_TOKEN,
 };
 
@@ -76,10 +76,6 @@ impl Tmpfs {
         );
         Self(dir.to_path_buf())
     }
-
-    fn fill(&self) -> PathBuf {
-        fill(&self.0)
-    }
 }
 
 /// Writes a file in `dir` until its file system is full; returns its path.
@@ -101,6 +97,30 @@ fn fill(dir: &Path) -> PathBuf {
     }
     let _ = file.sync_all();
     path
+}
+
+/// Fills a file system with a file, and frees it again.
+struct Filler {
+    dir: PathBuf,
+    file: Mutex<Option<PathBuf>>,
+}
+
+impl Filler {
+    fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            file: Mutex::default(),
+        }
+    }
+
+    async fn fill(&self) {
+        *self.file.lock().unwrap() = Some(fill(&self.dir));
+    }
+
+    async fn clear(&self) {
+        let file = self.file.lock().unwrap().take().expect("filled before");
+        std::fs::remove_file(file).unwrap();
+    }
 }
 
 impl Drop for Tmpfs {
@@ -343,22 +363,7 @@ impl Server {
             created["key_id"].as_str().unwrap().to_owned(),
             created["secret"].as_str().unwrap().to_owned(),
         );
-        post_to(
-            &http,
-            &base,
-            &token,
-            "/api/v1/apps",
-            json!({ "id": "shop" }),
-        )
-        .await;
-        post_to(
-            &http,
-            &base,
-            &token,
-            "/api/v1/apps/shop/subscriptions",
-            json!({ "url": receiver.url }),
-        )
-        .await;
+        child_shop(&http, &base, &token, json!({ "url": receiver.url })).await;
         Self {
             storage,
             child,
@@ -641,19 +646,14 @@ async fn sqlite_on_a_full_disk_acknowledges_only_what_it_stores() {
     let tmpfs = Tmpfs::mount(storage.dir.path(), 16);
     let receiver = Receiver::start().await;
     let mut server = Server::start(storage, &receiver).await;
-    let filler: Arc<Mutex<Option<PathBuf>>> = Arc::default();
+    let filler = Filler::new(&tmpfs.0);
     let refused_stored = survive(
         &mut server,
         &receiver,
         "sqlite-disk-full",
         "disk_full",
-        || async {
-            *filler.lock().unwrap() = Some(tmpfs.fill());
-        },
-        || async {
-            let path = filler.lock().unwrap().take().unwrap();
-            std::fs::remove_file(path).unwrap();
-        },
+        || filler.fill(),
+        || filler.clear(),
     )
     .await;
     assert_eq!(
@@ -733,20 +733,14 @@ async fn postgres_with_a_full_tablespace_acknowledges_only_what_it_stores() {
     };
     let receiver = Receiver::start().await;
     let mut server = Server::start(storage, &receiver).await;
-    let tmpfs_root = pg.tmpfs.as_ref().unwrap().0.clone();
-    let filler: Arc<Mutex<Option<PathBuf>>> = Arc::default();
+    let filler = Filler::new(&pg.tmpfs.as_ref().unwrap().0);
     survive(
         &mut server,
         &receiver,
         "postgres-tablespace-full",
         "disk_full",
-        || async {
-            *filler.lock().unwrap() = Some(fill(&tmpfs_root));
-        },
-        || async {
-            let path = filler.lock().unwrap().take().unwrap();
-            std::fs::remove_file(path).unwrap();
-        },
+        || filler.fill(),
+        || filler.clear(),
     )
     .await;
     server.stop();
