@@ -409,11 +409,10 @@ impl Server {
         vec![subscription, account, ess]
     }
 
-    /// A list route's `field` values (first 100 items).
-    async fn listed(&self, path: &str, token: &str, field: &str) -> HashSet<String> {
-        let list: Value = self
-            .http
-            .get(format!("{}{path}?limit=100", self.base))
+    /// GETs `url` with `token`; panics unless it answers 2xx with JSON.
+    async fn get_json(&self, url: &str, token: &str) -> Value {
+        self.http
+            .get(url)
             .bearer_auth(token)
             .send()
             .await
@@ -422,7 +421,14 @@ impl Server {
             .unwrap()
             .json()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// A list route's `field` values (first 100 items).
+    async fn listed(&self, path: &str, token: &str, field: &str) -> HashSet<String> {
+        let list = self
+            .get_json(&format!("{}{path}?limit=100", self.base), token)
+            .await;
         list["data"]
             .as_array()
             .unwrap()
@@ -479,18 +485,7 @@ impl Server {
             if let Some(c) = &cursor {
                 url.push_str(&format!("&cursor={c}"));
             }
-            let page: Value = self
-                .http
-                .get(url)
-                .bearer_auth(&self.token)
-                .send()
-                .await
-                .unwrap()
-                .error_for_status()
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page = self.get_json(&url, &self.token).await;
             for event in page["data"].as_array().unwrap() {
                 stored.insert(
                     event["id"].as_str().unwrap().to_owned(),
