@@ -33,28 +33,33 @@ const WRITE_FAILURE_TRUSTED_MS: i64 = 1_000;
     responses((status = 200, body = String), (status = 503, body = super::error::ErrorBody)))]
 async fn readyz(State(state): State<ApiState>) -> Result<&'static str, ApiError> {
     let store = state.service.store();
+    // The storage's health logs an episode once; this route is asked every few seconds.
     let not_ready = |e: crate::store::StoreError| {
-        // The storage's health logs the episode once; this route is asked every few seconds.
         tracing::debug!(error = %e, "readiness check failed");
-        store.health().failed(&e);
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "storage_unavailable",
-            format!("storage is unavailable: {e}"),
-        )
+        unavailable(format!("storage is unavailable: {e}"))
     };
-    store.ping().await.map_err(not_ready)?;
+    if let Err(e) = store.ping().await {
+        store.health().failed(&e);
+        return Err(not_ready(e));
+    }
     if let Some(failed_at) = store.health().failing_since_last() {
         if crate::domain::now_ms() - failed_at < WRITE_FAILURE_TRUSTED_MS {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                "storage cannot write; writes are being refused",
+            return Err(unavailable(
+                "storage cannot write; writes are being refused".into(),
             ));
         }
+        // The probe notes its own outcome in the health.
         store.probe_write().await.map_err(not_ready)?;
     }
     Ok("ready")
+}
+
+fn unavailable(message: String) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+        message,
+    )
 }
 
 /// Prometheus metrics: `hookd_deliveries_total{outcome}`, `hookd_attempt_duration_seconds`,
