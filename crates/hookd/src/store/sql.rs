@@ -1241,8 +1241,13 @@ macro_rules! impl_store {
         /// The answer for each of `n` writes of a group that could not reach the database.
         fn unavailable<T>(error: &StoreError, n: usize) -> Vec<Result<T>> {
             let fault = $crate::store::health::Fault::of(error).unwrap_or($crate::store::health::Fault::Unreachable);
+            // An error that is a group's answer already keeps its message rather than wrapping it again.
+            let message = match error {
+                StoreError::Unavailable { message, .. } => message.clone(),
+                other => other.to_string(),
+            };
             (0..n)
-                .map(|_| Err(StoreError::Unavailable { fault, message: error.to_string() }))
+                .map(|_| Err(StoreError::Unavailable { fault, message: message.clone() }))
                 .collect()
         }
 

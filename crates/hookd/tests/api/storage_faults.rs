@@ -305,11 +305,7 @@ impl Load {
     }
 
     fn statuses(&self) -> HashMap<Option<u16>, usize> {
-        let mut counts = HashMap::new();
-        for o in self.outcomes.lock().unwrap().iter() {
-            *counts.entry(o.status).or_insert(0) += 1;
-        }
-        counts
+        statuses(&self.outcomes.lock().unwrap())
     }
 
     async fn stop(self) -> Vec<Outcome> {
@@ -320,6 +316,15 @@ impl Load {
         let outcomes = self.outcomes.lock().unwrap().clone();
         outcomes
     }
+}
+
+/// How many publishes got each status (`None`: no answer).
+fn statuses(outcomes: &[Outcome]) -> HashMap<Option<u16>, usize> {
+    let mut counts = HashMap::new();
+    for o in outcomes {
+        *counts.entry(o.status).or_insert(0) += 1;
+    }
+    counts
 }
 
 /// A running `hookd` with a tenant, an app `shop` and one subscription to `receiver`.
@@ -610,13 +615,7 @@ where
     load.wait_for(201, 100, 60, "after the fault").await;
     load.wait_ready_status(200, cleared, 30).await;
     let outcomes = load.stop().await;
-    let statuses = {
-        let mut counts: HashMap<Option<u16>, usize> = HashMap::new();
-        for o in &outcomes {
-            *counts.entry(o.status).or_insert(0) += 1;
-        }
-        counts
-    };
+    let statuses = statuses(&outcomes);
     let lost_answers = server.check(&outcomes, receiver, name).await;
     server.check_writes(&writes, name).await;
     server.restart().await;
