@@ -17,6 +17,7 @@ mod crash;
 mod deliveries;
 mod ess;
 mod events;
+mod fault_fs;
 mod fifo;
 mod formats;
 mod helpers;

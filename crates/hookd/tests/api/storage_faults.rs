@@ -23,6 +23,7 @@ use std::{
 use serde_json::{json, Value};
 use sqlx::Connection;
 
+use crate::fault_fs::FaultFs;
 use crate::helpers::{
     child_key, child_shop, sigkill, start_child, wait_ready, PgDatabase, Receiver, Storage,
     ADMIN_TOKEN,
@@ -596,7 +597,7 @@ async fn survive<I, C, FI, FC>(
     server: &mut Server,
     receiver: &Receiver,
     name: &str,
-    kind: &str,
+    kinds: &[&str],
     inject: I,
     clear: C,
 ) -> usize
@@ -607,7 +608,7 @@ where
     FC: Future<Output = ()>,
 {
     let load = Load::start(&server.http, &server.base, &server.token, name);
-    load.until_refused(server, inject(), &[kind], name).await;
+    load.until_refused(server, inject(), kinds, name).await;
     let writes = server.other_writes(name, receiver).await;
     eprintln!("{name}: other writes during the fault: {writes:?}");
     let cleared = Instant::now();
@@ -645,7 +646,7 @@ async fn sqlite_on_a_full_disk_acknowledges_only_what_it_stores() {
         &mut server,
         &receiver,
         "sqlite-disk-full",
-        "disk_full",
+        &["disk_full"],
         || filler.fill(),
         || filler.clear(),
     )
@@ -732,7 +733,7 @@ async fn postgres_with_a_full_tablespace_acknowledges_only_what_it_stores() {
         &mut server,
         &receiver,
         "postgres-tablespace-full",
-        "disk_full",
+        &["disk_full"],
         || filler.fill(),
         || filler.clear(),
     )
@@ -775,7 +776,7 @@ async fn postgres_read_only_acknowledges_only_what_it_stores() {
         &mut server,
         &receiver,
         "postgres-read-only",
-        "read_only",
+        &["read_only"],
         || set_read_only(&admin_url, &name, true),
         || set_read_only(&admin_url, &name, false),
     )
@@ -925,4 +926,35 @@ async fn sqlite_on_a_read_only_file_system_acknowledges_only_what_it_stores() {
     eprintln!("sqlite-read-only: refused but stored after the repair: {refused_stored}");
     drop(server);
     drop(ext4);
+}
+
+/// Write access goes away under the running server and comes back, without an unmount: the data directory
+/// is a pass-through file system (`fault_fs`) that answers every write, sync, create and open for writing
+/// with `EROFS` while switched read-only. Publishes get 503 and `/readyz` 503 meanwhile; once writes work
+/// again publishing recovers without a restart, and every earlier answer holds, before and after `kill -9`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_recovers_without_a_restart_when_write_access_comes_back() {
+    let _load = crate::helpers::LOAD.read().await;
+    if root().is_none() {
+        return;
+    }
+    let backing = tempfile::tempdir().unwrap();
+    let storage = Storage::new(crate::helpers::Backend::Sqlite).await.unwrap();
+    let fs = FaultFs::mount(backing.path(), storage.dir.path())
+        .expect("mount a FUSE file system over the data directory (needs /dev/fuse)");
+    let receiver = Receiver::start().await;
+    let mut server = Server::start(storage, &receiver).await;
+    // SQLite reports a write refused by a read-only file system as an I/O error.
+    let refused_stored = survive(
+        &mut server,
+        &receiver,
+        "sqlite-write-access",
+        &["read_only", "io"],
+        || async { fs.set_read_only(true) },
+        || async { fs.set_read_only(false) },
+    )
+    .await;
+    assert_committed_at_most_by_the_cut_group(refused_stored);
+    drop(server);
+    drop(fs);
 }
