@@ -36,6 +36,28 @@ pub struct ServerSecrets {
 }
 
 impl ServerSecrets {
+    /// The admin token for the command line's calls to a running server: the configured one, or the one
+    /// the server stored in its data directory. Never generates anything (a client command must not
+    /// leave a data directory, let alone a master key, wherever it runs).
+    pub fn admin_token(config: &Config) -> anyhow::Result<String> {
+        if let Some(token) = &config.admin_token {
+            return Ok(token.0.clone());
+        }
+        let path = config.data_dir.join("admin-token");
+        let token = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "no admin token: set HOOKD_ADMIN_TOKEN, or run where the server's data directory is \
+                 (reading {})",
+                path.display()
+            )
+        })?;
+        let token = token.trim();
+        if token.is_empty() {
+            bail!("{} is empty", path.display());
+        }
+        Ok(token.to_owned())
+    }
+
     pub fn load(config: &Config) -> anyhow::Result<Self> {
         let admin_token = match &config.admin_token {
             Some(t) if t.0.len() < 16 => bail!("admin_token must be at least 16 characters"),

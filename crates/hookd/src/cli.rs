@@ -47,6 +47,12 @@ pub enum Command {
     /// Publish events.
     #[command(subcommand)]
     Event(EventCmd),
+    /// Ask a running server whether it is ready (`/readyz`): exit 0 when it is, non-zero otherwise. A
+    /// health check for containers, which have no shell or curl.
+    Health {
+        #[command(flatten)]
+        target: Target,
+    },
     /// Run a local receiver that prints every callback and checks its signature.
     Receive {
         #[arg(long, default_value = "127.0.0.1:9000")]
@@ -63,6 +69,32 @@ pub struct Target {
     /// Base URL of the hookd server; default `http://<listen>` from the configuration.
     #[arg(long, env = "HOOKD_SERVER")]
     server: Option<String>,
+}
+
+impl Target {
+    fn base(&self, config: &Config) -> String {
+        self.server
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen))
+    }
+}
+
+/// `GET {base}/readyz` within 5 s; Ok when it answers 200.
+async fn health(base: &str) -> anyhow::Result<()> {
+    let url = format!("{}/readyz", base.trim_end_matches('/'));
+    let response = reqwest::Client::new()
+        .get(&url)
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await
+        .with_context(|| format!("cannot reach hookd at {url}"))?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if !status.is_success() {
+        bail!("hookd at {url} is not ready: {status} {body}");
+    }
+    println!("ready");
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,11 +187,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let request = match cli.command {
         Command::Serve => {
             telemetry::init_logging(config.log_format);
+            config.warn_ignored_env();
             let app = Application::build(config).await?;
             return app.run_until_stopped(crate::app::shutdown_signal()).await;
         }
         Command::Migrate => {
             telemetry::init_logging(config.log_format);
+            config.warn_ignored_env();
             let store = crate::store::connect(&config).await?;
             println!("migrations applied ({})", store.backend());
             return Ok(());
@@ -168,6 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", config.to_redacted_toml()?);
             return Ok(());
         }
+        Command::Health { target } => return health(&target.base(&config)).await,
         Command::Receive { listen, secret } => {
             return crate::cli_receive::run(listen, secret).await
         }
@@ -273,12 +308,8 @@ impl ApiCall {
 
     /// Sends the request with the admin token and prints the JSON answer; fails on an error status.
     async fn send(self, config: &Config) -> anyhow::Result<()> {
-        let base = self
-            .target
-            .server
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", config.listen));
-        let token = ServerSecrets::load(config)?.admin_token;
+        let base = self.target.base(config);
+        let token = ServerSecrets::admin_token(config)?;
         let mut request = reqwest::Client::new()
             .request(
                 self.method,

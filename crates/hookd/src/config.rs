@@ -24,6 +24,13 @@ pub struct Config {
     pub admin_token: Option<Redacted>,
     /// 32-byte key (64 hex digits or base64) sealing secrets at rest. Generated when unset.
     pub master_key: Option<Redacted>,
+    /// Files holding the admin token and the master key (`HOOKD_ADMIN_TOKEN_FILE`,
+    /// `HOOKD_MASTER_KEY_FILE`), as container secrets are mounted; surrounding white space is dropped.
+    /// Each may be set instead of its value, not with it.
+    pub admin_token_file: Option<PathBuf>,
+    pub master_key_file: Option<PathBuf>,
+    /// A file holding `database_url` (`HOOKD_DATABASE_URL_FILE`), for a URL with a password in it.
+    pub database_url_file: Option<PathBuf>,
     /// Networks exempt from the SSRF guard, e.g. `127.0.0.0/8` (comma-separated in the environment).
     #[serde(deserialize_with = "comma_list")]
     pub allowed_targets: Vec<IpNet>,
@@ -47,6 +54,9 @@ pub struct Config {
     pub sqlite_synchronous: SqliteSync,
     /// Connections to PostgreSQL.
     pub database_max_connections: u32,
+    /// How long start-up keeps trying to reach PostgreSQL (with backoff, each failure logged) before it
+    /// gives up and exits non-zero (`HOOKD_DATABASE_CONNECT_TIMEOUT_MS`).
+    pub database_connect_timeout_ms: u64,
     /// PostgreSQL's `statement_timeout` for hookd's statements (migrations excepted); 0 leaves none.
     pub database_statement_timeout_ms: u64,
     /// `text` or `json` logs.
@@ -61,6 +71,10 @@ pub struct Config {
     /// Where CAMS receipts of accounts that set `QueueFlag=Y` go (`HOOKD_CAMS_QUEUE`): a queue destination
     /// such as `nats://127.0.0.1:4222/hookd.cams`. The operator's own broker: the SSRF guard does not apply.
     pub cams_queue: Option<String>,
+    /// `HOOKD_*` environment variables that name no setting, ignored (`Config::load` fills it; the
+    /// server warns about each).
+    #[serde(skip)]
+    pub ignored_env: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -117,6 +131,9 @@ impl Default for Config {
             database_url: None,
             admin_token: None,
             master_key: None,
+            admin_token_file: None,
+            master_key_file: None,
+            database_url_file: None,
             allowed_targets: Vec::new(),
             dialect_rate_limits: Default::default(),
             tls_cert: None,
@@ -127,12 +144,14 @@ impl Default for Config {
             request_timeout_ms: 30_000,
             sqlite_synchronous: SqliteSync::Full,
             database_max_connections: 16,
+            database_connect_timeout_ms: 60_000,
             database_statement_timeout_ms: 30_000,
             log_format: LogFormat::Text,
             delivery: DeliveryConfig::default(),
             retention_ms: 30 * 24 * 3_600_000,
             shutdown_grace_ms: 10_000,
             cams_queue: None,
+            ignored_env: Vec::new(),
         }
     }
 }
@@ -164,7 +183,10 @@ impl DeliveryConfig {
 }
 
 impl Config {
-    /// Defaults, then the TOML file (if given), then `HOOKD_*` variables.
+    /// Defaults, then the TOML file (if given), then `HOOKD_*` variables. A variable that names no
+    /// setting is ignored and listed in `ignored_env` (a platform may set its own: Kubernetes sets
+    /// `HOOKD_PORT`, `HOOKD_SERVICE_HOST`, … in every pod beside a Service named `hookd`); a setting's
+    /// variable with a bad value is an error naming it.
     pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
@@ -173,17 +195,52 @@ impl Config {
             }
             figment = figment.merge(Toml::file(path));
         }
-        let config: Config = figment
-            // Variables read elsewhere: the config file path, the CLI's server URL, the test suite's database.
+        let settings = KnownEnv::new();
+        let mut config: Config = figment
             .merge(
-                Env::prefixed("HOOKD_")
-                    .ignore(&["config", "server", "test_database_url"])
+                Env::prefixed(ENV_PREFIX)
+                    .filter(move |key| settings.is_setting(key.as_str()))
                     .split("__"),
             )
             .extract()
-            .context("invalid configuration")?;
+            .map_err(describe)?;
+        let known = KnownEnv::new();
+        config.ignored_env = std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .filter(|name| known.is_ignored(name))
+            .collect();
+        config.ignored_env.sort();
+        config.read_secret_files()?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Logs a warning for each ignored `HOOKD_*` variable.
+    pub fn warn_ignored_env(&self) {
+        for name in &self.ignored_env {
+            tracing::warn!(
+                variable = %name,
+                "ignoring the environment variable {name}: hookd has no setting of that name"
+            );
+        }
+    }
+
+    /// Reads `admin_token_file`, `master_key_file` and `database_url_file` into their values.
+    fn read_secret_files(&mut self) -> anyhow::Result<()> {
+        if let Some(text) =
+            read_secret_file("admin_token", &self.admin_token_file, &self.admin_token)?
+        {
+            self.admin_token = Some(Redacted(text));
+        }
+        if let Some(text) = read_secret_file("master_key", &self.master_key_file, &self.master_key)?
+        {
+            self.master_key = Some(Redacted(text));
+        }
+        let url = self.database_url.as_ref().map(|url| Redacted(url.clone()));
+        if let Some(text) = read_secret_file("database_url", &self.database_url_file, &url)? {
+            self.database_url = Some(text);
+        }
+        Ok(())
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -222,6 +279,9 @@ impl Config {
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             bail!("tls_cert and tls_key must be set together");
         }
+        if self.database_connect_timeout_ms > 3_600_000 {
+            bail!("database_connect_timeout_ms must be at most 3600000 (an hour)");
+        }
         if let Some(url) = &self.database_url {
             if !(url.starts_with("sqlite:")
                 || url.starts_with("postgres:")
@@ -245,6 +305,103 @@ impl Config {
         shown.database_url = Some(crate::domain::url::redact(&self.database_url()));
         shown.cams_queue = self.cams_queue.as_deref().map(crate::domain::url::redact);
         toml_string(&shown)
+    }
+}
+
+const ENV_PREFIX: &str = "HOOKD_";
+
+/// The trimmed text of `file` for the setting `name`, when `file` is set; an error when `value` is set too
+/// or the file cannot be read or is empty.
+fn read_secret_file(
+    name: &str,
+    file: &Option<PathBuf>,
+    value: &Option<Redacted>,
+) -> anyhow::Result<Option<String>> {
+    let Some(path) = file else { return Ok(None) };
+    if value.is_some() {
+        bail!("{name} and {name}_file are both set; set one");
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{name}_file: reading {}", path.display()))?;
+    let text = text.trim();
+    if text.is_empty() {
+        bail!("{name}_file: {} is empty", path.display());
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// figment's errors, each naming what to fix: a setting given by a variable is named by that variable
+/// (`HOOKD_DELIVERY__CONCURRENCY`), one from the file by its key and the file.
+fn describe(error: figment::Error) -> anyhow::Error {
+    let lines: Vec<String> = error
+        .into_iter()
+        .map(|e| match &e.metadata {
+            Some(md) if md.name.ends_with("environment variable(s)") && !e.path.is_empty() => {
+                let key = e.path.join("__").to_ascii_uppercase();
+                format!("{ENV_PREFIX}{key}: {}", e.kind)
+            }
+            _ => e.to_string(),
+        })
+        .collect();
+    anyhow::anyhow!("invalid configuration: {}", lines.join("; "))
+}
+
+/// Variables with the `HOOKD_` prefix that are read elsewhere, not settings: the config file's path, the
+/// CLI's server URL, the test suite's and the benchmark's databases.
+const READ_ELSEWHERE: [&str; 4] = [
+    "config",
+    "server",
+    "test_database_url",
+    "bench_database_url",
+];
+
+/// Which `HOOKD_*` names are settings, known from the settings themselves (the defaults as JSON), so
+/// that a new setting needs no list kept beside it.
+#[derive(Clone)]
+struct KnownEnv {
+    defaults: serde_json::Map<String, serde_json::Value>,
+}
+
+impl KnownEnv {
+    fn new() -> Self {
+        let defaults = match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        Self { defaults }
+    }
+
+    /// Whether `key` (a variable's name without the prefix, `__` between nested keys) names a setting:
+    /// a field, a field of a nested table (`delivery__timeout_ms`), or any entry of a map
+    /// (`dialect_rate_limits__…`).
+    fn is_setting(&self, key: &str) -> bool {
+        let key = key.to_ascii_lowercase();
+        let mut parts = key.split("__");
+        let Some(value) = parts.next().and_then(|top| self.defaults.get(top)) else {
+            return false;
+        };
+        match (parts.next(), parts.next()) {
+            (None, _) => true,
+            (Some(_), Some(_)) => false,
+            (Some(field), None) => match value.as_object() {
+                // An empty table in the defaults is a map: any entry may be set.
+                Some(table) => table.is_empty() || table.contains_key(field),
+                None => false,
+            },
+        }
+    }
+
+    /// Whether the variable `name` has the prefix (in any case, as the settings are read) and names
+    /// neither a setting nor a variable read elsewhere.
+    fn is_ignored(&self, name: &str) -> bool {
+        let Some(prefix) = name.get(..ENV_PREFIX.len()) else {
+            return false;
+        };
+        if !prefix.eq_ignore_ascii_case(ENV_PREFIX) {
+            return false;
+        }
+        let key = name[ENV_PREFIX.len()..].to_ascii_lowercase();
+        !READ_ELSEWHERE.contains(&key.as_str()) && !self.is_setting(&key)
     }
 }
 
@@ -382,6 +539,75 @@ mod tests {
                 shown.contains("amqp://app:****@mq/?exchange=cams"),
                 "{shown}"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_variables_are_listed_and_ignored_and_bad_known_ones_refused() {
+        figment::Jail::expect_with(|jail| {
+            // What Kubernetes sets in every pod of a namespace with a Service named `hookd`, and a
+            // wrapper script's own variable.
+            let service_links = [
+                ("HOOKD_PORT", "tcp://10.96.0.12:8080"),
+                ("HOOKD_PORT_8080_TCP", "tcp://10.96.0.12:8080"),
+                ("HOOKD_PORT_8080_TCP_ADDR", "10.96.0.12"),
+                ("HOOKD_PORT_8080_TCP_PORT", "8080"),
+                ("HOOKD_PORT_8080_TCP_PROTO", "tcp"),
+                ("HOOKD_SERVICE_HOST", "10.96.0.12"),
+                ("HOOKD_SERVICE_PORT", "8080"),
+                ("HOOKD_SERVICE_PORT_HTTP", "8080"),
+                ("HOOKD_BIN", "/usr/local/bin/hookd"),
+                ("HOOKD_DELIVERY__NO_SUCH_THING", "1"),
+            ];
+            for (name, value) in service_links {
+                jail.set_env(name, value);
+            }
+            jail.set_env("HOOKD_DELIVERY__CONCURRENCY", "7");
+            jail.set_env("HOOKD_DIALECT_RATE_LIMITS__CAMS:SENDMESSAGE", "3");
+            jail.set_env("HOOKD_SERVER", "http://127.0.0.1:8080");
+            let c = Config::load(None).expect("loads beside unknown variables");
+            assert_eq!(c.delivery.concurrency, 7);
+            assert_eq!(c.dialect_rate_limits["cams:sendmessage"], 3);
+            let mut expected: Vec<_> = service_links.iter().map(|(n, _)| n.to_string()).collect();
+            expected.sort();
+            assert_eq!(c.ignored_env, expected);
+
+            jail.set_env("HOOKD_DELIVERY__CONCURRENCY", "many");
+            let err = format!("{:#}", Config::load(None).unwrap_err());
+            assert!(err.contains("HOOKD_DELIVERY__CONCURRENCY: "), "{err}");
+            assert!(err.contains("many"), "{err}");
+            jail.set_env("HOOKD_DELIVERY__CONCURRENCY", "7");
+            jail.set_env("HOOKD_DATABASE_CONNECT_TIMEOUT_MS", "soon");
+            let err = format!("{:#}", Config::load(None).unwrap_err());
+            assert!(err.contains("HOOKD_DATABASE_CONNECT_TIMEOUT_MS: "), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_read_from_files() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("token", "  file-token\n")?;
+            jail.create_file("db", "postgres://hookd:pw@db/hookd\n")?;
+            jail.set_env("HOOKD_DATABASE_URL_FILE", "db");
+            jail.create_file("empty", "\n")?;
+            jail.set_env("HOOKD_ADMIN_TOKEN_FILE", "token");
+            let c = Config::load(None).expect("loads");
+            assert_eq!(c.admin_token.map(|t| t.0).as_deref(), Some("file-token"));
+            assert_eq!(
+                c.database_url.as_deref(),
+                Some("postgres://hookd:pw@db/hookd")
+            );
+            jail.set_env("HOOKD_MASTER_KEY_FILE", "missing");
+            let err = format!("{:#}", Config::load(None).unwrap_err());
+            assert!(err.contains("master_key_file: reading missing"), "{err}");
+            jail.set_env("HOOKD_MASTER_KEY_FILE", "empty");
+            let err = format!("{:#}", Config::load(None).unwrap_err());
+            assert!(err.contains("is empty"), "{err}");
+            jail.set_env("HOOKD_ADMIN_TOKEN", "value-token");
+            let err = format!("{:#}", Config::load(None).unwrap_err());
+            assert!(err.contains("admin_token and admin_token_file"), "{err}");
             Ok(())
         });
     }

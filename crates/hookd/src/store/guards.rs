@@ -151,10 +151,10 @@ mod tests {
         crate::store::postgres::ScratchDatabase,
     )> {
         let db = crate::store::postgres::ScratchDatabase::create().await?;
-        let a = crate::store::PgStore::open(&db.url, 4, 5_000)
+        let a = crate::store::PgStore::open(&db.url, 4, 5_000, std::time::Duration::ZERO)
             .await
             .unwrap();
-        let b = crate::store::PgStore::open(&db.url, 4, 5_000)
+        let b = crate::store::PgStore::open(&db.url, 4, 5_000, std::time::Duration::ZERO)
             .await
             .unwrap();
         Some((a, b, db))

@@ -572,6 +572,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
                 &url,
                 config.database_max_connections,
                 config.database_statement_timeout_ms,
+                std::time::Duration::from_millis(config.database_connect_timeout_ms),
             )
             .await?,
         ))

@@ -25,22 +25,65 @@ pub struct PgStore {
     caches: ReadCaches,
 }
 
+/// A connection once the server accepts one: tried again with backoff (250 ms doubling to 5 s), each
+/// failure logged, until `timeout` has passed; then the last failure with how long it was tried. A
+/// database starting beside hookd (a compose file, a pod), restarting, or out of connection slots is
+/// waited for rather than ending the start-up.
+async fn first_connection(
+    options: &PgConnectOptions,
+    redacted: &str,
+    timeout: Duration,
+) -> anyhow::Result<PgConnection> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(250);
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let error = match PgConnection::connect_with(options).await {
+            Ok(conn) => {
+                if attempt > 1 {
+                    tracing::info!(attempt, "connected to PostgreSQL at {redacted}");
+                }
+                return Ok(conn);
+            }
+            Err(e) => e,
+        };
+        let waited = started.elapsed();
+        if waited + pause > timeout {
+            return Err(anyhow::Error::new(error).context(format!(
+                "connecting to PostgreSQL at {redacted}: gave up after {attempt} attempts in {} ms \
+                 (database_connect_timeout_ms = {})",
+                waited.as_millis(),
+                timeout.as_millis()
+            )));
+        }
+        tracing::warn!(
+            attempt,
+            error = %error,
+            "PostgreSQL at {redacted} is not accepting connections; trying again in {} ms",
+            pause.as_millis()
+        );
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}
+
 impl PgStore {
-    /// Connects, applies the migrations (on a connection of their own, without the statement timeout:
-    /// a migration may rewrite a large table) and opens a pool of `max_connections` whose statements
-    /// are cancelled after `statement_timeout_ms` (0: never).
+    /// Connects (trying again for up to `connect_timeout` while the server does not accept), applies
+    /// the migrations (on a connection of their own, without the statement timeout: a migration may
+    /// rewrite a large table) and opens a pool of `max_connections` whose statements are cancelled after
+    /// `statement_timeout_ms` (0: never).
     pub async fn open(
         url: &str,
         max_connections: u32,
         statement_timeout_ms: u64,
+        connect_timeout: Duration,
     ) -> anyhow::Result<Self> {
         let redacted = crate::domain::url::redact(url);
         let options = PgConnectOptions::from_str(url)
             .with_context(|| format!("invalid PostgreSQL URL {redacted}"))?;
         {
-            let mut conn = PgConnection::connect_with(&options)
-                .await
-                .with_context(|| format!("connecting to PostgreSQL at {redacted}"))?;
+            let mut conn = first_connection(&options, &redacted, connect_timeout).await?;
             // The migrator holds an advisory lock, so nodes starting together migrate once.
             sqlx::migrate!("./migrations/postgres")
                 .run(&mut conn)
@@ -306,7 +349,9 @@ mod tests {
         let Some(db) = ScratchDatabase::create().await else {
             return;
         };
-        let store = PgStore::open(&db.url, 2, 1_500).await.unwrap();
+        let store = PgStore::open(&db.url, 2, 1_500, Duration::ZERO)
+            .await
+            .unwrap();
         let timeout: String = sqlx::query_scalar("SHOW statement_timeout")
             .fetch_one(&store.writer)
             .await

@@ -57,6 +57,34 @@ fn config_is_printed_with_secrets_redacted() {
     assert!(err.contains("delivery.concurrency"), "{err}");
 }
 
+/// A client command needs only the admin token: it never generates secrets or a data directory where it
+/// runs (one such run once left a master key in the repository).
+#[test]
+fn client_commands_leave_no_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |envs: &[(&str, &str)]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hookd"))
+            .args(["account", "list", "--server", "http://127.0.0.1:9"])
+            .current_dir(dir.path())
+            .env_remove("HOOKD_ADMIN_TOKEN")
+            .env_remove("HOOKD_DATA_DIR")
+            .envs(envs.iter().copied())
+            .output()
+            .expect("run hookd");
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(&[]);
+    assert!(
+        err.contains("no admin token: set HOOKD_ADMIN_TOKEN"),
+        "{err}"
+    );
+    let err = run(&[("HOOKD_ADMIN_TOKEN", ADMIN_TOKEN)]);
+    assert!(err.contains("cannot reach hookd"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "a client command left {left:?}");
+}
+
 #[test]
 fn migrate_creates_the_schema() {
     let dir = tempfile::tempdir().unwrap();
@@ -78,6 +106,10 @@ async fn admin_commands_and_graceful_shutdown() {
         ("HOOKD_SERVER", base.as_str()),
         ("HOOKD_ADMIN_TOKEN", ADMIN_TOKEN),
     ];
+    let (ok, out, err) = hookd(&["health", "--server", &base], &[]);
+    assert!(ok && out.trim() == "ready", "{out} {err}");
+    let (ok, _, err) = hookd(&["health", "--server", "http://127.0.0.1:9"], &[]);
+    assert!(!ok && err.contains("cannot reach hookd"), "{err}");
     let json = |args: &[&str]| {
         let (ok, out, err) = hookd(args, &env);
         assert!(ok, "hookd {args:?}: {out} {err}");

@@ -33,6 +33,7 @@ mod retention;
 mod retries;
 mod secrets;
 mod signing;
+mod startup;
 mod storage_faults;
 mod subscriptions;
 mod system;
