@@ -163,3 +163,18 @@ def test_app_auth_rejections(hookd_tls):
     assert ok.status_code == 404 and ok.headers.get("X-Request-Id")
     bad = requests.get(config, headers={"X-Access-Token": "bogus"}, verify=hookd_tls.verify)
     assert bad.status_code == 401 and bad.json()["error_code"] == "USG.000000004"
+
+
+def test_a_key_bound_to_a_user_authenticates_only_as_that_user(hookd_tls):
+    account, _, _ = hookd_tls.tenant()
+    bound = hookd_tls.native("POST", f"/api/v1/accounts/{account}/keys", json={"policy": ["*"], "user_id": "user01"})
+    other = hookd_tls.native("POST", f"/api/v1/accounts/{account}/keys", json={"policy": ["*"], "user_id": "user02"})
+    # The official SDK authenticates as user01: allowed for the key bound to user01 (the account has no
+    # config yet: 404), refused for user02's.
+    assert fails(lambda: show(client(hookd_tls, bound["key_id"], bound["secret"])))[0] == 404
+    status, code, message = fails(lambda: show(client(hookd_tls, other["key_id"], other["secret"])))
+    assert (status, code) == (401, "USG.000000004"), message
+    url = hookd_tls.base + "/v2/usg/acs/auth/appauth"
+    post = lambda headers, body: requests.post(url, headers=headers, data=json.dumps(body), verify=hookd_tls.verify)
+    answer = post(*app_auth(hookd_tls, other["key_id"], other["secret"], user=""))
+    assert answer.status_code == 200 and answer.json()["user"]["userId"] == "user02", answer.text

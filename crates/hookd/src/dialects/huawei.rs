@@ -186,6 +186,28 @@ async fn app_auth(
     if !matches {
         return Err(unauthorized("the signature does not match"));
     }
+    // A key bound to a user authenticates only as that user; without a userId it authenticates as it.
+    let user = match (&key.principal, user) {
+        (
+            service::Principal::Key {
+                user_id: Some(bound),
+                ..
+            },
+            "",
+        ) => bound.as_str(),
+        (
+            service::Principal::Key {
+                user_id: Some(bound),
+                ..
+            },
+            named,
+        ) if named != bound => {
+            return Err(unauthorized(&format!(
+                "this appId is bound to another user and may not authenticate as userId {named}"
+            )));
+        }
+        (_, named) => named,
+    };
     let first = state
         .service
         .store()
