@@ -74,10 +74,7 @@ async fn a_setting_with_a_bad_value_still_stops_it_with_its_name() {
     let (mut child, _, log) = start(&storage, &env);
     assert!(!exited(&mut child).await, "hookd started with a bad value");
     let logged = std::fs::read_to_string(&log).expect("log");
-    assert!(
-        logged.contains("HOOKD_DELIVERY__CONCURRENCY: "),
-        "{logged}"
-    );
+    assert!(logged.contains("HOOKD_DELIVERY__CONCURRENCY: "), "{logged}");
     assert!(logged.contains("many"), "{logged}");
 }
 
