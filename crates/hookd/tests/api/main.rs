@@ -36,3 +36,4 @@ mod storage_faults;
 mod subscriptions;
 mod system;
 mod tenancy;
+mod traces;
