@@ -186,10 +186,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     let request = match cli.command {
         Command::Serve => {
-            telemetry::init_logging(config.log_format);
+            let traces = telemetry::init(config.log_format, config.otlp_endpoint.as_deref())?;
             config.warn_ignored_env();
             let app = Application::build(config).await?;
-            return app.run_until_stopped(crate::app::shutdown_signal()).await;
+            let served = app.run_until_stopped(crate::app::shutdown_signal()).await;
+            traces.shutdown().await;
+            return served;
         }
         Command::Migrate => {
             telemetry::init_logging(config.log_format);

@@ -61,6 +61,9 @@ pub struct Config {
     pub database_statement_timeout_ms: u64,
     /// `text` or `json` logs.
     pub log_format: LogFormat,
+    /// Base URL of an OpenTelemetry collector's OTLP/HTTP receiver (`HOOKD_OTLP_ENDPOINT`, e.g.
+    /// `http://127.0.0.1:4318`): spans are sent to `<endpoint>/v1/traces`. Unset: no traces.
+    pub otlp_endpoint: Option<String>,
     pub delivery: DeliveryConfig,
     /// On SIGTERM or SIGINT: how long attempts in flight may finish before they are abandoned and their
     /// deliveries returned to the queue (`HOOKD_SHUTDOWN_GRACE_MS`).
@@ -147,6 +150,7 @@ impl Default for Config {
             database_connect_timeout_ms: 60_000,
             database_statement_timeout_ms: 30_000,
             log_format: LogFormat::Text,
+            otlp_endpoint: None,
             delivery: DeliveryConfig::default(),
             retention_ms: 30 * 24 * 3_600_000,
             shutdown_grace_ms: 10_000,
@@ -282,6 +286,9 @@ impl Config {
         if self.database_connect_timeout_ms > 3_600_000 {
             bail!("database_connect_timeout_ms must be at most 3600000 (an hour)");
         }
+        if let Some(endpoint) = &self.otlp_endpoint {
+            check_otlp_endpoint(endpoint)?;
+        }
         if let Some(url) = &self.database_url {
             if !(url.starts_with("sqlite:")
                 || url.starts_with("postgres:")
@@ -304,6 +311,10 @@ impl Config {
         let mut shown = self.clone();
         shown.database_url = Some(crate::domain::url::redact(&self.database_url()));
         shown.cams_queue = self.cams_queue.as_deref().map(crate::domain::url::redact);
+        shown.otlp_endpoint = self
+            .otlp_endpoint
+            .as_deref()
+            .map(crate::domain::url::redact);
         toml_string(&shown)
     }
 }
@@ -402,6 +413,14 @@ impl KnownEnv {
         }
         let key = name[ENV_PREFIX.len()..].to_ascii_lowercase();
         !READ_ELSEWHERE.contains(&key.as_str()) && !self.is_setting(&key)
+    }
+}
+
+/// An OTLP/HTTP endpoint is an `http` or `https` URL with a host.
+fn check_otlp_endpoint(endpoint: &str) -> anyhow::Result<()> {
+    match url::Url::parse(endpoint) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => bail!("otlp_endpoint must be an http:// or https:// URL, e.g. http://127.0.0.1:4318"),
     }
 }
 
@@ -512,6 +531,20 @@ mod tests {
             jail.create_file("typo.toml", "lisen = \"x\"\n")?;
             let err = Config::load(Some(std::path::Path::new("typo.toml"))).unwrap_err();
             assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn otlp_endpoint_is_off_by_default_and_must_be_a_url() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(Config::load(None).expect("loads").otlp_endpoint, None);
+            jail.set_env("HOOKD_OTLP_ENDPOINT", "collector:4318");
+            let err = Config::load(None).unwrap_err();
+            assert!(format!("{err:#}").contains("otlp_endpoint"), "{err:#}");
+            jail.set_env("HOOKD_OTLP_ENDPOINT", "http://127.0.0.1:4318");
+            let c = Config::load(None).expect("loads");
+            assert_eq!(c.otlp_endpoint.as_deref(), Some("http://127.0.0.1:4318"));
             Ok(())
         });
     }

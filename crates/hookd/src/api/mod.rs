@@ -30,7 +30,12 @@ use utoipa::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::service::{PageParams, Paged, Service};
+use tracing::Instrument;
+
+use crate::{
+    service::{PageParams, Paged, Service},
+    telemetry,
+};
 use error::{ApiError, ErrorBody};
 
 #[derive(Clone)]
@@ -98,10 +103,15 @@ pub fn router(service: Arc<Service>, metrics: PrometheusHandle, config: &crate::
         metrics,
         openapi,
     };
-    router
+    let mut router = router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), admit))
         .merge(crate::dialects::router())
-        .merge(crate::console::router())
+        .merge(crate::console::router());
+    if config.otlp_endpoint.is_some() {
+        // Only then: the request span is off otherwise, and naming it would be wasted work.
+        router = router.route_layer(axum::middleware::from_fn(name_request_span));
+    }
+    router
         .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
         .layer(DefaultBodyLimit::max(max_body_bytes))
         // Inside the request context, so that a timed-out request gets the error envelope and its id.
@@ -172,6 +182,14 @@ async fn request_context(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let started = std::time::Instant::now();
+    // Exported as a trace's server span when traces are on (`telemetry`); otherwise disabled, at no cost.
+    let span = tracing::info_span!(
+        target: telemetry::SPANS, "request", otel.name = %method, otel.kind = "server",
+        http.request.method = %method, url.path = %path, http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty, otel.status_code = tracing::field::Empty,
+        request.id = %id,
+    );
+    telemetry::set_remote_parent(&span, request.headers());
     let mut response = error::REQUEST_ID
         .scope(id.clone(), async move {
             let response = next.run(request).await;
@@ -185,8 +203,13 @@ async fn request_context(request: Request, next: Next) -> Response {
             }
             response
         })
+        .instrument(span.clone())
         .await;
     let status = response.status().as_u16();
+    span.record("http.response.status_code", i64::from(status));
+    if status >= 500 {
+        span.record("otel.status_code", "error");
+    }
     let duration_ms = started.elapsed().as_millis() as u64;
     if status == 503 {
         // Storage faults: their episode is logged once where it is noticed (`store::health`).
@@ -200,6 +223,16 @@ async fn request_context(request: Request, next: Next) -> Response {
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// Names the request's span after its route (`POST /api/v1/apps/{app}/events`), known once routed.
+async fn name_request_span(request: Request, next: Next) -> Response {
+    if let Some(route) = request.extensions().get::<axum::extract::MatchedPath>() {
+        let span = tracing::Span::current();
+        span.record("http.route", route.as_str());
+        telemetry::rename(&span, format!("{} {}", request.method(), route.as_str()));
+    }
+    next.run(request).await
 }
 
 /// The error responses every authenticated route may give.

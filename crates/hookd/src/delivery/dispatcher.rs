@@ -629,6 +629,7 @@ impl Dispatcher {
     async fn attempt(&self, jobs: Vec<DeliveryJob>, reservation: Reservation) {
         let inner = &self.inner;
         let job = &jobs[0];
+        let span = attempt_span(&jobs);
         let started_at = now_ms();
         let clock = std::time::Instant::now();
         // An unreadable format gets the standard schedule; the render error below records why.
@@ -647,6 +648,10 @@ impl Dispatcher {
         };
         let reply = match rendered {
             Ok((rendered, opened)) => {
+                if !span.is_disabled() {
+                    let host = url::Url::parse(&opened.url).ok();
+                    span.record("server.address", host.as_ref().and_then(url::Url::host_str));
+                }
                 inner
                     .sender
                     .send(
@@ -661,6 +666,10 @@ impl Dispatcher {
             Err(problem) => super::sender::Reply::failed(problem),
         };
         let duration = clock.elapsed();
+        if !span.is_disabled() {
+            span.record("http.response.status_code", reply.status.map(i64::from));
+            span.record("error.message", reply.error.as_deref());
+        }
         let recording = inner.recording.clone().acquire_owned().await;
         let from_store = reservation.counted.from_store;
         drop(reservation);
@@ -668,7 +677,7 @@ impl Dispatcher {
         // A batch's outcomes are submitted together, so they share one group commit.
         futures_util::future::join_all(
             jobs.iter()
-                .map(|job| self.finish(job, &schedule, &reply, started_at, duration)),
+                .map(|job| self.finish(job, &schedule, &reply, started_at, duration, &span)),
         )
         .await;
         drop(recording);
@@ -685,6 +694,7 @@ impl Dispatcher {
         reply: &super::sender::Reply,
         started_at: i64,
         duration: Duration,
+        span: &tracing::Span,
     ) {
         let inner = &self.inner;
         let reply = reply.clone();
@@ -709,6 +719,10 @@ impl Dispatcher {
                 None => ("dead", None),
             }
         };
+        span.record("outcome", status);
+        if status != "succeeded" {
+            span.record("otel.status_code", "error");
+        }
         if gone {
             tracing::warn!(
                 subscription.id = %job.subscription_id, account.id = %job.account_id,
@@ -876,6 +890,28 @@ impl Dispatcher {
     }
 }
 
+/// The span of one attempt (exported when traces are on, see `telemetry`; otherwise disabled, at no cost):
+/// a child of the span that published its (first) event, whenever and wherever the attempt runs; the
+/// other events of a batch are linked.
+fn attempt_span(jobs: &[DeliveryJob]) -> tracing::Span {
+    let job = &jobs[0];
+    let span = tracing::info_span!(
+        target: crate::telemetry::SPANS, parent: None, "attempt", otel.kind = "client",
+        delivery.id = %job.delivery_id, event.id = %job.event_id, event.type = %job.event_type,
+        subscription.id = %job.subscription_id, account.id = %job.account_id, app.id = %job.app_id,
+        attempt = job.attempts + 1, batch.size = jobs.len() as i64, server.address = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty, error.message = tracing::field::Empty,
+        outcome = tracing::field::Empty, otel.status_code = tracing::field::Empty,
+    );
+    if !span.is_disabled() {
+        crate::telemetry::set_stored_parent(&span, job.traceparent.as_deref());
+        for other in &jobs[1..] {
+            crate::telemetry::add_stored_link(&span, other.traceparent.as_deref());
+        }
+    }
+    span
+}
+
 /// A subscription's secrets and settings, opened for one attempt.
 struct Opened {
     secrets: SecretSet,
@@ -976,6 +1012,7 @@ pub fn fresh_job(
         event_created_at: event.created_at,
         channel_id: event.channel_id.clone(),
         user_id: event.user_id.clone(),
+        traceparent: event.traceparent.clone(),
         url: subscription.url.clone(),
         format: subscription.format.clone(),
         secrets: subscription.secrets.clone(),
@@ -1005,6 +1042,7 @@ mod tests {
             idempotency_key: None,
             request_hash: None,
             created_at: 0,
+            traceparent: None,
         };
         let sub = SubscriptionRow {
             id: subscription.into(),

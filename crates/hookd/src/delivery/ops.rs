@@ -95,6 +95,7 @@ pub async fn publish(
         idempotency_key: None,
         request_hash: None,
         created_at: now,
+        traceparent: None,
     };
     store
         .insert_event(&row, &deliveries)

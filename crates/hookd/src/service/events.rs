@@ -10,6 +10,7 @@ use crate::{
     domain::{attribute, new_id, now_ms, Action, DeliveryStatus, EventType, Invalid},
     model::{Attempt, Delivery, DeliveryDetail, Event},
     store::{EventInsert, EventRow, NewDelivery, SubscriptionRow},
+    telemetry,
 };
 
 pub struct NewEvent {
@@ -61,6 +62,35 @@ impl Service {
         app_id: &str,
         new: NewEvent,
         idempotency_key: Option<&str>,
+    ) -> Result<Published> {
+        // Exported as a trace's span when traces are on (`telemetry`); otherwise disabled, at no cost.
+        let span = tracing::info_span!(
+            target: telemetry::SPANS, "publish", account.id = %scope.account_id, app.id = app_id,
+            event.type = %new.event_type, event.id = tracing::field::Empty,
+            deliveries = tracing::field::Empty, otel.status_code = tracing::field::Empty,
+        );
+        let published = self
+            .publish_in(scope, app_id, new, idempotency_key, &span)
+            .await;
+        match &published {
+            Ok(published) => {
+                span.record("event.id", published.event.id.as_str());
+                span.record("deliveries", published.deliveries.len() as i64);
+            }
+            Err(_) => {
+                span.record("otel.status_code", "error");
+            }
+        }
+        published
+    }
+
+    async fn publish_in(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        new: NewEvent,
+        idempotency_key: Option<&str>,
+        span: &tracing::Span,
     ) -> Result<Published> {
         scope.require(Action::EventsWrite)?;
         let event_type = EventType::parse(&new.event_type)?;
@@ -116,6 +146,8 @@ impl Service {
             idempotency_key: idempotency_key.map(str::to_owned),
             request_hash: hash.clone(),
             created_at: now,
+            // The parent of its deliveries' attempt spans; None (nothing to store) without traces.
+            traceparent: telemetry::traceparent(span),
         };
         match self.store.insert_event(&row, &deliveries).await? {
             EventInsert::Inserted => {}
@@ -210,6 +242,7 @@ impl Service {
             idempotency_key: None,
             request_hash: None,
             created_at: now,
+            traceparent: None,
         };
         let deliveries = vec![NewDelivery {
             id: new_id("dlv"),

@@ -147,6 +147,8 @@ pub struct EventRow {
     /// Hash of the publish request, to tell a true retry from a reused key.
     pub request_hash: Option<String>,
     pub created_at: i64,
+    /// W3C `traceparent` of the span that published the event; `None` unless traces are exported.
+    pub traceparent: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -233,6 +235,8 @@ pub struct DeliveryJob {
     pub event_created_at: i64,
     pub channel_id: Option<String>,
     pub user_id: Option<String>,
+    /// The publish span's W3C `traceparent` (see `EventRow::traceparent`): the parent of the attempt's span.
+    pub traceparent: Option<String>,
     pub url: String,
     pub format: String,
     pub secrets: Vec<u8>,

@@ -193,7 +193,7 @@ mod bulk {
             "INSERT INTO events (",
             event_cols!(),
             ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-             $7::text[], $8::text[], $9::text[], $10::bigint[])"
+             $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[])"
         ))
         .bind(col(events, |e| e.id.as_str()))
         .bind(col(events, |e| e.account_id.as_str()))
@@ -205,6 +205,7 @@ mod bulk {
         .bind(col(events, |e| e.idempotency_key.as_deref()))
         .bind(col(events, |e| e.request_hash.as_deref()))
         .bind(col(events, |e| e.created_at))
+        .bind(col(events, |e| e.traceparent.as_deref()))
         .execute(&mut **tx)
         .await
         .map_err(StoreError::from_write)?;

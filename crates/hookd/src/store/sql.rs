@@ -26,7 +26,7 @@ macro_rules! subscription_cols {
 }
 macro_rules! event_cols {
     () => {
-        "id, account_id, app_id, event_type, payload, channel_id, user_id, idempotency_key, request_hash, created_at"
+        "id, account_id, app_id, event_type, payload, channel_id, user_id, idempotency_key, request_hash, created_at, traceparent"
     };
 }
 macro_rules! delivery_cols {
@@ -44,7 +44,7 @@ macro_rules! attempt_cols {
 macro_rules! job_cols {
     () => {
         "d.id AS delivery_id, d.event_id, d.account_id, d.app_id, d.subscription_id, d.attempts, \
-         e.event_type, e.payload, e.created_at AS event_created_at, e.channel_id, e.user_id, \
+         e.event_type, e.payload, e.created_at AS event_created_at, e.channel_id, e.user_id, e.traceparent, \
          s.url, s.format, s.secrets, s.headers, s.vendor_secrets, s.retry, s.timeout_ms, s.rate_limit, e.payload_expired_at, s.batch \
          FROM deliveries d JOIN events e ON e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id"
     };

@@ -148,7 +148,8 @@ mod bulk {
                     .push_bind(&event.user_id)
                     .push_bind(&event.idempotency_key)
                     .push_bind(&event.request_hash)
-                    .push_bind(event.created_at);
+                    .push_bind(event.created_at)
+                    .push_bind(&event.traceparent);
             });
             insert
                 .build()

@@ -38,3 +38,4 @@ mod storage_faults;
 mod subscriptions;
 mod system;
 mod tenancy;
+mod traces;
