@@ -193,6 +193,20 @@ impl PassThrough {
         self.inodes.remove(relative);
     }
 
+    /// Removes the entry `name` of `parent` with `remove` (a file's or a directory's).
+    fn remove(
+        &mut self,
+        parent: u64,
+        name: &OsStr,
+        remove: impl FnOnce(&Path) -> io::Result<()>,
+    ) -> Result<(), i32> {
+        self.writable()?;
+        let relative = self.child(parent, name)?;
+        remove(&self.real(&relative)).map_err(|e| errno(&e))?;
+        self.forget_name(&relative);
+        Ok(())
+    }
+
     fn set(
         &mut self,
         ino: u64,
@@ -285,26 +299,14 @@ impl Filesystem for PassThrough {
     }
 
     fn unlink(&mut self, _req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
-        let removed = self.writable().and_then(|()| {
-            let relative = self.child(parent, name)?;
-            fs::remove_file(self.real(&relative)).map_err(|e| errno(&e))?;
-            self.forget_name(&relative);
-            Ok(())
-        });
-        match removed {
+        match self.remove(parent, name, |path| fs::remove_file(path)) {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e),
         }
     }
 
     fn rmdir(&mut self, _req: &Request<'_>, parent: u64, name: &OsStr, reply: ReplyEmpty) {
-        let removed = self.writable().and_then(|()| {
-            let relative = self.child(parent, name)?;
-            fs::remove_dir(self.real(&relative)).map_err(|e| errno(&e))?;
-            self.forget_name(&relative);
-            Ok(())
-        });
-        match removed {
+        match self.remove(parent, name, |path| fs::remove_dir(path)) {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e),
         }
