@@ -43,19 +43,9 @@ impl ServerSecrets {
         if let Some(token) = &config.admin_token {
             return Ok(token.0.clone());
         }
-        let path = config.data_dir.join("admin-token");
-        let token = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "no admin token: set HOOKD_ADMIN_TOKEN, or run where the server's data directory is \
-                 (reading {})",
-                path.display()
-            )
-        })?;
-        let token = token.trim();
-        if token.is_empty() {
-            bail!("{} is empty", path.display());
-        }
-        Ok(token.to_owned())
+        crate::crypto::read_secret(&config.data_dir.join("admin-token")).context(
+            "no admin token: set HOOKD_ADMIN_TOKEN, or run where the server's data directory is",
+        )
     }
 
     pub fn load(config: &Config) -> anyhow::Result<Self> {

@@ -199,7 +199,8 @@ impl Config {
             }
             figment = figment.merge(Toml::file(path));
         }
-        let settings = KnownEnv::new();
+        let known = KnownEnv::new();
+        let settings = known.clone();
         let mut config: Config = figment
             .merge(
                 Env::prefixed(ENV_PREFIX)
@@ -208,7 +209,6 @@ impl Config {
             )
             .extract()
             .map_err(describe)?;
-        let known = KnownEnv::new();
         config.ignored_env = std::env::vars_os()
             .filter_map(|(name, _)| name.into_string().ok())
             .filter(|name| known.is_ignored(name))
@@ -231,17 +231,16 @@ impl Config {
 
     /// Reads `admin_token_file`, `master_key_file` and `database_url_file` into their values.
     fn read_secret_files(&mut self) -> anyhow::Result<()> {
-        if let Some(text) =
-            read_secret_file("admin_token", &self.admin_token_file, &self.admin_token)?
-        {
+        let given = self.admin_token.is_some();
+        if let Some(text) = read_secret_file("admin_token", &self.admin_token_file, given)? {
             self.admin_token = Some(Redacted(text));
         }
-        if let Some(text) = read_secret_file("master_key", &self.master_key_file, &self.master_key)?
-        {
+        let given = self.master_key.is_some();
+        if let Some(text) = read_secret_file("master_key", &self.master_key_file, given)? {
             self.master_key = Some(Redacted(text));
         }
-        let url = self.database_url.as_ref().map(|url| Redacted(url.clone()));
-        if let Some(text) = read_secret_file("database_url", &self.database_url_file, &url)? {
+        let given = self.database_url.is_some();
+        if let Some(text) = read_secret_file("database_url", &self.database_url_file, given)? {
             self.database_url = Some(text);
         }
         Ok(())
@@ -321,24 +320,20 @@ impl Config {
 
 const ENV_PREFIX: &str = "HOOKD_";
 
-/// The trimmed text of `file` for the setting `name`, when `file` is set; an error when `value` is set too
-/// or the file cannot be read or is empty.
+/// The secret in `file` for the setting `name`, when `file` is set; an error when the value is `given`
+/// too, or the file cannot be read or is empty.
 fn read_secret_file(
     name: &str,
     file: &Option<PathBuf>,
-    value: &Option<Redacted>,
+    given: bool,
 ) -> anyhow::Result<Option<String>> {
     let Some(path) = file else { return Ok(None) };
-    if value.is_some() {
+    if given {
         bail!("{name} and {name}_file are both set; set one");
     }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{name}_file: reading {}", path.display()))?;
-    let text = text.trim();
-    if text.is_empty() {
-        bail!("{name}_file: {} is empty", path.display());
-    }
-    Ok(Some(text.to_owned()))
+    crate::crypto::read_secret(path)
+        .with_context(|| format!("{name}_file"))
+        .map(Some)
 }
 
 /// figment's errors, each naming what to fix: a setting given by a variable is named by that variable

@@ -110,6 +110,17 @@ pub fn parse_master_key(raw: &str) -> anyhow::Result<[u8; 32]> {
         .map_err(|_| anyhow!("master key must be exactly 32 bytes"))
 }
 
+/// The secret held in the file `path`, white space around it dropped; an error naming the file when it
+/// cannot be read or holds nothing.
+pub fn read_secret(path: &Path) -> anyhow::Result<String> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = text.trim();
+    if text.is_empty() {
+        bail!("{} is empty", path.display());
+    }
+    Ok(text.to_owned())
+}
+
 /// Reads a secret from `dir/name`, or generates one with `make`, stores it there (mode 0600) and reports
 /// that it is new.
 pub fn load_or_create_secret(
