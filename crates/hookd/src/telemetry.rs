@@ -192,8 +192,7 @@ pub fn traceparent(span: &tracing::Span) -> Option<String> {
 /// Makes the span that `traceparent` (as stored by [`traceparent`]) names the parent of `span`.
 pub fn set_stored_parent(span: &tracing::Span, traceparent: Option<&str>) {
     if let Some(value) = traceparent.filter(|_| !span.is_disabled()) {
-        let parent = TraceContextPropagator::new().extract(&Traceparent(Some(value.to_owned())));
-        let _ = span.set_parent(parent);
+        let _ = span.set_parent(stored_context(value));
     }
 }
 
@@ -216,9 +215,14 @@ pub fn rename(span: &tracing::Span, name: String) {
 /// Links `span` to the span a stored `traceparent` names (the other events of a batch).
 pub fn add_stored_link(span: &tracing::Span, traceparent: Option<&str>) {
     if let Some(value) = traceparent.filter(|_| !span.is_disabled()) {
-        let linked = TraceContextPropagator::new().extract(&Traceparent(Some(value.to_owned())));
+        let linked = stored_context(value);
         span.add_link(linked.span().span_context().clone());
     }
+}
+
+/// The context a stored `traceparent` names.
+fn stored_context(traceparent: &str) -> opentelemetry::Context {
+    TraceContextPropagator::new().extract(&Traceparent(Some(traceparent.to_owned())))
 }
 
 /// A carrier of the `traceparent` value alone.
