@@ -178,3 +178,36 @@ def test_a_key_bound_to_a_user_authenticates_only_as_that_user(hookd_tls):
     post = lambda headers, body: requests.post(url, headers=headers, data=json.dumps(body), verify=hookd_tls.verify)
     answer = post(*app_auth(hookd_tls, other["key_id"], other["secret"], user=""))
     assert answer.status_code == 200 and answer.json()["user"]["userId"] == "user02", answer.text
+
+
+def account_client(hookd, user_name, password):
+    """The SDK's default sign-in: account and password (`Basic`), here a key's id and secret."""
+    cfg = HttpConfig.get_default_config()
+    cfg.ssl_ca_cert = hookd.verify
+    return (MeetingClient.new_builder().with_http_config(cfg)
+            .with_credentials(MeetingCredentials(user_name=user_name, user_password=password))
+            .with_endpoint(hookd.base).build())
+
+
+def test_account_sign_in(hookd_tls, tls_cert):
+    receiver = Receiver(tls=tls_cert, answer=echo_nonce)
+    account, key_id, secret = hookd_tls.tenant()
+    c = account_client(hookd_tls, key_id, secret)
+    set_config(c, receiver.url)
+    assert show(c).url == receiver.url
+    [sub] = hookd_tls.native("GET", "/api/v1/apps/meeting/subscriptions", account=account)["data"]
+    assert sub["url"] == receiver.url
+
+    for name, password in [(key_id, secret + "x"), ("HKunknownappid0000000000000", secret), (key_id, "")]:
+        status, code, _ = fails(lambda: show(account_client(hookd_tls, name, password)))
+        assert (status, code) == (401, "USG.000000004"), name
+    url = hookd_tls.base + "/v1/usg/acs/auth/account"
+    basic = "Basic " + base64.b64encode(f"{key_id}:{secret}".encode()).decode()
+    other = requests.post(url, headers={"Authorization": basic}, json={"account": "someone-else", "clientType": 72},
+                          verify=hookd_tls.verify)
+    assert other.status_code == 401, "the body's account must be the signed-in one"
+    bound = hookd_tls.native("POST", f"/api/v1/accounts/{account}/keys", json={"policy": ["*"], "user_id": "user07"})
+    basic = "Basic " + base64.b64encode(f"{bound['key_id']}:{bound['secret']}".encode()).decode()
+    answer = requests.post(url, headers={"Authorization": basic}, json={"account": bound["key_id"], "clientType": 72},
+                           verify=hookd_tls.verify)
+    assert answer.status_code == 200 and answer.json()["user"]["userId"] == "user07", answer.text

@@ -36,6 +36,7 @@ const MAX_EXPIRE_AHEAD_SECS: i64 = 24 * 3600;
 pub fn router() -> Router<ApiState> {
     Router::new()
         .route("/v2/usg/acs/auth/appauth", post(app_auth))
+        .route("/v1/usg/acs/auth/account", post(account_auth))
         .route(
             "/v1/mmc/management/webhook/link-config",
             post(set_config).get(show_config).delete(delete_config),
@@ -184,10 +185,51 @@ async fn app_auth(
         )
     });
     if !matches {
-        return Err(unauthorized("the signature does not match"));
+        return Err(unauthorized(&format!(
+            "the signature does not match; hookd signed {}",
+            candidates
+                .iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )));
     }
-    // A key bound to a user authenticates only as that user; without a userId it authenticates as it.
-    let user = match (&key.principal, user) {
+    let first = state
+        .service
+        .store()
+        .first_use(
+            &format!("hw:{}:{nonce}", auth.app_id),
+            now_ms(),
+            (expire + 60) * 1000,
+        )
+        .await
+        .map_err(service::Error::from)?;
+    if !first {
+        return Err(unauthorized("the nonce was already used"));
+    }
+    grant(
+        &state,
+        &key,
+        user,
+        auth.corp_id.as_deref(),
+        auth.client_type,
+        unauthorized,
+    )
+    .await
+}
+
+/// The token answer of both sign-in flows, once the key is authenticated: the user it acts as (a key bound
+/// to a user is that user, and may not name another), the account (`corpId`, when given, must be the key's
+/// account or a child of it), a new token.
+async fn grant(
+    state: &ApiState,
+    key: &service::KeyMaterial,
+    named_user: &str,
+    corp: Option<&str>,
+    client_type: Option<i64>,
+    unauthorized: impl Fn(&str) -> HwError,
+) -> Result<Json<Value>, HwError> {
+    let user = match (&key.principal, named_user) {
         (
             service::Principal::Key {
                 user_id: Some(bound),
@@ -203,26 +245,15 @@ async fn app_auth(
             named,
         ) if named != bound => {
             return Err(unauthorized(&format!(
-                "this appId is bound to another user and may not authenticate as userId {named}"
+                "this key is bound to another user and may not authenticate as userId {named}"
             )));
         }
         (_, named) => named,
     };
-    let first = state
-        .service
-        .store()
-        .first_use(
-            &format!("hw:{}:{nonce}", auth.app_id),
-            now_ms(),
-            (expire + 60) * 1000,
-        )
-        .await
-        .map_err(service::Error::from)?;
-    if !first {
-        return Err(unauthorized("the nonce was already used"));
-    }
-    // corpId, when given, must be the key's account or a child of it.
-    let corp = auth.corp_id.as_deref().filter(|c| !c.is_empty());
+    let service::Principal::Key { key_id, .. } = &key.principal else {
+        return Err(unauthorized("only access keys may sign in"));
+    };
+    let corp = corp.filter(|c| !c.is_empty());
     let scope = state
         .service
         .scope(&key.principal, corp)
@@ -247,13 +278,73 @@ async fn app_auth(
         "validPeriod": TOKEN_LIFETIME_SECS,
         "expireTime": created / 1000 + TOKEN_LIFETIME_SECS,
         "createTime": created,
-        "clientType": auth.client_type.unwrap_or(72),
+        "clientType": client_type.unwrap_or(72),
         "tokenType": 0,
         "firstLogin": false,
         "pwdExpired": false,
         "delayDelete": false,
-        "user": { "appId": auth.app_id, "userId": user, "corpId": scope.account_id },
+        "user": { "appId": key_id, "userId": user, "corpId": scope.account_id },
     })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountAuth {
+    account: Option<String>,
+    client_type: Option<i64>,
+}
+
+/// Account sign-in (`POST /v1/usg/acs/auth/account`, the SDK's default when no App ID is set):
+/// `Authorization: Basic base64(account:password)` with the key id as the account and the key secret as
+/// the password. A key bound to a user signs in as that user.
+async fn account_auth(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, HwError> {
+    let unauthorized = |why: &str| {
+        err(
+            401,
+            "USG.000000004",
+            format!("account authentication failed: {why}"),
+        )
+    };
+    let (account, password) = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|v| STANDARD.decode(v.trim()).ok())
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|v| v.split_once(':').map(|(a, p)| (a.to_owned(), p.to_owned())))
+        .ok_or_else(|| {
+            unauthorized("the Authorization header is not `Basic base64(account:password)`")
+        })?;
+    let request: AccountAuth = if body.is_empty() {
+        AccountAuth {
+            account: None,
+            client_type: None,
+        }
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| err(400, "USG.000000001", format!("invalid body: {e}")))?
+    };
+    if request
+        .account
+        .as_deref()
+        .is_some_and(|a| !a.is_empty() && a != account)
+    {
+        return Err(unauthorized(
+            "the body's account is not the account of the Authorization header",
+        ));
+    }
+    let key = state.service.access_key(&account).await?;
+    // Compared even for an unknown account, so that the answer's timing does not tell which exist.
+    let secret = key.as_ref().map_or(&[][..], |k| k.secret.as_slice());
+    let password_ok = constant_time_eq(secret, password.as_bytes());
+    let key = key
+        .filter(|_| password_ok)
+        .ok_or_else(|| unauthorized("the account or the password is wrong"))?;
+    grant(&state, &key, "", None, request.client_type, unauthorized).await
 }
 
 /// The token's principal and the account a call acts in (`corpId`/`spId`, else the token's account),

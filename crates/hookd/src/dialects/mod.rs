@@ -23,7 +23,8 @@ use axum::{
 
 use crate::api::{error::ApiError, ApiState};
 
-/// The dialect routes. `POST|GET /` is shared by the RPC-style vendors and told apart by their headers.
+/// The dialect routes. `POST|GET /` is shared by the RPC-style vendors and told apart by their headers or,
+/// for the signatures carried in parameters, by the parameters' names (in the query string or a form body).
 pub fn router() -> Router<ApiState> {
     Router::new()
         .route("/", post(root).get(root))
@@ -40,11 +41,33 @@ async fn root(
     if headers.contains_key("x-tc-action") {
         return tencent::handle(&state, &method, &uri, &headers, &body).await;
     }
-    let rpc_query = uri
-        .query()
-        .is_some_and(|q| q.split('&').any(|p| p.starts_with("Action=")));
-    if headers.contains_key("x-acs-action") || rpc_query {
+    let names = parameter_names(&uri, &headers, &body);
+    let has = |name: &str| names.iter().any(|n| n == name);
+    // Tencent's parameter signature names the key `SecretId`; Alibaba's RPC signature `AccessKeyId`.
+    if has("Action") && has("SecretId") {
+        return tencent::handle(&state, &method, &uri, &headers, &body).await;
+    }
+    if headers.contains_key("x-acs-action") || has("Action") {
         return aliyun::handle(&state, &method, &uri, &headers, &body).await;
     }
     ApiError::for_status(StatusCode::NOT_FOUND).into_response()
+}
+
+/// The names of the query string's parameters and of a form body's.
+fn parameter_names(uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Vec<String> {
+    let mut names: Vec<String> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .map(|(k, _)| k.into_owned())
+        .collect();
+    if is_form(headers) {
+        names.extend(url::form_urlencoded::parse(body).map(|(k, _)| k.into_owned()));
+    }
+    names
+}
+
+/// Whether the body is `application/x-www-form-urlencoded`.
+pub fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }

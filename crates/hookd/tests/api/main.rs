@@ -15,6 +15,7 @@ mod cluster_guards;
 mod console_api;
 mod crash;
 mod deliveries;
+mod dialect_requests;
 mod ess;
 mod events;
 mod fault_fs;

@@ -249,15 +249,19 @@ async fn serve(
         url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let principal = authenticate(state, method, uri.path(), &query, headers, body).await?;
-    let mut params: BTreeMap<String, String> = query.into_iter().collect();
-    if is_form {
-        params.extend(url::form_urlencoded::parse(body).into_owned());
-    }
+    let from_body = body_params(headers, body)?;
+    let params = merge(&query, &from_body)?;
+    let principal = authenticate(
+        state,
+        method,
+        uri.path(),
+        &query,
+        &params,
+        body.is_empty() || super::is_form(headers),
+        headers,
+        body,
+    )
+    .await?;
     let header = |name: &str| {
         headers
             .get(name)
@@ -289,72 +293,174 @@ async fn serve(
     }
 }
 
-/// Verifies ACS3-HMAC-SHA256 (Authorization header) or the RPC signature (`Signature` parameter),
-/// the timestamp's freshness and the nonce's first use.
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Parameters sent in the body: a form (`application/x-www-form-urlencoded`), or the members of a JSON
+/// object (strings as they are, other values as JSON text, so a list arrives as a JSON array).
+fn body_params(headers: &HeaderMap, body: &Bytes) -> Result<Vec<(String, String)>, AcsError> {
+    let kind = content_type(headers);
+    if body.is_empty() {
+        return Ok(Vec::new());
+    }
+    if super::is_form(headers) {
+        return Ok(url::form_urlencoded::parse(body).into_owned().collect());
+    }
+    if kind.starts_with("application/json") {
+        let object: serde_json::Map<String, Value> = serde_json::from_slice(body).map_err(|e| {
+            err(
+                400,
+                "InvalidParameter",
+                format!("the JSON body is not an object of parameters: {e}"),
+            )
+        })?;
+        return Ok(object
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect());
+    }
+    Ok(Vec::new())
+}
+
+/// The query's and the body's parameters together; a name given twice with different values is refused,
+/// since which one was meant (and signed) cannot be told.
+fn merge(
+    query: &[(String, String)],
+    body: &[(String, String)],
+) -> Result<BTreeMap<String, String>, AcsError> {
+    let mut params = BTreeMap::new();
+    for (k, v) in query.iter().chain(body) {
+        if let Some(previous) = params.insert(k.clone(), v.clone()) {
+            if previous != *v {
+                return Err(err(
+                    400,
+                    "InvalidParameter",
+                    format!("the parameter {k} is given twice with different values"),
+                ));
+            }
+        }
+    }
+    Ok(params)
+}
+
+/// `SignatureDoesNotMatch` showing what hookd signed (nothing secret: the request's own parts), so that
+/// a client author can compare it with the client's.
+fn signature_mismatch(what: &str) -> AcsError {
+    err(
+        400,
+        "SignatureDoesNotMatch",
+        format!("Specified signature is not matched with our calculation. {what}"),
+    )
+}
+
+/// Verifies ACS3-HMAC-SHA256 (Authorization header) or the RPC signature (`Signature` parameter, in the
+/// query string or a form body, over every parameter of both), the timestamp's freshness and the nonce's
+/// first use. `body_is_form` says whether the body is empty or a form (the RPC signature covers nothing
+/// else).
+#[allow(clippy::too_many_arguments)]
 async fn authenticate(
     state: &ApiState,
     method: &Method,
     path: &str,
     query: &[(String, String)],
+    params: &BTreeMap<String, String>,
+    body_is_form: bool,
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Principal, AcsError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let param = |name: &str| params.get(name).map(String::as_str);
     let (key_id, nonce, timestamp) = if let Some(auth) = header("authorization") {
         let auth = signature::Acs3::parse(auth).ok_or_else(|| {
             err(
                 400,
                 "IncompleteSignature",
-                "the Authorization header is not an ACS3-HMAC-SHA256 signature",
+                "the Authorization header is not `ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…`",
             )
         })?;
-        let content_sha256 = header("x-acs-content-sha256").unwrap_or("");
-        if content_sha256 != signature::sha256_hex(body) {
-            return Err(err(
+        let content_sha256 = header("x-acs-content-sha256").ok_or_else(|| {
+            err(
                 400,
-                "SignatureDoesNotMatch",
-                "x-acs-content-sha256 does not match the request body",
-            ));
+                "MissingParameter",
+                "x-acs-content-sha256 is mandatory with an ACS3-HMAC-SHA256 signature",
+            )
+        })?;
+        let body_sha256 = signature::sha256_hex(body);
+        if content_sha256 != body_sha256 {
+            return Err(signature_mismatch(&format!(
+                "x-acs-content-sha256 is {content_sha256}, the body's SHA-256 is {body_sha256}"
+            )));
         }
         let key = key(state, auth.access_key_id).await?;
-        let expected = signature::acs3_signature(
-            &key.secret,
+        let input = signature::acs3_input(
             method.as_str(),
             path,
             query,
             headers,
             auth.signed_headers,
             content_sha256,
-        );
-        if !expected.is_some_and(|e| {
-            crate::crypto::constant_time_eq(e.as_bytes(), auth.signature.as_bytes())
-        }) {
-            return Err(err(
+        )
+        .map_err(|name| {
+            err(
                 400,
-                "SignatureDoesNotMatch",
-                "the request signature does not conform to Alibaba Cloud standards",
-            ));
+                "IncompleteSignature",
+                format!("SignedHeaders names {name}, which the request does not carry"),
+            )
+        })?;
+        let expected = signature::acs3_sign(&key.secret, &input.string_to_sign);
+        if !crate::crypto::constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+            return Err(signature_mismatch(&format!(
+                "server string to sign is:{:?} canonical request is:{:?}",
+                input.string_to_sign, input.canonical_request
+            )));
         }
         (key, header("x-acs-signature-nonce"), header("x-acs-date"))
     } else if let Some(sig) = param("Signature") {
-        let key = key(state, param("AccessKeyId").unwrap_or("")).await?;
-        let expected = signature::rpc_signature(&key.secret, method.as_str(), query);
-        if !crate::crypto::constant_time_eq(expected.as_bytes(), sig.as_bytes()) {
+        if !body_is_form {
             return Err(err(
                 400,
-                "SignatureDoesNotMatch",
-                "the request signature does not conform to Alibaba Cloud standards",
+                "InvalidParameter",
+                "the RPC signature covers the query string and a form body only; send the body as application/x-www-form-urlencoded",
             ));
+        }
+        if let Some(m) = param("SignatureMethod").filter(|m| *m != "HMAC-SHA1") {
+            return Err(err(
+                400,
+                "InvalidParameter",
+                format!("SignatureMethod {m} is not supported; the RPC signature is HMAC-SHA1"),
+            ));
+        }
+        let id = param("AccessKeyId").ok_or_else(|| {
+            err(
+                400,
+                "MissingParameter",
+                "AccessKeyId is mandatory with a Signature parameter",
+            )
+        })?;
+        let key = key(state, id).await?;
+        let pairs: Vec<(String, String)> =
+            params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let string_to_sign = signature::rpc_string_to_sign(method.as_str(), &pairs);
+        let expected = signature::rpc_sign(&key.secret, &string_to_sign);
+        if !crate::crypto::constant_time_eq(expected.as_bytes(), sig.as_bytes()) {
+            return Err(signature_mismatch(&format!(
+                "server string to sign is:{string_to_sign}"
+            )));
         }
         (key, param("SignatureNonce"), param("Timestamp"))
     } else {
-        return Err(err(400, "MissingSignature", "the request is not signed"));
+        return Err(err(
+            400,
+            "MissingSignature",
+            "the request is not signed: no Authorization header, and no Signature parameter in the query string or a form body",
+        ));
     };
     let signed_at = timestamp
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())

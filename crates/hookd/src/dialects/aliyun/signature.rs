@@ -61,16 +61,23 @@ impl<'a> Acs3<'a> {
     }
 }
 
-/// The ACS3 signature the request should carry; `None` if a signed header is missing.
-pub fn acs3_signature(
-    secret: &[u8],
+/// What an ACS3 signature is computed over, kept so that a refusal can show it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Acs3Input {
+    pub canonical_request: String,
+    pub string_to_sign: String,
+}
+
+/// The canonical request and string to sign of an ACS3 request; `Err(name)` if the signed header `name`
+/// is missing or not text.
+pub fn acs3_input(
     method: &str,
     path: &str,
     query: &[(String, String)],
     headers: &HeaderMap,
     signed_headers: &str,
     content_sha256: &str,
-) -> Option<String> {
+) -> Result<Acs3Input, String> {
     let mut canonical_headers = String::new();
     for name in signed_headers.split(';') {
         let mut values: Vec<&str> = headers
@@ -78,9 +85,9 @@ pub fn acs3_signature(
             .iter()
             .map(|v| v.to_str().map(str::trim))
             .collect::<Result<_, _>>()
-            .ok()?;
+            .map_err(|_| name.to_owned())?;
         if values.is_empty() {
-            return None;
+            return Err(name.to_owned());
         }
         values.sort_unstable();
         canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
@@ -93,26 +100,57 @@ pub fn acs3_signature(
         "ACS3-HMAC-SHA256\n{}",
         hex(&Sha256::digest(canonical_request.as_bytes()))
     );
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts keys of any length");
-    mac.update(string_to_sign.as_bytes());
-    Some(hex(&mac.finalize().into_bytes()))
+    Ok(Acs3Input {
+        canonical_request,
+        string_to_sign,
+    })
 }
 
-/// The RPC (v1) signature: base64(HMAC-SHA1(secret + "&", METHOD&%2F&enc(canonical query))), over every
-/// parameter except `Signature`.
-pub fn rpc_signature(secret: &[u8], method: &str, params: &[(String, String)]) -> String {
+/// hex(HMAC-SHA256(secret, string_to_sign)).
+pub fn acs3_sign(secret: &[u8], string_to_sign: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts keys of any length");
+    mac.update(string_to_sign.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// The ACS3 signature the request should carry; `None` if a signed header is missing.
+pub fn acs3_signature(
+    secret: &[u8],
+    method: &str,
+    path: &str,
+    query: &[(String, String)],
+    headers: &HeaderMap,
+    signed_headers: &str,
+    content_sha256: &str,
+) -> Option<String> {
+    let input = acs3_input(method, path, query, headers, signed_headers, content_sha256).ok()?;
+    Some(acs3_sign(secret, &input.string_to_sign))
+}
+
+/// The RPC (v1) string to sign: `METHOD&%2F&enc(canonical query)` over every parameter except
+/// `Signature`, wherever the request carried it (query string or form body).
+pub fn rpc_string_to_sign(method: &str, params: &[(String, String)]) -> String {
     let signed: Vec<(String, String)> = params
         .iter()
         .filter(|(k, _)| k != "Signature")
         .cloned()
         .collect();
-    let string_to_sign = format!("{method}&%2F&{}", encode(&canonical_query(&signed)));
+    format!("{method}&%2F&{}", encode(&canonical_query(&signed)))
+}
+
+/// base64(HMAC-SHA1(secret + "&", string_to_sign)).
+pub fn rpc_sign(secret: &[u8], string_to_sign: &str) -> String {
     let mut key = secret.to_vec();
     key.push(b'&');
     let mut mac =
         Hmac::<sha1::Sha1>::new_from_slice(&key).expect("HMAC accepts keys of any length");
     mac.update(string_to_sign.as_bytes());
     STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// The RPC (v1) signature of `params` (the `Signature` parameter itself excluded).
+pub fn rpc_signature(secret: &[u8], method: &str, params: &[(String, String)]) -> String {
+    rpc_sign(secret, &rpc_string_to_sign(method, params))
 }
 
 pub fn sha256_hex(body: &[u8]) -> String {
@@ -180,6 +218,100 @@ mod tests {
             rpc_signature(SECRET, "POST", &query(raw)),
             "Vwju3lVjUTtIcprUKRkvckbBByU="
         );
+    }
+
+    /// Captured from the Node.js clients: @alicloud/pop-core 1.8.0 with `method: 'POST'` (everything in a
+    /// form body, no query) and with its default GET (everything in the query), and
+    /// @alicloud/openapi-client 0.4.15 with `signatureAlgorithm: 'v2'` and a form body (common parameters
+    /// and the signature in the query, action parameters in the body: the signature covers both).
+    #[test]
+    fn rpc_known_answers_from_the_node_clients() {
+        for (method, query_part, body_part, expected) in [
+            (
+                "POST",
+                "",
+                "AccessKeyId=LTAI5tTESTAKID0000000000&Action=UpdateAccountWebhook&CustSpaceId=cams-abc123&Format=JSON&HttpFlag=Y&QueueFlag=N&SignatureMethod=HMAC-SHA1&SignatureNonce=fd460839a55a8c7a08255b215c3a63f2&SignatureVersion=1.0&StatusCallbackUrl=https%3A%2F%2Fhooks.example.com%2Fcams%2Fstatus%3Fx%3D1%26y%3Da%20b&Timestamp=2026-12-02T20%3A44%3A09Z&Version=2020-06-06&Signature=WxKc3wsCYRXTf39aJWuKmhSpTHw%3D",
+                "WxKc3wsCYRXTf39aJWuKmhSpTHw=",
+            ),
+            (
+                "GET",
+                "AccessKeyId=LTAI5tTESTAKID0000000000&Action=UpdateAccountWebhook&CustSpaceId=cams-abc123&Format=JSON&HttpFlag=Y&SignatureMethod=HMAC-SHA1&SignatureNonce=9bfbbff4dddb178f67a2c6368d1ae749&SignatureVersion=1.0&Timestamp=2026-12-02T20%3A44%3A09Z&Version=2020-06-06&Signature=zFCf5FEu9qSTkTYs56hvD58wdos%3D",
+                "",
+                "zFCf5FEu9qSTkTYs56hvD58wdos=",
+            ),
+            (
+                "POST",
+                "Action=UpdateAccountWebhook&Format=json&Version=2020-06-06&Timestamp=2026-12-02T20%3A44%3A17Z&SignatureNonce=8c27117779d1e76f434d63dc0696286c&CustSpaceId=cams-abc123&SignatureMethod=HMAC-SHA1&SignatureVersion=1.0&AccessKeyId=LTAI5tTESTAKID0000000000&Signature=fyRpTvya9Ki9lrdwttd4rSrUAqo%3D",
+                "HttpFlag=Y&StatusCallbackUrl=https%3A%2F%2Fhooks.example.com%2Fx",
+                "fyRpTvya9Ki9lrdwttd4rSrUAqo=",
+            ),
+        ] {
+            let mut all = query(query_part);
+            all.extend(query(body_part));
+            assert_eq!(rpc_signature(SECRET, method, &all), expected, "{method} {query_part}");
+            // Leaving the body out, or changing any value, breaks it.
+            if !body_part.is_empty() && !query_part.is_empty() {
+                assert_ne!(rpc_signature(SECRET, method, &query(query_part)), expected);
+            }
+            let mut changed = all.clone();
+            changed.retain(|(k, _)| k != "HttpFlag");
+            changed.push(("HttpFlag".into(), "N".into()));
+            assert_ne!(rpc_signature(SECRET, method, &changed), expected);
+            let other_method = if method == "GET" { "POST" } else { "GET" };
+            assert_ne!(rpc_signature(SECRET, other_method, &all), expected);
+        }
+    }
+
+    /// Captured from @alicloud/cams20200606 1.4.2 (query parameters, empty body) and from
+    /// @alicloud/openapi-client 0.4.15's generic `callApi` with action parameters in a form body (covered
+    /// by `x-acs-content-sha256`, not by the canonical query).
+    #[test]
+    fn acs3_known_answers_from_the_node_clients() {
+        for (port, query_part, body, date, nonce, content_type, expected) in [
+            (
+                "41343",
+                "CustSpaceId=cams-abc123&HttpFlag=Y&QueueFlag=N&StatusCallbackUrl=https%3A%2F%2Fhooks.example.com%2Fx",
+                "",
+                "2026-12-02T20:44:09Z",
+                "fa073dd135eec7063d560b451f282d16",
+                None,
+                "1fe83f3dfca41af1a54f0866dd08b9cf4b62ea4ebf1c87447a74889d03f5f986",
+            ),
+            (
+                "34551",
+                "CustSpaceId=cams-abc123",
+                "HttpFlag=Y&StatusCallbackUrl=https%3A%2F%2Fhooks.example.com%2Fx",
+                "2026-12-02T20:44:17Z",
+                "b96e5a5cb164102dcf36747b7d388a26",
+                Some("application/x-www-form-urlencoded"),
+                "33b943dee20c1cad6045f3181bc80930983c2ded41392e854327bc8475dd3bb8",
+            ),
+        ] {
+            let content_sha256 = sha256_hex(body.as_bytes());
+            let mut headers = HeaderMap::new();
+            let host = format!("127.0.0.1:{port}");
+            for (k, v) in [
+                ("host", host.as_str()),
+                ("x-acs-version", "2020-06-06"),
+                ("x-acs-action", "UpdateAccountWebhook"),
+                ("x-acs-date", date),
+                ("x-acs-signature-nonce", nonce),
+                ("x-acs-content-sha256", content_sha256.as_str()),
+                ("x-acs-credentials-provider", "static_ak"),
+            ] {
+                headers.insert(k, v.parse().unwrap());
+            }
+            let mut signed = "host;x-acs-action;x-acs-content-sha256;x-acs-credentials-provider;x-acs-date;x-acs-signature-nonce;x-acs-version".to_owned();
+            if let Some(kind) = content_type {
+                headers.insert("content-type", kind.parse().unwrap());
+                signed = format!("content-type;{signed}");
+            }
+            let got = acs3_signature(SECRET, "POST", "/", &query(query_part), &headers, &signed, &content_sha256);
+            assert_eq!(got.as_deref(), Some(expected), "{query_part}");
+            let changed = sha256_hex(format!("{body}&x=1").as_bytes());
+            let other = acs3_signature(SECRET, "POST", "/", &query(query_part), &headers, &signed, &changed);
+            assert_ne!(other.as_deref(), Some(expected));
+        }
     }
 
     #[test]

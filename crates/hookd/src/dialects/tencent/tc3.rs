@@ -56,8 +56,77 @@ fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
 
-/// The signature the request should carry, or `None` if a signed header is absent or the credential
-/// date is not the UTC date of `timestamp`.
+/// What a TC3 signature is computed over, kept so that a refusal can show it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Tc3Input {
+    pub canonical_request: String,
+    pub string_to_sign: String,
+}
+
+/// Why no TC3 input can be computed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unsignable {
+    /// The credential's date is not the UTC date of `X-TC-Timestamp` (this one).
+    Date(String),
+    /// A header named in `SignedHeaders` is absent or not text.
+    MissingHeader(String),
+}
+
+/// The canonical request and string to sign of a TC3 request, with `host` as the value of the `host`
+/// header (the caller tries the header as sent and without its port). The canonical query string is the
+/// request's query string as sent (empty for the SDKs' POST requests).
+pub fn tc3_input(
+    method: &str,
+    query: &str,
+    headers: &HeaderMap,
+    host: &str,
+    body: &[u8],
+    auth: &Authorization<'_>,
+    timestamp: i64,
+) -> Result<Tc3Input, Unsignable> {
+    let date = chrono::DateTime::from_timestamp(timestamp, 0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    if date != auth.date {
+        return Err(Unsignable::Date(date));
+    }
+    let mut canonical_headers = String::new();
+    for name in auth.signed_headers.split(';') {
+        let name = name.to_ascii_lowercase();
+        let value = if name == "host" {
+            host
+        } else {
+            headers
+                .get(&name)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| Unsignable::MissingHeader(name.clone()))?
+        };
+        canonical_headers.push_str(&format!("{name}:{}\n", value.trim().to_ascii_lowercase()));
+    }
+    let payload_hash = match headers
+        .get("x-tc-content-sha256")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("UNSIGNED-PAYLOAD") => sha256_hex(b"UNSIGNED-PAYLOAD"),
+        _ => sha256_hex(body),
+    };
+    let canonical_request = format!(
+        "{method}\n/\n{query}\n{canonical_headers}\n{}\n{payload_hash}",
+        auth.signed_headers
+    );
+    let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
+    let string_to_sign = format!(
+        "TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{}",
+        sha256_hex(canonical_request.as_bytes())
+    );
+    Ok(Tc3Input {
+        canonical_request,
+        string_to_sign,
+    })
+}
+
+/// The signature the request should carry (with its `Host` header as sent), or `None` if a signed header
+/// is absent or the credential date is not the UTC date of `timestamp`.
 pub fn expected_signature(
     secret_key: &[u8],
     method: &str,
@@ -67,43 +136,13 @@ pub fn expected_signature(
     auth: &Authorization<'_>,
     timestamp: i64,
 ) -> Option<String> {
-    let date = chrono::DateTime::from_timestamp(timestamp, 0)?
-        .format("%Y-%m-%d")
-        .to_string();
-    if date != auth.date {
-        return None;
-    }
-    let mut canonical_headers = String::new();
-    for name in auth.signed_headers.split(';') {
-        let value = headers.get(name)?.to_str().ok()?;
-        canonical_headers.push_str(&format!(
-            "{}:{}\n",
-            name.to_ascii_lowercase(),
-            value.trim().to_ascii_lowercase()
-        ));
-    }
-    let payload_hash = match headers
-        .get("x-tc-content-sha256")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some("UNSIGNED-PAYLOAD") => sha256_hex(b"UNSIGNED-PAYLOAD"),
-        _ => sha256_hex(body),
-    };
-    let canonical_query = if method == "GET" { query } else { "" };
-    let canonical_request = format!(
-        "{method}\n/\n{canonical_query}\n{canonical_headers}\n{}\n{payload_hash}",
-        auth.signed_headers
-    );
-    let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
-    let string_to_sign = format!(
-        "TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    );
+    let host = headers.get("host").and_then(|v| v.to_str().ok())?;
+    let input = tc3_input(method, query, headers, host, body, auth, timestamp).ok()?;
     Some(signature(
         secret_key,
         auth.date,
         auth.service,
-        &string_to_sign,
+        &input.string_to_sign,
     ))
 }
 
@@ -181,6 +220,44 @@ mod tests {
             ),
             None
         );
+    }
+
+    /// Captured from tencentcloud-sdk-nodejs 4.1.313 (`ess` 2020-11-11) against the endpoint
+    /// `127.0.0.1:41343`: it sends `Host: 127.0.0.1:41343` but signs `host:127.0.0.1`, with the service
+    /// `127` (the endpoint's first label); POST with a JSON body, and GET with the parameters in the query.
+    #[test]
+    fn known_answers_from_the_node_sdk() {
+        let post_body = br#"{"Operator":{"UserId":"u1"},"OperateType":1,"CallbackInfo":{"CallbackUrl":"https://hooks.example.com/ess?a=1"}}"#;
+        for (method, query, content_type, body, raw) in [
+            (
+                "POST",
+                "",
+                "application/json",
+                &post_body[..],
+                "TC3-HMAC-SHA256 Credential=AKIDtestSecretId0000000000000000/2026-12-02/127/tc3_request, SignedHeaders=content-type;host, Signature=acd787c6ab800ab58be1af608dad060af8df95008beae1f9b6282496e57e2f7d",
+            ),
+            (
+                "GET",
+                "Operator.UserId=u1&OperateType=1&CallbackInfo.CallbackUrl=https%3A%2F%2Fhooks.example.com%2Fess%3Fa%3D1",
+                "application/x-www-form-urlencoded",
+                &b""[..],
+                "TC3-HMAC-SHA256 Credential=AKIDtestSecretId0000000000000000/2026-12-02/127/tc3_request, SignedHeaders=content-type;host, Signature=eb52bc25cf99e1ba2496bd05da4057109f4497d8631d8f621376e3e6e333eda3",
+            ),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert("content-type", content_type.parse().unwrap());
+            headers.insert("host", "127.0.0.1:41343".parse().unwrap());
+            let auth = Authorization::parse(raw).unwrap();
+            let sign_with = |host: &str, body: &[u8]| {
+                let input = tc3_input(method, query, &headers, host, body, &auth, 1796244249).unwrap();
+                signature(b"testSecretKey00000000000000000000", auth.date, auth.service, &input.string_to_sign)
+            };
+            assert_eq!(sign_with("127.0.0.1", body), auth.signature, "{method}");
+            // The Host header as sent, another port or another body do not give it.
+            assert_ne!(sign_with("127.0.0.1:41343", body), auth.signature);
+            assert_ne!(sign_with("127.0.0.1:41344", body), auth.signature);
+            assert_ne!(sign_with("127.0.0.1", b"{}"), auth.signature);
+        }
     }
 
     #[test]
