@@ -75,6 +75,8 @@ struct Tc3<'a> {
     body: String,
     /// What is sent instead of `body`, to change it after signing.
     sent_body: Option<String>,
+    /// Signed as `X-TC-Content-SHA256: UNSIGNED-PAYLOAD` (the body left out of the signature).
+    unsigned: bool,
 }
 
 /// A TC3-HMAC-SHA256 request as Tencent's documentation describes it; the `Response`.
@@ -94,7 +96,11 @@ async fn send_tc3(app: &TestApp, (key_id, secret): (&str, &str), r: Tc3<'_>) -> 
         r.method,
         r.query,
         r.signed_host,
-        hex(&Sha256::digest(r.body.as_bytes()))
+        hex(&Sha256::digest(if r.unsigned {
+            &b"UNSIGNED-PAYLOAD"[..]
+        } else {
+            r.body.as_bytes()
+        }))
     );
     let scope = format!("{date}/{}/tc3_request", r.service);
     let to_sign = format!(
@@ -111,11 +117,14 @@ async fn send_tc3(app: &TestApp, (key_id, secret): (&str, &str), r: Tc3<'_>) -> 
     } else {
         format!("{}/?{}", app.base, r.query)
     };
-    let request = if r.method == "GET" {
+    let mut request = if r.method == "GET" {
         app.http.get(url)
     } else {
         app.http.post(url).body(r.sent_body.unwrap_or(r.body))
     };
+    if r.unsigned {
+        request = request.header("X-TC-Content-SHA256", "UNSIGNED-PAYLOAD");
+    }
     let response = request
         .header("Content-Type", content_type)
         .header("X-TC-Action", "ModifyApplicationCallbackInfo")
@@ -164,6 +173,7 @@ async fn tencent_tc3_host_with_or_without_its_port_and_nothing_else(app: TestApp
         query: String::new(),
         body: modify_body(url, 1),
         sent_body: None,
+        unsigned: false,
     };
 
     for (signed_host, service, url) in [
@@ -184,6 +194,7 @@ async fn tencent_tc3_host_with_or_without_its_port_and_nothing_else(app: TestApp
         query: "Operator.UserId=user-1&OperateType=1&CallbackInfo.CallbackUrl=http%3A%2F%2F127.0.0.1%3A9%2Fget%3Fa%3D1".into(),
         body: String::new(),
         sent_body: None,
+        unsigned: false,
     };
     let answer = send_tc3(&app, key, get).await;
     assert!(answer.get("Error").is_none(), "GET: {answer}");
@@ -220,6 +231,14 @@ async fn tencent_tc3_host_with_or_without_its_port_and_nothing_else(app: TestApp
     assert_eq!(
         error_code(&answer),
         "AuthFailure.SignatureFailure",
+        "{answer}"
+    );
+    let mut unsigned = post(&host, "ess", "http://127.0.0.1:9/unsigned");
+    unsigned.unsigned = true;
+    let answer = send_tc3(&app, key, unsigned).await;
+    assert_eq!(
+        error_code(&answer),
+        "AuthFailure.InvalidAuthorization",
         "{answer}"
     );
     let answer = send_tc3(&app, key, post(&host, "cvm", "http://127.0.0.1:9/no")).await;

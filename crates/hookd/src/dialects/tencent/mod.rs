@@ -238,6 +238,14 @@ async fn authenticate_tc3(
             ));
         }
     }
+    if header(headers, "x-tc-content-sha256")
+        .is_some_and(|v| v.eq_ignore_ascii_case("UNSIGNED-PAYLOAD"))
+    {
+        return Err(err(
+            "AuthFailure.InvalidAuthorization",
+            "X-TC-Content-SHA256: UNSIGNED-PAYLOAD is not accepted; sign the body",
+        ));
+    }
     let timestamp: i64 = header(headers, "x-tc-timestamp")
         .and_then(|t| t.parse().ok())
         .ok_or_else(|| {

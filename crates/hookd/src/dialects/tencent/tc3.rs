@@ -103,13 +103,9 @@ pub fn tc3_input(
         };
         canonical_headers.push_str(&format!("{name}:{}\n", value.trim().to_ascii_lowercase()));
     }
-    let payload_hash = match headers
-        .get("x-tc-content-sha256")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some("UNSIGNED-PAYLOAD") => sha256_hex(b"UNSIGNED-PAYLOAD"),
-        _ => sha256_hex(body),
-    };
+    // Always the body's own hash: an `UNSIGNED-PAYLOAD` signature (X-TC-Content-SHA256) would let the body
+    // change after signing, so the request is refused before it gets here.
+    let payload_hash = sha256_hex(body);
     let canonical_request = format!(
         "{method}\n/\n{query}\n{canonical_headers}\n{}\n{payload_hash}",
         auth.signed_headers
