@@ -407,7 +407,7 @@ async fn authenticate(
             auth.signed_headers,
             content_sha256,
         )
-        .map_err(|name| {
+        .map_err(|signature::MissingHeader(name)| {
             err(
                 400,
                 "IncompleteSignature",

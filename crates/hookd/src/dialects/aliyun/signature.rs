@@ -68,8 +68,11 @@ pub struct Acs3Input {
     pub string_to_sign: String,
 }
 
-/// The canonical request and string to sign of an ACS3 request; `Err(name)` if the signed header `name`
-/// is missing or not text.
+/// A header named in `SignedHeaders` that the request does not carry (or not as text).
+#[derive(Debug, PartialEq, Eq)]
+pub struct MissingHeader(pub String);
+
+/// The canonical request and string to sign of an ACS3 request.
 pub fn acs3_input(
     method: &str,
     path: &str,
@@ -77,7 +80,7 @@ pub fn acs3_input(
     headers: &HeaderMap,
     signed_headers: &str,
     content_sha256: &str,
-) -> Result<Acs3Input, String> {
+) -> Result<Acs3Input, MissingHeader> {
     let mut canonical_headers = String::new();
     for name in signed_headers.split(';') {
         let mut values: Vec<&str> = headers
@@ -85,9 +88,9 @@ pub fn acs3_input(
             .iter()
             .map(|v| v.to_str().map(str::trim))
             .collect::<Result<_, _>>()
-            .map_err(|_| name.to_owned())?;
+            .map_err(|_| MissingHeader(name.to_owned()))?;
         if values.is_empty() {
-            return Err(name.to_owned());
+            return Err(MissingHeader(name.to_owned()));
         }
         values.sort_unstable();
         canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
