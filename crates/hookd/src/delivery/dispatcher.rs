@@ -23,11 +23,18 @@ use std::{
 use serde_json::json;
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
-use super::{batch::BatchPolicy, formats, ops, retry::Schedule, sender::Sender};
+use super::{
+    batch::BatchPolicy,
+    formats::{self, RenderError},
+    ops,
+    outcome::{FailureKind, Reply},
+    retry::Schedule,
+    sender::Sender,
+};
 use crate::{
     config::DeliveryConfig,
     crypto::Sealer,
-    domain::{new_id, now_ms, ExtraHeaders, Format, SecretSet},
+    domain::{new_id, now_ms, DeliveryStatus, ExtraHeaders, Format, SecretSet},
     sealed,
     store::{
         guards::Slot, health::log_failure, AttemptOutcome, AttemptRow, DeliveryJob, EventRow,
@@ -640,11 +647,16 @@ impl Dispatcher {
             .map(Duration::from_millis)
             .or_else(|| schedule.timeout());
         let rendered = match job.payload_expired_at {
-            Some(_) => {
-                Err("the event's payload was dropped by retention; nothing to send".to_owned())
-            }
-            None if jobs.len() == 1 => self.render(job, started_at),
-            None => self.render_batch(&jobs, started_at),
+            Some(_) => Err((
+                FailureKind::PayloadDropped,
+                RenderError::from("the event's payload was dropped by retention; nothing to send"),
+            )),
+            None if jobs.len() == 1 => self
+                .render(job, started_at)
+                .map_err(|e| (FailureKind::Render, e)),
+            None => self
+                .render_batch(&jobs, started_at)
+                .map_err(|e| (FailureKind::Render, e)),
         };
         let reply = match rendered {
             Ok((rendered, opened)) => {
@@ -663,12 +675,13 @@ impl Dispatcher {
                     )
                     .await
             }
-            Err(problem) => super::sender::Reply::failed(problem),
+            Err((kind, problem)) => Reply::failed(kind, problem.0),
         };
         let duration = clock.elapsed();
         if !span.is_disabled() {
             span.record("http.response.status_code", reply.status.map(i64::from));
             span.record("error.message", reply.error.as_deref());
+            span.record("error.type", reply.failure.map(FailureKind::as_str));
         }
         let recording = inner.recording.clone().acquire_owned().await;
         let from_store = reservation.counted.from_store;
@@ -691,7 +704,7 @@ impl Dispatcher {
         &self,
         job: &DeliveryJob,
         schedule: &Schedule,
-        reply: &super::sender::Reply,
+        reply: &Reply,
         started_at: i64,
         duration: Duration,
         span: &tracing::Span,
@@ -704,9 +717,9 @@ impl Dispatcher {
         let gone = reply.status == Some(410);
         let expired = job.payload_expired_at.is_some();
         let (status, next_attempt_at) = if reply.is_success() {
-            ("succeeded", None)
+            (DeliveryStatus::Succeeded, None)
         } else if gone || expired {
-            ("dead", None)
+            (DeliveryStatus::Dead, None)
         } else {
             match schedule.delay(attempt_no) {
                 // The receiver's Retry-After replaces the scheduled delay, up to the configured bound.
@@ -714,13 +727,16 @@ impl Dispatcher {
                     let delay = reply.retry_after.map_or(delay, |wanted| {
                         wanted.min(Duration::from_millis(inner.config.max_retry_after_ms))
                     });
-                    ("retrying", Some(finished_at + delay.as_millis() as i64))
+                    (
+                        DeliveryStatus::Retrying,
+                        Some(finished_at + delay.as_millis() as i64),
+                    )
                 }
-                None => ("dead", None),
+                None => (DeliveryStatus::Dead, None),
             }
         };
-        span.record("outcome", status);
-        if status != "succeeded" {
+        span.record("outcome", status.as_str());
+        if status != DeliveryStatus::Succeeded {
             span.record("otel.status_code", "error");
         }
         if gone {
@@ -730,12 +746,12 @@ impl Dispatcher {
             );
         }
         metrics::histogram!("hookd_attempt_duration_seconds").record(duration.as_secs_f64());
-        metrics::counter!("hookd_deliveries_total", "outcome" => if status == "retrying" { "failed" } else { status })
+        metrics::counter!("hookd_deliveries_total", "outcome" => if status == DeliveryStatus::Retrying { "failed" } else { status.as_str() })
             .increment(1);
         tracing::debug!(
             delivery.id = %job.delivery_id, event.id = %job.event_id, subscription.id = %job.subscription_id,
             account.id = %job.account_id, attempt = attempt_no, status_code = ?reply.status,
-            duration_ms = duration.as_millis() as u64, outcome = status, "attempt finished"
+            duration_ms = duration.as_millis() as u64, outcome = status.as_str(), "attempt finished"
         );
         let outcome = AttemptOutcome {
             attempt: AttemptRow {
@@ -806,7 +822,7 @@ impl Dispatcher {
     ) {
         let subscription = json!({ "subscription_id": job.subscription_id, "app_id": job.app_id });
         let mut events = Vec::new();
-        if outcome.status == "dead" {
+        if outcome.status == DeliveryStatus::Dead {
             events.push((
                 ops::DELIVERY_DEAD,
                 json!({
@@ -847,7 +863,7 @@ impl Dispatcher {
     }
 
     /// The subscription's secrets and settings, opened once per change of the stored fields.
-    fn open(&self, job: &DeliveryJob) -> Result<Arc<Opened>, String> {
+    fn open(&self, job: &DeliveryJob) -> Result<Arc<Opened>, RenderError> {
         let lock = || self.inner.opened.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((sealed, opened)) = lock().get(&job.subscription_id) {
             if sealed.matches(job) {
@@ -871,7 +887,7 @@ impl Dispatcher {
         &self,
         job: &DeliveryJob,
         now: i64,
-    ) -> Result<(formats::Rendered, Arc<Opened>), String> {
+    ) -> Result<(formats::Rendered, Arc<Opened>), RenderError> {
         let opened = self.open(job)?;
         let rendered = render_opened(&opened, job, now)?;
         Ok((rendered, opened))
@@ -882,7 +898,7 @@ impl Dispatcher {
         &self,
         jobs: &[DeliveryJob],
         now: i64,
-    ) -> Result<(formats::Rendered, Arc<Opened>), String> {
+    ) -> Result<(formats::Rendered, Arc<Opened>), RenderError> {
         let opened = self.open(&jobs[0])?;
         let events: Vec<formats::EventView<'_>> = jobs.iter().map(event_view).collect();
         let rendered = formats::render_batch(opened.format, &events, &opened.secrets, now)?;
@@ -901,7 +917,7 @@ fn attempt_span(jobs: &[DeliveryJob]) -> tracing::Span {
         subscription.id = %job.subscription_id, account.id = %job.account_id, app.id = %job.app_id,
         attempt = job.attempts + 1, batch.size = jobs.len() as i64, server.address = tracing::field::Empty,
         http.response.status_code = tracing::field::Empty, error.message = tracing::field::Empty,
-        outcome = tracing::field::Empty, otel.status_code = tracing::field::Empty,
+        error.type = tracing::field::Empty, outcome = tracing::field::Empty, otel.status_code = tracing::field::Empty,
     );
     if !span.is_disabled() {
         crate::telemetry::set_stored_parent(&span, job.traceparent.as_deref());
@@ -923,7 +939,7 @@ struct Opened {
 }
 
 /// Opens a job's sealed secrets and settings.
-fn open_sealed(sealer: &Sealer, job: &DeliveryJob) -> Result<Opened, String> {
+fn open_sealed(sealer: &Sealer, job: &DeliveryJob) -> Result<Opened, RenderError> {
     let secrets = sealer
         .unseal(&job.secrets)
         .map_err(|e| e.to_string())
@@ -954,7 +970,7 @@ fn render_opened(
     opened: &Opened,
     job: &DeliveryJob,
     now: i64,
-) -> Result<formats::Rendered, String> {
+) -> Result<formats::Rendered, RenderError> {
     let target = formats::TargetView {
         subscription_id: &job.subscription_id,
         app_id: &job.app_id,
@@ -977,7 +993,7 @@ pub fn render_request(
     sealer: &Sealer,
     job: &DeliveryJob,
     now: i64,
-) -> Result<(formats::Rendered, ExtraHeaders), String> {
+) -> Result<(formats::Rendered, ExtraHeaders), RenderError> {
     let opened = open_sealed(sealer, job)?;
     let rendered = render_opened(&opened, job, now)?;
     Ok((rendered, opened.headers))

@@ -5,6 +5,7 @@ pub mod batch;
 pub mod dispatcher;
 pub mod formats;
 pub mod ops;
+pub mod outcome;
 pub mod queue;
 #[cfg(test)]
 mod receiver_abuse;

@@ -67,23 +67,26 @@ pub async fn release_full_batches(
     Ok(())
 }
 
+/// Why an operational event was not published.
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Corrupt(#[from] Corrupt),
+}
+
 /// Publishes an operational event into the account's `ops` app; returns whether any subscription takes it.
 pub async fn publish(
     store: &dyn Store,
     account_id: &str,
     event_type: &str,
     payload: Value,
-) -> Result<bool, String> {
-    let subscriptions = store
-        .enabled_subscriptions(account_id, OPS_APP)
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<bool, OpsError> {
+    let subscriptions = store.enabled_subscriptions(account_id, OPS_APP).await?;
     let now = now_ms();
-    let mut deliveries = matching_deliveries(&subscriptions, event_type, None, None, now)
-        .map_err(|e| e.to_string())?;
-    release_full_batches(store, &subscriptions, &mut deliveries, now)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut deliveries = matching_deliveries(&subscriptions, event_type, None, None, now)?;
+    release_full_batches(store, &subscriptions, &mut deliveries, now).await?;
     let row = EventRow {
         id: new_id("evt"),
         account_id: account_id.to_owned(),
@@ -97,9 +100,6 @@ pub async fn publish(
         created_at: now,
         traceparent: None,
     };
-    store
-        .insert_event(&row, &deliveries)
-        .await
-        .map_err(|e| e.to_string())?;
+    store.insert_event(&row, &deliveries).await?;
     Ok(!deliveries.is_empty())
 }

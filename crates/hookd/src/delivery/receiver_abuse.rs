@@ -14,7 +14,8 @@ use tokio::{
 
 use super::{
     formats::Rendered,
-    sender::{Reply, Sender},
+    outcome::{FailureKind, Reply},
+    sender::Sender,
     ssrf::Guard,
 };
 use crate::{config::DeliveryConfig, domain::ExtraHeaders};
@@ -107,6 +108,7 @@ async fn a_trickling_body_ends_at_the_timeout() {
     .await;
     let (reply, took) = attempt(&format!("http://{addr}/")).await;
     assert_eq!(reply.status, Some(200));
+    assert_eq!(reply.failure, Some(FailureKind::ResponseBody));
     let error = reply.error.clone().expect("an error");
     assert!(
         error.contains("reading response body") && error.contains("timed out"),
@@ -129,6 +131,7 @@ async fn slowloris_headers_end_at_the_timeout() {
     .await;
     let (reply, took) = attempt(&format!("http://{addr}/")).await;
     assert_eq!(reply.status, None);
+    assert_eq!(reply.failure, Some(FailureKind::Timeout));
     let error = reply.error.expect("an error");
     assert!(error.contains("timed out"), "{error}");
     assert!(took >= TIMEOUT && took < TIMEOUT * 2, "{took:?}");
@@ -162,6 +165,7 @@ async fn garbage_and_hang_ups_are_errors() {
     .await;
     let (reply, _) = attempt(&format!("http://{garbage}/")).await;
     assert_eq!(reply.status, None);
+    assert_eq!(reply.failure, Some(FailureKind::Request));
     assert!(reply.error.expect("an error").starts_with("request failed"));
 
     let hang_up = receiver(|s| async move { drop(s) }).await;
@@ -204,6 +208,11 @@ async fn tls_errors_name_the_problem() {
     });
     let (reply, took) = attempt(&format!("https://{addr}/")).await;
     assert_eq!(reply.status, None);
+    assert_eq!(
+        reply.failure,
+        Some(FailureKind::Connect),
+        "the TLS handshake is part of connecting"
+    );
     let error = reply.error.expect("an error");
     assert!(error.contains("certificate"), "{error}");
     assert!(took < TIMEOUT, "{took:?}");

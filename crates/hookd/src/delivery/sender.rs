@@ -8,6 +8,7 @@ use anyhow::Context;
 
 use super::{
     formats::{self, Rendered},
+    outcome::{request_failure, FailureKind, Reply},
     queue::{Message, Queues},
     ssrf::{Guard, GuardedResolver},
 };
@@ -24,45 +25,6 @@ pub struct Sender {
     queues: Queues,
     /// The operator's queue for CAMS receipts (`HOOKD_CAMS_QUEUE`).
     cams_queue: Option<CallbackUrl>,
-}
-
-/// The result of one HTTP attempt.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    pub status: Option<u16>,
-    pub error: Option<String>,
-    pub excerpt: Option<String>,
-    /// A queue destination confirmed the message (queues have no HTTP status).
-    pub accepted: bool,
-    /// The receiver's `Retry-After` on a 429 or 503, unbounded.
-    pub retry_after: Option<Duration>,
-}
-
-impl Reply {
-    pub fn is_success(&self) -> bool {
-        self.accepted || self.status.is_some_and(|s| (200..300).contains(&s))
-    }
-
-    pub fn failed(error: impl Into<String>) -> Self {
-        Self {
-            status: None,
-            error: Some(error.into()),
-            excerpt: None,
-            accepted: false,
-            retry_after: None,
-        }
-    }
-
-    /// A broker's confirmation, kept as the attempt's excerpt.
-    pub fn accepted(confirmation: String) -> Self {
-        Self {
-            status: None,
-            error: None,
-            excerpt: Some(confirmation),
-            accepted: true,
-            retry_after: None,
-        }
-    }
 }
 
 impl Sender {
@@ -128,6 +90,7 @@ impl Sender {
         if url == CAMS_QUEUE {
             let Some(queue) = &self.cams_queue else {
                 return Reply::failed(
+                    FailureKind::NoOperatorQueue,
                     "QueueFlag=Y, but this server has no CAMS queue configured (HOOKD_CAMS_QUEUE)",
                 );
             };
@@ -138,7 +101,7 @@ impl Sender {
         }
         let parsed = match url::Url::parse(url) {
             Ok(u) => u,
-            Err(e) => return Reply::failed(format!("invalid URL: {e}")),
+            Err(e) => return Reply::failed(FailureKind::Destination, format!("invalid URL: {e}")),
         };
         if !matches!(parsed.scheme(), "http" | "https") {
             return match CallbackUrl::parse(url) {
@@ -154,7 +117,7 @@ impl Sender {
                     )
                     .await
                 }
-                Err(e) => Reply::failed(e.message),
+                Err(e) => Reply::failed(FailureKind::Destination, e.message),
             };
         }
         // IP literals never reach the resolver, so they are checked here.
@@ -165,7 +128,7 @@ impl Sender {
         };
         if let Some(ip) = literal {
             if let Err(blocked) = self.guard.check_ip(&ip.to_string(), ip) {
-                return Reply::failed(format!("blocked: {blocked}"));
+                return Reply::blocked(&blocked);
             }
         }
         let mut request = self.client.post(parsed);
@@ -180,7 +143,7 @@ impl Sender {
         }
         let mut response = match request.body(rendered.body.clone()).send().await {
             Ok(r) => r,
-            Err(e) => return Reply::failed(describe(&e)),
+            Err(e) => return Reply::failed(request_failure(&e), describe(&e)),
         };
         let status = response.status().as_u16();
         let retry_after = matches!(status, 429 | 503)
@@ -189,7 +152,7 @@ impl Sender {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         let mut excerpt = Vec::new();
-        let mut error = None;
+        let mut failure = None;
         while excerpt.len() < self.excerpt_bytes {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
@@ -198,7 +161,10 @@ impl Sender {
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    error = Some(format!("reading response body: {}", describe(&e)));
+                    failure = Some((
+                        FailureKind::ResponseBody,
+                        format!("reading response body: {}", describe(&e)),
+                    ));
                     break;
                 }
             }
@@ -209,10 +175,15 @@ impl Sender {
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            error = Some(format!("redirect to `{location}` not followed"));
+            failure = Some((
+                FailureKind::Redirect,
+                format!("redirect to `{location}` not followed"),
+            ));
         }
+        let (failure, error) = failure.unzip();
         Reply {
             status: Some(status),
+            failure,
             error,
             excerpt: (!excerpt.is_empty()).then(|| String::from_utf8_lossy(&excerpt).into_owned()),
             accepted: false,
@@ -306,6 +277,8 @@ mod tests {
                 .send(url, "d", &rendered(), &ExtraHeaders::default(), None)
                 .await;
             assert_eq!(reply.status, None, "{url}");
+            // `localhost` is refused by the resolver, inside the HTTP client: found among the causes.
+            assert_eq!(reply.failure, Some(FailureKind::Blocked), "{url}");
             let error = reply.error.unwrap_or_default();
             assert!(error.contains("non-public address"), "{url}: {error}");
         }
@@ -321,12 +294,14 @@ mod tests {
             "amqp://127.0.0.1:9/?routing_key=q",
         ] {
             let reply = sender.send(url, "d", &rendered(), &extra, None).await;
+            assert_eq!(reply.failure, Some(FailureKind::Blocked), "{url}");
             let error = reply.error.unwrap_or_default();
             assert!(error.contains("non-public address"), "{url}: {error}");
         }
         let reply = sender
             .send(CAMS_QUEUE, "d", &rendered(), &extra, None)
             .await;
+        assert_eq!(reply.failure, Some(FailureKind::NoOperatorQueue));
         assert!(reply.error.unwrap().contains("HOOKD_CAMS_QUEUE"));
 
         // The operator's queue is reached on loopback without an allowance (nothing listens: refused).
@@ -336,6 +311,7 @@ mod tests {
         let reply = sender
             .send(CAMS_QUEUE, "d", &rendered(), &extra, None)
             .await;
+        assert_eq!(reply.failure, Some(FailureKind::Queue));
         let error = reply.error.unwrap();
         assert!(
             error.starts_with("nats: connecting to 127.0.0.1:9"),
@@ -391,6 +367,7 @@ mod tests {
         assert_eq!(reply.status, Some(302));
         assert!(!reply.is_success());
         assert_eq!(reply.excerpt.as_deref(), Some("moved"));
+        assert_eq!(reply.failure, Some(FailureKind::Redirect));
         assert!(reply.error.unwrap().contains("not followed"));
     }
 }

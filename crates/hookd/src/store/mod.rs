@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::config::Config;
+use crate::{config::Config, domain::DeliveryStatus};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -255,7 +255,7 @@ pub struct DeliveryJob {
 pub struct AttemptOutcome {
     pub attempt: AttemptRow,
     /// New delivery status: succeeded, retrying or dead.
-    pub status: &'static str,
+    pub status: DeliveryStatus,
     pub next_attempt_at: Option<i64>,
     pub lease_owner: String,
     /// Disable this subscription in the same transaction (its receiver answered 410 Gone).

@@ -274,7 +274,7 @@ mod bulk {
              AND deliveries.lease_owner = v.lease_owner",
         )
         .bind(col(outcomes, |o| o.attempt.delivery_id.as_str()))
-        .bind(col(outcomes, |o| o.status))
+        .bind(col(outcomes, |o| o.status.as_str()))
         .bind(col(outcomes, |o| o.attempt.attempt_no))
         .bind(col(outcomes, |o| o.next_attempt_at))
         .bind(col(outcomes, |o| o.attempt.status_code))

@@ -1152,7 +1152,7 @@ macro_rules! impl_store {
             // dead deliveries counted), which is the usual case: one statement finds the others.
             let mut healthy: std::collections::HashSet<&str> = outcomes
                 .iter()
-                .filter(|o| o.track_health && o.status == "succeeded")
+                .filter(|o| o.track_health && o.status == $crate::domain::DeliveryStatus::Succeeded)
                 .map(|o| o.subscription_id.as_str())
                 .collect();
             if !healthy.is_empty() {
@@ -1176,12 +1176,12 @@ macro_rules! impl_store {
                     if !outcome.track_health {
                         continue;
                     }
-                    if outcome.status == "succeeded" && healthy.contains(subscription) {
+                    if outcome.status == $crate::domain::DeliveryStatus::Succeeded && healthy.contains(subscription) {
                         continue;
                     }
                 }
                 changes[i] = health_in(tx, outcome).await?;
-                if outcome.status == "succeeded" {
+                if outcome.status == $crate::domain::DeliveryStatus::Succeeded {
                     healthy.insert(subscription);
                 } else {
                     healthy.remove(subscription);
@@ -1202,7 +1202,7 @@ macro_rules! impl_store {
                     .await?;
             }
             let mut change = HealthChange::default();
-            if outcome.track_health && outcome.status == "succeeded" {
+            if outcome.track_health && outcome.status == $crate::domain::DeliveryStatus::Succeeded {
                 change.recovered = sqlx::query(
                     "UPDATE subscriptions SET failing_since = NULL, dead_count = 0 WHERE id = $1 AND dead_count > 0",
                 )
@@ -1219,7 +1219,7 @@ macro_rules! impl_store {
                     "UPDATE subscriptions SET failing_since = COALESCE(failing_since, $1), dead_count = dead_count + $2 WHERE id = $3",
                 )
                 .bind(a.started_at)
-                .bind(i32::from(outcome.status == "dead"))
+                .bind(i32::from(outcome.status == $crate::domain::DeliveryStatus::Dead))
                 .bind(&outcome.subscription_id)
                 .execute(&mut **tx)
                 .await?;

@@ -227,7 +227,7 @@ mod bulk {
             update.push_values(chunk, |mut row, outcome| {
                 let a = &outcome.attempt;
                 row.push_bind(&a.delivery_id)
-                    .push_bind(outcome.status)
+                    .push_bind(outcome.status.as_str())
                     .push_bind(a.attempt_no)
                     .push_bind(outcome.next_attempt_at)
                     .push_bind(a.status_code)

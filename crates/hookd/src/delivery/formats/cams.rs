@@ -2,10 +2,10 @@
 //! An event whose payload is one report object is sent as a one-element array; a payload that is already
 //! an array of reports is sent as it is.
 
-use super::{EventView, Rendered};
+use super::{EventView, RenderError, Rendered};
 
 /// Several events in one request: every event's reports, in order, in one array.
-pub fn render_batch(events: &[EventView<'_>]) -> Result<Rendered, String> {
+pub fn render_batch(events: &[EventView<'_>]) -> Result<Rendered, RenderError> {
     let mut reports = Vec::new();
     for event in events {
         match serde_json::from_str::<serde_json::Value>(event.payload).map_err(|e| e.to_string())? {
@@ -18,7 +18,7 @@ pub fn render_batch(events: &[EventView<'_>]) -> Result<Rendered, String> {
     ))
 }
 
-pub fn render(event: &EventView<'_>) -> Result<Rendered, String> {
+pub fn render(event: &EventView<'_>) -> Result<Rendered, RenderError> {
     let payload: serde_json::Value =
         serde_json::from_str(event.payload).map_err(|e| e.to_string())?;
     let body = if payload.is_array() {

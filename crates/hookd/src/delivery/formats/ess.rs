@@ -10,13 +10,13 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, value::RawValue};
 use sha2::Sha256;
 
-use super::{EventView, Rendered};
+use super::{EventView, RenderError, Rendered};
 use crate::crypto::hex;
 
 pub fn render(
     event: &EventView<'_>,
     vendor: &BTreeMap<String, String>,
-) -> Result<Rendered, String> {
+) -> Result<Rendered, RenderError> {
     let data = RawValue::from_string(event.payload.to_owned()).map_err(|e| e.to_string())?;
     let message = json!({ "MsgId": event.id, "MsgType": event.event_type, "MsgVersion": "CustomApp", "MsgData": data });
     let mut body = message.to_string();
@@ -37,9 +37,9 @@ pub fn render(
 }
 
 /// base64(AES-256-CBC(key, iv = key[..16], PKCS#7)).
-pub fn encrypt(key: &[u8], plain: &[u8]) -> Result<String, String> {
+pub fn encrypt(key: &[u8], plain: &[u8]) -> Result<String, RenderError> {
     if key.len() != 32 {
-        return Err("CallbackKey must be 32 bytes".to_owned());
+        return Err("CallbackKey must be 32 bytes".into());
     }
     let cipher = cbc::Encryptor::<aes::Aes256>::new_from_slices(key, &key[..16])
         .map_err(|e| e.to_string())?;

@@ -9,14 +9,14 @@
 use md5::{Digest, Md5};
 use serde_json::{json, value::RawValue};
 
-use super::{EventView, Rendered, TargetView};
+use super::{EventView, RenderError, Rendered, TargetView};
 use crate::crypto::hex;
 
 pub fn render_snapshot(
     event: &EventView<'_>,
     target: &TargetView<'_>,
     now_ms: i64,
-) -> Result<Rendered, String> {
+) -> Result<Rendered, RenderError> {
     let mut rendered = Rendered::json(event.payload.to_owned());
     if target.vendor.get("NotifyReqAuth").map(String::as_str) == Some("yes") {
         let key = target
@@ -44,7 +44,7 @@ pub fn snapshot_signature(host: &str, timestamp: i64, key: &str) -> String {
     hex(&Md5::digest(format!("{host}|{timestamp}|{key}").as_bytes()))
 }
 
-pub fn render_rtc(event: &EventView<'_>, target: &TargetView<'_>) -> Result<Rendered, String> {
+pub fn render_rtc(event: &EventView<'_>, target: &TargetView<'_>) -> Result<Rendered, RenderError> {
     let payload = RawValue::from_string(event.payload.to_owned()).map_err(|e| e.to_string())?;
     let mut content = serde_json::Map::new();
     content.insert("Event".to_owned(), json!(event.event_type));

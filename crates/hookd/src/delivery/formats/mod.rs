@@ -39,6 +39,29 @@ pub struct EventView<'a> {
     pub created_at_ms: i64,
 }
 
+/// Why a callback could not be built: unreadable secrets or settings, or a payload the format cannot
+/// carry. Recorded as the attempt's error (kind `render`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError(pub String);
+
+impl From<String> for RenderError {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
+impl From<&str> for RenderError {
+    fn from(message: &str) -> Self {
+        Self(message.to_owned())
+    }
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The subscription as formats see it.
 pub struct TargetView<'a> {
     pub subscription_id: &'a str,
@@ -55,7 +78,7 @@ pub fn render(
     target: &TargetView<'_>,
     secrets: &SecretSet,
     now_ms: i64,
-) -> Result<Rendered, String> {
+) -> Result<Rendered, RenderError> {
     let mut rendered = match format {
         Format::Native => Rendered::json(event.payload.to_owned()),
         Format::Cams => cams::render(event)?,
@@ -89,15 +112,12 @@ pub fn render_batch(
     events: &[EventView<'_>],
     secrets: &SecretSet,
     now_ms: i64,
-) -> Result<Rendered, String> {
+) -> Result<Rendered, RenderError> {
     let first = events.first().ok_or("an empty batch")?;
     let mut rendered = match format {
         Format::Cams => cams::render_batch(events)?,
         other => {
-            return Err(format!(
-                "the `{}` format cannot carry a batch",
-                other.as_str()
-            ))
+            return Err(format!("the `{}` format cannot carry a batch", other.as_str()).into())
         }
     };
     let signed = native::signature_headers(first.id, &rendered.body, secrets, now_ms);

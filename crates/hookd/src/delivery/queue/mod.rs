@@ -28,7 +28,10 @@ mod redis;
 
 use std::{net::SocketAddr, time::Duration};
 
-use super::{sender::Reply, ssrf::Guard};
+use super::{
+    outcome::{FailureKind, Reply},
+    ssrf::Guard,
+};
 use crate::domain::{CallbackUrl, Destination};
 
 /// One message as every broker receives it.
@@ -70,10 +73,12 @@ impl Queues {
     ) -> Reply {
         let addr = match resolve(guard, url).await {
             Ok(addr) => addr,
-            Err(e) => return Reply::failed(e),
+            Err(e) => return Reply::failed(e.kind, e.message),
         };
         let broker = match url.destination() {
-            Destination::Http => return Reply::failed("not a queue destination"),
+            Destination::Http => {
+                return Reply::failed(FailureKind::Destination, "not a queue destination")
+            }
             Destination::Redis => "redis",
             Destination::Nats => "nats",
             Destination::Amqp => "rabbitmq",
@@ -87,33 +92,66 @@ impl Queues {
                 #[cfg(feature = "rabbitmq")]
                 Destination::Amqp => self.rabbitmq.publish(addr, url, message).await,
                 #[allow(unreachable_patterns)]
-                _ => Err(format!(
+                _ => Err(BrokerError(format!(
                     "this build of hookd has no `{broker}` feature; rebuild with it to deliver here"
-                )),
+                ))),
             }
         };
         match tokio::time::timeout(timeout, publish).await {
             Ok(Ok(confirmation)) => Reply::accepted(confirmation),
-            Ok(Err(e)) => Reply::failed(format!("{broker}: {e}")),
-            Err(_) => Reply::failed(format!(
-                "{broker}: no confirmation within {} ms",
-                timeout.as_millis()
-            )),
+            Ok(Err(BrokerError(e))) => Reply::failed(FailureKind::Queue, format!("{broker}: {e}")),
+            Err(_) => Reply::failed(
+                FailureKind::Timeout,
+                format!(
+                    "{broker}: no confirmation within {} ms",
+                    timeout.as_millis()
+                ),
+            ),
         }
     }
 }
 
+/// A broker's refusal or a failure reaching it, in a line.
+#[derive(Debug)]
+pub struct BrokerError(pub String);
+
+impl From<String> for BrokerError {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
+impl std::fmt::Display for BrokerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why a broker's address was not used.
+struct Unreachable {
+    kind: FailureKind,
+    message: String,
+}
+
 /// The broker's address, resolved and (unless trusted) checked by the SSRF guard; connections are
 /// pinned to it.
-async fn resolve(guard: Option<&Guard>, url: &CallbackUrl) -> Result<SocketAddr, String> {
-    let host = url
-        .as_url()
-        .host_str()
-        .ok_or("the destination has no host")?;
+async fn resolve(guard: Option<&Guard>, url: &CallbackUrl) -> Result<SocketAddr, Unreachable> {
+    let unreachable = |kind, message: String| Unreachable { kind, message };
+    let host = url.as_url().host_str().ok_or_else(|| {
+        unreachable(
+            FailureKind::Destination,
+            "the destination has no host".into(),
+        )
+    })?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let addrs = tokio::net::lookup_host((host, url.port()))
         .await
-        .map_err(|e| format!("{host} could not be resolved: {e}"))?;
+        .map_err(|e| {
+            unreachable(
+                FailureKind::Dns,
+                format!("{host} could not be resolved: {e}"),
+            )
+        })?;
     let mut refusal = None;
     for addr in addrs {
         match guard.map_or(Ok(()), |g| g.check_ip(host, addr.ip())) {
@@ -122,8 +160,8 @@ async fn resolve(guard: Option<&Guard>, url: &CallbackUrl) -> Result<SocketAddr,
         }
     }
     Err(match refusal {
-        Some(e) => format!("blocked: {e}"),
-        None => format!("{host} has no addresses"),
+        Some(e) => unreachable(FailureKind::Blocked, format!("blocked: {e}")),
+        None => unreachable(FailureKind::Dns, format!("{host} has no addresses")),
     })
 }
 

@@ -4,7 +4,7 @@ use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
 use tokio::sync::Mutex;
 
-use super::{credentials, Message};
+use super::{credentials, BrokerError, Message};
 use crate::domain::CallbackUrl;
 
 /// JetStream contexts by broker address and credentials; the client reconnects by itself.
@@ -18,7 +18,7 @@ impl Pool {
         url: &CallbackUrl,
         message: &Message<'_>,
         timeout: Duration,
-    ) -> Result<String, String> {
+    ) -> Result<String, BrokerError> {
         let subject = url.queue_name().into_owned();
         let jetstream = self.context(addr, url, timeout).await?;
         let mut headers = async_nats::HeaderMap::new();
@@ -50,7 +50,7 @@ impl Pool {
         addr: SocketAddr,
         url: &CallbackUrl,
         timeout: Duration,
-    ) -> Result<async_nats::jetstream::Context, String> {
+    ) -> Result<async_nats::jetstream::Context, BrokerError> {
         let (user, password) = credentials(url);
         let key = format!("{addr}|{user:?}|{password:?}");
         let mut pool = self.0.lock().await;

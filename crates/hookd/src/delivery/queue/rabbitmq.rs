@@ -9,7 +9,7 @@ use lapin::{
 };
 use tokio::sync::Mutex;
 
-use super::{credentials, Message};
+use super::{credentials, BrokerError, Message};
 use crate::domain::CallbackUrl;
 
 /// An open connection and its confirm-mode channel.
@@ -36,7 +36,7 @@ impl Pool {
         addr: SocketAddr,
         url: &CallbackUrl,
         message: &Message<'_>,
-    ) -> Result<String, String> {
+    ) -> Result<String, BrokerError> {
         let target = url.amqp_target()?;
         let (key, link) = self.link(addr, url, &target.vhost).await?;
         let mut headers = FieldTable::default();
@@ -73,7 +73,7 @@ impl Pool {
             Ok(confirmation) => confirmation,
             Err(e) => {
                 self.0.lock().await.remove(&key);
-                return Err(e.to_string());
+                return Err(e.to_string().into());
             }
         };
         let route = format!(
@@ -85,9 +85,12 @@ impl Pool {
             Confirmation::Ack(Some(returned)) | Confirmation::Nack(Some(returned)) => Err(format!(
                 "returned unroutable by the broker ({route}): {} {}",
                 returned.reply_code, returned.reply_text
-            )),
-            Confirmation::Nack(None) => Err(format!("refused by the broker ({route})")),
-            Confirmation::NotRequested => Err("the channel is not in confirm mode".to_owned()),
+            )
+            .into()),
+            Confirmation::Nack(None) => Err(format!("refused by the broker ({route})").into()),
+            Confirmation::NotRequested => {
+                Err("the channel is not in confirm mode".to_owned().into())
+            }
         }
     }
 
@@ -96,7 +99,7 @@ impl Pool {
         addr: SocketAddr,
         url: &CallbackUrl,
         vhost: &str,
-    ) -> Result<(String, Link), String> {
+    ) -> Result<(String, Link), BrokerError> {
         let (user, password) = credentials(url);
         let key = format!("{addr}|{vhost}|{user:?}|{password:?}");
         let mut pool = self.0.lock().await;
@@ -111,7 +114,7 @@ impl Pool {
             .and_then(|()| uri.set_username(user.as_deref().unwrap_or("guest")))
             .and_then(|()| uri.set_password(Some(password.as_deref().unwrap_or("guest"))));
         if pinned.is_err() {
-            return Err(format!("cannot address the broker at {addr}"));
+            return Err(format!("cannot address the broker at {addr}").into());
         }
         uri.set_path(
             &percent_encoding::utf8_percent_encode(vhost, percent_encoding::NON_ALPHANUMERIC)

@@ -12,7 +12,7 @@ use std::{
 
 use tokio::sync::Mutex;
 
-use super::{credentials, Message};
+use super::{credentials, BrokerError, Message};
 use crate::domain::CallbackUrl;
 
 /// A connection attempt, and a command's answer, take at most this long: an attempt's own timeout bounds
@@ -65,7 +65,7 @@ impl Pool {
         addr: SocketAddr,
         url: &CallbackUrl,
         message: &Message<'_>,
-    ) -> Result<String, String> {
+    ) -> Result<String, BrokerError> {
         let stream = url.queue_name();
         let (mut conn, mut evict) = self
             .connection(addr, url)
