@@ -1,0 +1,273 @@
+//! Attempting and recording: one request per unit (a delivery, or a batch), each delivery's outcome
+//! recorded (waiting out storage faults), and the account's `ops` app told what changed.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{admission::Reservation, Dispatcher};
+use crate::{
+    delivery::{
+        formats::RenderError,
+        ops,
+        outcome::{FailureKind, Reply},
+        retry::Schedule,
+    },
+    domain::{new_id, now_ms, DeliveryStatus, Format},
+    store::{AttemptOutcome, AttemptRow, DeliveryJob, HealthChange, LockRule},
+};
+
+impl Dispatcher {
+    /// One request for a unit (one delivery, or a batch of one subscription's), each delivery's outcome
+    /// recorded on its own. The unit's slots are given back once the request is answered.
+    pub(super) async fn attempt(&self, jobs: Vec<DeliveryJob>, reservation: Reservation) {
+        let inner = &self.inner;
+        let job = &jobs[0];
+        let span = attempt_span(&jobs);
+        let started_at = now_ms();
+        let clock = std::time::Instant::now();
+        // An unreadable format gets the standard schedule; the render error below records why.
+        let schedule = Schedule::of(job.retry.as_deref(), Format::parse(&job.format));
+        let timeout = job
+            .timeout_ms
+            .and_then(|ms| u64::try_from(ms).ok())
+            .map(Duration::from_millis)
+            .or_else(|| schedule.timeout());
+        let rendered = match job.payload_expired_at {
+            Some(_) => Err((
+                FailureKind::PayloadDropped,
+                RenderError::from("the event's payload was dropped by retention; nothing to send"),
+            )),
+            None if jobs.len() == 1 => self
+                .render(job, started_at)
+                .map_err(|e| (FailureKind::Render, e)),
+            None => self
+                .render_batch(&jobs, started_at)
+                .map_err(|e| (FailureKind::Render, e)),
+        };
+        let reply = match rendered {
+            Ok((rendered, opened)) => {
+                if !span.is_disabled() {
+                    let host = url::Url::parse(&opened.url).ok();
+                    span.record("server.address", host.as_ref().and_then(url::Url::host_str));
+                }
+                inner
+                    .sender
+                    .send(
+                        &opened.url,
+                        &job.delivery_id,
+                        &rendered,
+                        &opened.headers,
+                        timeout,
+                    )
+                    .await
+            }
+            Err((kind, problem)) => Reply::failed(kind, problem.0),
+        };
+        let duration = clock.elapsed();
+        if !span.is_disabled() {
+            span.record("http.response.status_code", reply.status.map(i64::from));
+            span.record("error.message", reply.error.as_deref());
+            span.record("error.type", reply.failure.map(FailureKind::as_str));
+        }
+        let recording = inner.recording.clone().acquire_owned().await;
+        let from_store = reservation.counted.from_store;
+        drop(reservation);
+        self.pump();
+        // A batch's outcomes are submitted together, so they share one group commit.
+        futures_util::future::join_all(
+            jobs.iter()
+                .map(|job| self.finish(job, &schedule, &reply, started_at, duration, &span)),
+        )
+        .await;
+        drop(recording);
+        if from_store {
+            inner.wake.notify_one();
+        }
+    }
+
+    /// Records what one attempt did for `job` and tells the account's `ops` app.
+    async fn finish(
+        &self,
+        job: &DeliveryJob,
+        schedule: &Schedule,
+        reply: &Reply,
+        started_at: i64,
+        duration: Duration,
+        span: &tracing::Span,
+    ) {
+        let inner = &self.inner;
+        let reply = reply.clone();
+        let attempt_no = job.attempts + 1;
+        let finished_at = started_at + duration.as_millis() as i64;
+        // Nothing can be sent again for an event whose payload retention dropped.
+        let gone = reply.status == Some(410);
+        let expired = job.payload_expired_at.is_some();
+        let (status, next_attempt_at) = if reply.is_success() {
+            (DeliveryStatus::Succeeded, None)
+        } else if gone || expired {
+            (DeliveryStatus::Dead, None)
+        } else {
+            match schedule.delay(attempt_no) {
+                // The receiver's Retry-After replaces the scheduled delay, up to the configured bound.
+                Some(delay) => {
+                    let delay = reply.retry_after.map_or(delay, |wanted| {
+                        wanted.min(Duration::from_millis(inner.config.max_retry_after_ms))
+                    });
+                    (
+                        DeliveryStatus::Retrying,
+                        Some(finished_at + delay.as_millis() as i64),
+                    )
+                }
+                None => (DeliveryStatus::Dead, None),
+            }
+        };
+        span.record("outcome", status.as_str());
+        if status != DeliveryStatus::Succeeded {
+            span.record("otel.status_code", "error");
+        }
+        if gone {
+            tracing::warn!(
+                subscription.id = %job.subscription_id, account.id = %job.account_id,
+                "receiver answered 410 Gone; subscription disabled"
+            );
+        }
+        metrics::histogram!("hookd_attempt_duration_seconds").record(duration.as_secs_f64());
+        metrics::counter!("hookd_deliveries_total", "outcome" => if status == DeliveryStatus::Retrying { "failed" } else { status.as_str() })
+            .increment(1);
+        tracing::debug!(
+            delivery.id = %job.delivery_id, event.id = %job.event_id, subscription.id = %job.subscription_id,
+            account.id = %job.account_id, attempt = attempt_no, status_code = ?reply.status,
+            duration_ms = duration.as_millis() as u64, outcome = status.as_str(), "attempt finished"
+        );
+        let outcome = AttemptOutcome {
+            attempt: AttemptRow {
+                id: new_id("att"),
+                delivery_id: job.delivery_id.clone(),
+                attempt_no,
+                started_at,
+                duration_ms: duration.as_millis() as i64,
+                status_code: reply.status.map(i64::from),
+                error: reply.error,
+                response_excerpt: reply.excerpt,
+            },
+            status,
+            next_attempt_at,
+            lease_owner: inner.node_id.clone(),
+            disable_subscription: gone.then(|| job.subscription_id.clone()),
+            subscription_id: job.subscription_id.clone(),
+            track_health: job.app_id != ops::OPS_APP,
+            lock: LockRule {
+                failing_for_ms: i64::try_from(inner.config.lock_after_ms).unwrap_or(i64::MAX),
+                min_dead: i64::from(inner.config.lock_min_dead),
+            },
+        };
+        let Some(change) = self.record(&outcome).await else {
+            return;
+        };
+        if outcome.track_health {
+            self.publish_ops_events(job, &outcome, change).await;
+        }
+    }
+
+    /// Records an attempt's outcome. A fault of the storage (full, read-only, unreachable) is waited out,
+    /// however long it lasts: the delivery stays leased to this node meanwhile, so nothing sends it again
+    /// while the lease holds, and the outcome is written once the storage writes again. Any other error
+    /// is tried a few times; then the lease ends by itself and the delivery is attempted again
+    /// (at-least-once).
+    async fn record(&self, outcome: &AttemptOutcome) -> Option<HealthChange> {
+        let delivery = &outcome.attempt.delivery_id;
+        let mut delay = Duration::from_millis(100);
+        let mut tries = 0;
+        loop {
+            let error = match self.inner.store.record_attempt(outcome).await {
+                Ok(change) => return Some(change),
+                Err(e) => e,
+            };
+            tries += 1;
+            if !error.is_unavailable() {
+                if tries > 3 {
+                    tracing::error!(delivery.id = %delivery, error = %error, "recording an attempt failed");
+                    return None;
+                }
+                tracing::warn!(delivery.id = %delivery, error = %error, "recording an attempt failed; trying again");
+            } else {
+                // The storage's health logs the episode once.
+                tracing::debug!(delivery.id = %delivery, error = %error, "storage unavailable; the attempt is recorded once it writes again");
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// Tells the account's `ops` app what this attempt changed.
+    async fn publish_ops_events(
+        &self,
+        job: &DeliveryJob,
+        outcome: &AttemptOutcome,
+        change: HealthChange,
+    ) {
+        let subscription = json!({ "subscription_id": job.subscription_id, "app_id": job.app_id });
+        let mut events = Vec::new();
+        if outcome.status == DeliveryStatus::Dead {
+            events.push((
+                ops::DELIVERY_DEAD,
+                json!({
+                    "delivery_id": job.delivery_id,
+                    "event_id": job.event_id,
+                    "event_type": job.event_type,
+                    "subscription_id": job.subscription_id,
+                    "app_id": job.app_id,
+                    "attempts": outcome.attempt.attempt_no,
+                    "last_status_code": outcome.attempt.status_code,
+                    "last_error": outcome.attempt.error,
+                }),
+            ));
+        }
+        if change.locked {
+            tracing::warn!(subscription.id = %job.subscription_id, account.id = %job.account_id, "subscription locked: its attempts keep failing");
+            events.push((ops::SUBSCRIPTION_LOCKED, subscription.clone()));
+        }
+        if change.recovered {
+            events.push((ops::SUBSCRIPTION_RECOVERED, subscription));
+        }
+        for (event_type, payload) in events {
+            match ops::publish(
+                self.inner.store.as_ref(),
+                &job.account_id,
+                event_type,
+                payload,
+            )
+            .await
+            {
+                Ok(true) => self.inner.wake.notify_one(),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(account.id = %job.account_id, event.type = event_type, error = %e, "publishing an operational event failed")
+                }
+            }
+        }
+    }
+}
+
+/// The span of one attempt (exported when traces are on, see `telemetry`; otherwise disabled, at no cost):
+/// a child of the span that published its (first) event, whenever and wherever the attempt runs; the
+/// other events of a batch are linked.
+fn attempt_span(jobs: &[DeliveryJob]) -> tracing::Span {
+    let job = &jobs[0];
+    let span = tracing::info_span!(
+        target: crate::telemetry::SPANS, parent: None, "attempt", otel.kind = "client",
+        delivery.id = %job.delivery_id, event.id = %job.event_id, event.type = %job.event_type,
+        subscription.id = %job.subscription_id, account.id = %job.account_id, app.id = %job.app_id,
+        attempt = job.attempts + 1, batch.size = jobs.len() as i64, server.address = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty, error.message = tracing::field::Empty,
+        error.type = tracing::field::Empty, outcome = tracing::field::Empty, otel.status_code = tracing::field::Empty,
+    );
+    if !span.is_disabled() {
+        crate::telemetry::set_stored_parent(&span, job.traceparent.as_deref());
+        for other in &jobs[1..] {
+            crate::telemetry::add_stored_link(&span, other.traceparent.as_deref());
+        }
+    }
+    span
+}

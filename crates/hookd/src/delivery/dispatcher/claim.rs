@@ -1,0 +1,135 @@
+//! Claiming: leasing due deliveries from the store in batches, grouping a batching subscription's into
+//! one request, and deferring what cannot start now (paced, or no slot).
+
+use std::time::Duration;
+
+use super::{Dispatcher, PACE_RETRY_MS};
+use crate::{
+    delivery::batch::BatchPolicy,
+    domain::now_ms,
+    store::{guards::Slot, health::log_failure, DeliveryJob},
+};
+
+impl Dispatcher {
+    /// Leases up to `limit` deliveries and starts an attempt for each; returns how many it started.
+    pub(super) async fn claim_and_start(&self, limit: usize) -> usize {
+        let inner = &self.inner;
+        let now = now_ms();
+        let lease_until = inner.lease_until(now);
+        let jobs = match inner
+            .store
+            .claim_due(
+                &inner.node_id,
+                now,
+                lease_until,
+                limit as i64,
+                &inner.room(),
+                inner.config.subscription_concurrency as i64,
+            )
+            .await
+        {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                log_failure(inner.store.health(), &e, "leasing due deliveries failed");
+                return 0;
+            }
+        };
+        let started = jobs.len();
+        for unit in self.group(jobs, now, lease_until).await {
+            let job = &unit[0];
+            let Some(reservation) = inner.reserve(&job.subscription_id, true) else {
+                // We leased no more than the free slots, so it is the subscription's cap: more of it in
+                // one batch than its cap allows (or handed over meanwhile). The rest go back, due now.
+                self.defer(&unit, now).await;
+                continue;
+            };
+            let wait = match job.rate_limit.and_then(|r| u32::try_from(r).ok()) {
+                Some(rate) => match inner.store.pace(&job.subscription_id, rate).await {
+                    Ok(Slot::Wait(wait)) => wait,
+                    Ok(Slot::Defer(after)) => {
+                        drop(reservation);
+                        self.defer(&unit, now.saturating_add(after.as_millis() as i64))
+                            .await;
+                        continue;
+                    }
+                    Err(e) => {
+                        log_failure(inner.store.health(), &e, "reserving a pacing slot failed");
+                        drop(reservation);
+                        self.defer(&unit, now.saturating_add(PACE_RETRY_MS)).await;
+                        continue;
+                    }
+                },
+                None => Duration::ZERO,
+            };
+            self.spawn_attempt(unit, reservation, wait);
+        }
+        started
+    }
+
+    /// Returns leased deliveries to the queue, due at `due`, without counting an attempt.
+    pub(super) async fn defer(&self, unit: &[DeliveryJob], due: i64) {
+        let ids: Vec<String> = unit.iter().map(|job| job.delivery_id.clone()).collect();
+        if let Err(e) = self.inner.store.defer(&ids, &self.inner.node_id, due).await {
+            // The leases expire and the deliveries are taken up again later.
+            log_failure(
+                self.inner.store.health(),
+                &e,
+                "returning leased deliveries failed",
+            );
+        }
+    }
+
+    /// Turns claimed deliveries into units of work: one delivery each, or, for a batching subscription,
+    /// up to its `max_events`, topped up with its other waiting deliveries.
+    async fn group(
+        &self,
+        jobs: Vec<DeliveryJob>,
+        now: i64,
+        lease_until: i64,
+    ) -> Vec<Vec<DeliveryJob>> {
+        let mut units = Vec::new();
+        let mut batches: Vec<(BatchPolicy, Vec<DeliveryJob>)> = Vec::new();
+        for job in jobs {
+            let policy = job
+                .batch
+                .as_deref()
+                .and_then(BatchPolicy::from_json)
+                .filter(|_| job.payload_expired_at.is_none());
+            let Some(policy) = policy else {
+                units.push(vec![job]);
+                continue;
+            };
+            let open = batches.iter_mut().find(|(p, b)| {
+                b[0].subscription_id == job.subscription_id && b.len() < p.max_events as usize
+            });
+            match open {
+                Some((_, batch)) => batch.push(job),
+                None => batches.push((policy, vec![job])),
+            }
+        }
+        for (policy, mut batch) in batches {
+            let room = (policy.max_events as usize).saturating_sub(batch.len());
+            if room > 0 {
+                let lead: Vec<String> = batch.iter().map(|j| j.delivery_id.clone()).collect();
+                let more = self
+                    .inner
+                    .store
+                    .claim_batch(
+                        &batch[0].subscription_id,
+                        &lead,
+                        &self.inner.node_id,
+                        now,
+                        lease_until,
+                        room as i64,
+                    )
+                    .await;
+                match more {
+                    Ok(more) => batch.extend(more),
+                    Err(e) => log_failure(self.inner.store.health(), &e, "leasing a batch failed"),
+                }
+            }
+            units.push(batch);
+        }
+        units
+    }
+}
