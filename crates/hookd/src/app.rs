@@ -133,7 +133,18 @@ impl Application {
                 "sealed the header values and queue passwords of subscriptions stored in clear"
             );
         }
-        let router = api::router(service, telemetry::metrics_handle(), &config);
+        let dialects = crate::dialects::router(crate::dialects::DialectState {
+            service: service.clone(),
+            dialect_limits: Arc::new(crate::dialects::limits::ActionLimits::new(
+                &config.dialect_rate_limits,
+            )),
+        });
+        let router = api::router(
+            service,
+            telemetry::metrics_handle(),
+            &config,
+            dialects.merge(crate::console::router()),
+        );
         let tls = match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => {
                 // One process-wide crypto provider; the HTTP client's rustls uses the same one.

@@ -9,11 +9,11 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::{
-    delivery::{
+    domain::{
         batch::BatchPolicy,
         retry::{RetryPolicy, Schedule},
+        AppKind, DeliveryStatus, Filter, Format, Ordering, Product, SubscriptionStatus,
     },
-    domain::{AppKind, DeliveryStatus, Filter, Format, Ordering, Product, SubscriptionStatus},
     store::{
         AccountRow, AppRow, AttemptEntryRow, AttemptRow, DeliveryRow, EventRow, KeyRow,
         SubscriptionRow,

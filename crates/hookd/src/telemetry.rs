@@ -28,6 +28,16 @@ use crate::config::LogFormat;
 /// OpenTelemetry layer records unsigned ones as text.
 pub const SPANS: &str = "hookd::otel";
 
+tokio::task_local! {
+    /// The id of the request being served (`X-Request-Id`), for error bodies in every API's format.
+    pub static REQUEST_ID: String;
+}
+
+/// The id of the request being served, or empty outside a request.
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
 /// How long the exporter waits for the collector's answer to one batch of spans.
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -11,14 +11,7 @@ use utoipa::ToSchema;
 
 use crate::{service, store::StoreError};
 
-tokio::task_local! {
-    /// The id of the request being served, for error bodies.
-    pub static REQUEST_ID: String;
-}
-
-pub fn current_request_id() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
-}
+pub use crate::telemetry::{current_request_id, REQUEST_ID};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {

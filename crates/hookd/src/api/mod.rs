@@ -42,7 +42,6 @@ use error::{ApiError, ErrorBody};
 pub struct ApiState {
     pub service: Arc<Service>,
     pub admission: Arc<admission::Admission>,
-    pub dialect_limits: Arc<crate::dialects::limits::ActionLimits>,
     pub metrics: PrometheusHandle,
     pub openapi: Arc<String>,
 }
@@ -87,7 +86,15 @@ fn routes() -> OpenApiRouter<ApiState> {
         .merge(system::router())
 }
 
-pub fn router(service: Arc<Service>, metrics: PrometheusHandle, config: &crate::Config) -> Router {
+/// The native API, with `beside` (routes with their own state applied: the dialects, the console) served
+/// on the same listener, under the same request context (id, logs, timeout, body limit, error envelope
+/// for bare error statuses, panics caught).
+pub fn router(
+    service: Arc<Service>,
+    metrics: PrometheusHandle,
+    config: &crate::Config,
+    beside: Router,
+) -> Router {
     let max_body_bytes = config.max_body_bytes;
     let (router, doc) = routes().split_for_parts();
     let openapi = Arc::new(
@@ -97,16 +104,13 @@ pub fn router(service: Arc<Service>, metrics: PrometheusHandle, config: &crate::
     let state = ApiState {
         service,
         admission: admission::Admission::new(config.account_concurrency, config.account_rate_limit),
-        dialect_limits: Arc::new(crate::dialects::limits::ActionLimits::new(
-            &config.dialect_rate_limits,
-        )),
         metrics,
         openapi,
     };
     let mut router = router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), admit))
-        .merge(crate::dialects::router())
-        .merge(crate::console::router());
+        .with_state(state)
+        .merge(beside);
     if config.otlp_endpoint.is_some() {
         // Only then: the request span is off otherwise, and naming it would be wasted work.
         router = router.route_layer(axum::middleware::from_fn(name_request_span));
@@ -123,7 +127,6 @@ pub fn router(service: Arc<Service>, metrics: PrometheusHandle, config: &crate::
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             ApiError::for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
         }))
-        .with_state(state)
 }
 
 /// Authenticates a native API request once and admits it under its account's fair share (see

@@ -15,7 +15,7 @@ use super::{
     ApiState, ErrorResponses, ListQuery, ListResponse,
 };
 use crate::{
-    delivery::{batch::BatchPolicy, retry::RetryPolicy},
+    domain::{batch::BatchPolicy, retry::RetryPolicy},
     domain::{Format, Ordering, SubscriptionStatus},
     model::{Subscription, SubscriptionSecrets, SubscriptionWithSecret},
     service::{NewSubscription, SubscriptionPatch},

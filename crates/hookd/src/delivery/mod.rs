@@ -1,7 +1,7 @@
 //! Delivery: the dispatcher leases due deliveries from the store, formats and signs each attempt, sends it
-//! through the guarded HTTP client and records the outcome, scheduling retries on the `standard` profile.
+//! through the guarded HTTP client (or a queue publisher) and records the outcome (`outcome`: the reply or
+//! the kind of failure), scheduling retries by the subscription's policy (`domain::retry`).
 
-pub mod batch;
 pub mod dispatcher;
 pub mod formats;
 pub mod ops;
@@ -10,7 +10,6 @@ pub mod queue;
 #[cfg(test)]
 mod receiver_abuse;
 pub mod retention;
-pub mod retry;
 pub mod sender;
 pub mod ssrf;
 

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::batch::BatchPolicy;
+use crate::domain::batch::BatchPolicy;
 use crate::{
     domain::{new_id, now_ms},
     model::{Corrupt, Subscription},

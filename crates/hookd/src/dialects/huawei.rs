@@ -21,8 +21,8 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::{
-    api::ApiState,
     crypto::{constant_time_eq, hex},
+    dialects::DialectState,
     domain::{now_ms, Format, Product, SubscriptionStatus},
     service::{self, NewSubscription, Scope, SubscriptionPatch},
 };
@@ -33,7 +33,7 @@ const TOKEN_LIFETIME_SECS: i64 = 24 * 3600;
 /// How far ahead a client may set the auth request's `expireTime`.
 const MAX_EXPIRE_AHEAD_SECS: i64 = 24 * 3600;
 
-pub fn router() -> Router<ApiState> {
+pub fn router() -> Router<DialectState> {
     Router::new()
         .route("/v2/usg/acs/auth/appauth", post(app_auth))
         .route("/v1/usg/acs/auth/account", post(account_auth))
@@ -130,7 +130,7 @@ pub fn app_auth_signature(app_key: &[u8], data: &str) -> String {
 }
 
 async fn app_auth(
-    State(state): State<ApiState>,
+    State(state): State<DialectState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, HwError> {
@@ -222,7 +222,7 @@ async fn app_auth(
 /// to a user is that user, and may not name another), the account (`corpId`, when given, must be the key's
 /// account or a child of it), a new token.
 async fn grant(
-    state: &ApiState,
+    state: &DialectState,
     key: &service::KeyMaterial,
     named_user: &str,
     corp: Option<&str>,
@@ -298,7 +298,7 @@ struct AccountAuth {
 /// `Authorization: Basic base64(account:password)` with the key id as the account and the key secret as
 /// the password. A key bound to a user signs in as that user.
 async fn account_auth(
-    State(state): State<ApiState>,
+    State(state): State<DialectState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, HwError> {
@@ -350,7 +350,7 @@ async fn account_auth(
 /// The token's principal and the account a call acts in (`corpId`/`spId`, else the token's account),
 /// after the product and policy checks of `action`.
 async fn scope(
-    state: &ApiState,
+    state: &DialectState,
     headers: &HeaderMap,
     named: Option<&str>,
     action: &str,
@@ -396,7 +396,7 @@ async fn scope(
 }
 
 async fn current_config(
-    state: &ApiState,
+    state: &DialectState,
     scope: &Scope,
 ) -> Result<Option<service::DialectSubscription>, HwError> {
     Ok(state
@@ -417,7 +417,7 @@ struct LinkConfig {
 }
 
 async fn set_config(
-    State(state): State<ApiState>,
+    State(state): State<DialectState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, HwError> {
@@ -517,7 +517,7 @@ fn status_code(status: SubscriptionStatus) -> i64 {
 }
 
 async fn show_config(
-    State(state): State<ApiState>,
+    State(state): State<DialectState>,
     headers: HeaderMap,
     Query(q): Query<ConfigQuery>,
 ) -> Result<Json<Value>, HwError> {
@@ -542,7 +542,7 @@ async fn show_config(
 
 /// The account the call acts in and the config named by `?id=` there, after the checks of `action`.
 async fn config_by_id(
-    state: &ApiState,
+    state: &DialectState,
     headers: &HeaderMap,
     q: &ConfigQuery,
     action: &str,
@@ -562,7 +562,7 @@ async fn config_by_id(
 }
 
 async fn delete_config(
-    State(state): State<ApiState>,
+    State(state): State<DialectState>,
     headers: HeaderMap,
     Query(q): Query<ConfigQuery>,
 ) -> Result<Json<Value>, HwError> {
@@ -575,7 +575,7 @@ async fn delete_config(
 }
 
 async fn change_status(
-    State(state): State<ApiState>,
+    State(state): State<DialectState>,
     headers: HeaderMap,
     Query(q): Query<ConfigQuery>,
 ) -> Result<Json<Value>, HwError> {

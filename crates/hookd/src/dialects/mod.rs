@@ -21,18 +21,26 @@ use axum::{
     Router,
 };
 
-use crate::api::{error::ApiError, ApiState};
+use crate::service::Service;
+
+/// What the dialects use of the server: the service operations and their per-account action rates.
+#[derive(Clone)]
+pub struct DialectState {
+    pub service: std::sync::Arc<Service>,
+    pub dialect_limits: std::sync::Arc<limits::ActionLimits>,
+}
 
 /// The dialect routes. `POST|GET /` is shared by the RPC-style vendors and told apart by their headers or,
 /// for the signatures carried in parameters, by the parameters' names (in the query string or a form body).
-pub fn router() -> Router<ApiState> {
+pub fn router(state: DialectState) -> Router {
     Router::new()
         .route("/", post(root).get(root))
         .merge(huawei::router())
+        .with_state(state)
 }
 
 async fn root(
-    State(state): State<ApiState>,
+    State(state): State<DialectState>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -50,7 +58,8 @@ async fn root(
     if headers.contains_key("x-acs-action") || has("Action") {
         return aliyun::handle(&state, &method, &uri, &headers, &body).await;
     }
-    ApiError::for_status(StatusCode::NOT_FOUND).into_response()
+    // A bare status: the request context gives it the native error envelope.
+    StatusCode::NOT_FOUND.into_response()
 }
 
 /// The names of the query string's parameters and of a form body's.

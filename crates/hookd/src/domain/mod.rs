@@ -1,9 +1,12 @@
 //! The domain model: validated value types that every API surface parses into at its edge, and the
-//! entities of SPEC §2. Code past the edge receives these types and never re-checks them.
+//! entities of SPEC §2, and the delivery policies (`retry` schedules, `batch` policies) the service
+//! validates and the dispatcher follows. Code past the edge receives these types and never re-checks them.
 
+pub mod batch;
 mod filter;
 mod ids;
 mod policy;
+pub mod retry;
 mod secret;
 mod types;
 pub mod url;

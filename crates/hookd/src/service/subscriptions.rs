@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 
 use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
-use crate::delivery::{batch::BatchPolicy, formats::meeting, retry::RetryPolicy};
+use crate::{
+    delivery::formats::meeting,
+    domain::{batch::BatchPolicy, retry::RetryPolicy},
+};
 use crate::{
     domain::{
         new_id, now_ms, url::CAMS_QUEUE, Action, AsymmetricKey, CallbackUrl, ExtraHeaders, Filter,

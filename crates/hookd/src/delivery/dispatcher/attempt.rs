@@ -11,9 +11,8 @@ use crate::{
         formats::RenderError,
         ops,
         outcome::{FailureKind, Reply},
-        retry::Schedule,
     },
-    domain::{new_id, now_ms, DeliveryStatus, Format},
+    domain::{new_id, now_ms, retry::Schedule, DeliveryStatus, Format},
     store::{AttemptOutcome, AttemptRow, DeliveryJob, HealthChange, LockRule},
 };
 

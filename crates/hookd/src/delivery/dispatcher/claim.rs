@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{Dispatcher, PACE_RETRY_MS};
 use crate::{
-    delivery::batch::BatchPolicy,
+    domain::batch::BatchPolicy,
     domain::now_ms,
     store::{guards::Slot, health::log_failure, DeliveryJob},
 };

@@ -17,7 +17,7 @@ use axum::{
 use serde_json::{json, Value};
 
 use crate::{
-    api::ApiState,
+    dialects::DialectState,
     domain::{now_ms, Product},
     service::{self, Principal, Scope},
 };
@@ -122,7 +122,7 @@ impl Params {
 }
 
 pub struct Call<'a> {
-    pub state: &'a ApiState,
+    pub state: &'a DialectState,
     pub principal: Principal,
     pub params: Params,
 }
@@ -198,13 +198,13 @@ pub struct Codes {
 }
 
 pub async fn handle(
-    state: &ApiState,
+    state: &DialectState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Response {
-    let request_id = crate::api::error::current_request_id();
+    let request_id = crate::telemetry::current_request_id();
     let result = serve(state, method, uri, headers, body).await;
     let (status, mut payload) = match result {
         Ok(mut fields) => {
@@ -239,7 +239,7 @@ fn host(headers: &HeaderMap) -> String {
 }
 
 async fn serve(
-    state: &ApiState,
+    state: &DialectState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -366,7 +366,7 @@ fn signature_mismatch(what: &str) -> AcsError {
 /// else).
 #[allow(clippy::too_many_arguments)]
 async fn authenticate(
-    state: &ApiState,
+    state: &DialectState,
     method: &Method,
     path: &str,
     query: &[(String, String)],
@@ -506,7 +506,7 @@ async fn authenticate(
     Ok(key_id.principal)
 }
 
-async fn key(state: &ApiState, id: &str) -> Result<service::KeyMaterial, AcsError> {
+async fn key(state: &DialectState, id: &str) -> Result<service::KeyMaterial, AcsError> {
     state
         .service
         .access_key(id)

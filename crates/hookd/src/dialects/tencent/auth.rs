@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::{err, header, tc3, v1, TcError, ACTION, MAX_SKEW_SECS, SOURCE};
 use crate::{
-    api::ApiState,
+    dialects::DialectState,
     domain::now_ms,
     service::{self, Principal},
 };
@@ -70,7 +70,7 @@ fn check_fresh(timestamp: i64) -> Result<(), TcError> {
     Ok(())
 }
 
-async fn key(state: &ApiState, secret_id: &str) -> Result<service::KeyMaterial, TcError> {
+async fn key(state: &DialectState, secret_id: &str) -> Result<service::KeyMaterial, TcError> {
     state
         .service
         .access_key(secret_id)
@@ -89,7 +89,7 @@ async fn key(state: &ApiState, secret_id: &str) -> Result<service::KeyMaterial, 
 /// from a custom endpoint, as Tencent's own endpoints `ess.tencentcloudapi.com` give `ess`), then the
 /// signature over the host as sent or without its port.
 pub(super) async fn authenticate_tc3(
-    state: &ApiState,
+    state: &DialectState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -240,7 +240,7 @@ const COMMON: &[&str] = &[
 /// the host as sent or without its port, and that it is the first use of the request (its signature: the
 /// SDKs' nonces are small random numbers, so two different requests may share one).
 pub(super) async fn authenticate_v1(
-    state: &ApiState,
+    state: &DialectState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,

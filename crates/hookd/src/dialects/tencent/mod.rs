@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
-    api::ApiState,
+    dialects::DialectState,
     domain::{Format, Product},
     service::{self, NewSubscription, Principal, Scope},
 };
@@ -94,13 +94,13 @@ fn envelope(request_id: &str, result: Result<Value, TcError>) -> Response {
 }
 
 pub async fn handle(
-    state: &ApiState,
+    state: &DialectState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Response {
-    let request_id = crate::api::error::current_request_id();
+    let request_id = crate::telemetry::current_request_id();
     envelope(&request_id, serve(state, method, uri, headers, body).await)
 }
 
@@ -109,7 +109,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 async fn serve(
-    state: &ApiState,
+    state: &DialectState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -188,7 +188,7 @@ fn integer_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>
 }
 
 async fn modify_application_callback_info(
-    state: &ApiState,
+    state: &DialectState,
     principal: &Principal,
     input: Value,
 ) -> Result<Value, TcError> {
@@ -338,7 +338,7 @@ fn may_act_as(principal: &Principal, operator: &str) -> bool {
 
 /// The caller's account, or the child account named by `Agent.ProxyOrganizationId`.
 async fn scope(
-    state: &ApiState,
+    state: &DialectState,
     principal: &Principal,
     child: Option<&str>,
 ) -> Result<Scope, TcError> {
