@@ -12,8 +12,8 @@ use super::{
 };
 use crate::{
     domain::Product,
-    model::{AccessKey, Account, CreatedKey},
     service::Service,
+    views::{AccessKey, Account, CreatedKey},
 };
 
 pub fn router() -> OpenApiRouter<ApiState> {

@@ -15,7 +15,7 @@ use super::{
     extract::{Acting, ApiQuery, Naming},
     ApiState, ErrorResponses, ListResponse,
 };
-use crate::model::{AttemptEntry, Stats, SubscriptionStats};
+use crate::views::{AttemptEntry, Stats, SubscriptionStats};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()

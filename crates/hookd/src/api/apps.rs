@@ -11,7 +11,7 @@ use super::{
     extract::{Acting, ApiJson, ApiQuery},
     ApiState, ErrorResponses, ListQuery, ListResponse,
 };
-use crate::{domain::AppKind, model::App};
+use crate::{domain::AppKind, views::App};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()

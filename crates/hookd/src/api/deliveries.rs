@@ -4,7 +4,7 @@ use axum::{extract::Path, extract::State, http::StatusCode, Json};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{error::ApiResult, extract::Acting, ApiState, ErrorResponses};
-use crate::model::{Delivery, DeliveryDetail};
+use crate::views::{Delivery, DeliveryDetail};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()

@@ -18,8 +18,8 @@ use super::{
 };
 use crate::{
     domain::DeliveryStatus,
-    model::{Delivery, Event},
     service::{NewEvent, PageParams},
+    views::{Delivery, Event},
 };
 
 pub fn router() -> OpenApiRouter<ApiState> {

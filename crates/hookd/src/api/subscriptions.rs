@@ -17,8 +17,8 @@ use super::{
 use crate::{
     domain::{batch::BatchPolicy, retry::RetryPolicy},
     domain::{Format, Ordering, SubscriptionStatus},
-    model::{Subscription, SubscriptionSecrets, SubscriptionWithSecret},
     service::{NewSubscription, SubscriptionPatch},
+    views::{Subscription, SubscriptionSecrets, SubscriptionWithSecret},
 };
 
 pub fn router() -> OpenApiRouter<ApiState> {

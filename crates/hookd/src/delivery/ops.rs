@@ -8,8 +8,8 @@ use serde_json::Value;
 use crate::domain::batch::BatchPolicy;
 use crate::{
     domain::{new_id, now_ms},
-    model::{Corrupt, Subscription},
     store::{EventRow, NewDelivery, Store, SubscriptionRow},
+    views::{Corrupt, Subscription},
 };
 
 /// The reserved app operational events go to.

@@ -5,8 +5,8 @@ use crate::{
     domain::{
         new_id, new_key_id, new_key_secret, now_ms, AppKind, Invalid, Policy, Product, Products,
     },
-    model::{AccessKey, Account, CreatedKey},
     store::{AccountRow, AppRow, KeyRow, StoreError},
+    views::{AccessKey, Account, CreatedKey},
 };
 
 /// Subscriptions a new app may hold unless told otherwise.

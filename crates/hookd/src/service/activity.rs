@@ -8,12 +8,12 @@ use super::{in_range, Paged, Principal, Result, Scope, Service, MAX_PAGE};
 use crate::{
     delivery::dispatcher::render_request,
     domain::{now_ms, url::redact, Action, DeliveryStatus, Invalid},
-    model::{
+    sealed::MASKED,
+    store::{AttemptCount, Buckets, CountScope, DeliveryJob},
+    views::{
         time, ActivityBucket, AttemptBucket, AttemptEntry, DeliveryRequest, HeaderEntry,
         QueueDepth, Stats, StatsScope, SubscriptionStats,
     },
-    sealed::MASKED,
-    store::{AttemptCount, Buckets, CountScope, DeliveryJob},
 };
 
 const HOUR_MS: i64 = 3_600_000;

@@ -5,8 +5,8 @@ use super::{
 };
 use crate::{
     domain::{now_ms, Action, AppId, AppKind, Invalid},
-    model::App,
     store::{AppRow, StoreError},
+    views::App,
 };
 
 /// The largest subscription quota an app may be given.

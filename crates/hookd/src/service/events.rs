@@ -8,9 +8,9 @@ use crate::{
     delivery::dispatcher::fresh_job,
     delivery::ops::{matching_deliveries, release_full_batches},
     domain::{attribute, new_id, now_ms, Action, DeliveryStatus, EventType, Invalid},
-    model::{Attempt, Delivery, DeliveryDetail, Event},
     store::{EventInsert, EventRow, NewDelivery, SubscriptionRow},
     telemetry,
+    views::{Attempt, Delivery, DeliveryDetail, Event},
 };
 
 pub struct NewEvent {
@@ -234,7 +234,7 @@ impl Service {
             payload: serde_json::json!({
                 "test": true,
                 "subscription_id": sub.id,
-                "sent_at": crate::model::time(now),
+                "sent_at": crate::views::time(now),
             })
             .to_string(),
             channel_id: None,
@@ -300,11 +300,11 @@ fn published(row: EventRow, deliveries: Vec<NewDelivery>) -> Result<Published> {
                 app_id: event.app_id.clone(),
                 status: DeliveryStatus::Pending,
                 attempts: 0,
-                next_attempt_at: Some(crate::model::time(d.due_at)),
+                next_attempt_at: Some(crate::views::time(d.due_at)),
                 last_status_code: None,
                 last_error: None,
-                created_at: crate::model::time(created_at),
-                updated_at: crate::model::time(created_at),
+                created_at: crate::views::time(created_at),
+                updated_at: crate::views::time(created_at),
             })
             .collect();
         Ok(Published {

@@ -14,8 +14,8 @@ use crate::{
     crypto::{constant_time_eq, Sealer},
     delivery::{sender::Sender, ssrf::Guard, Dispatcher},
     domain::{Action, Invalid, Policy, Product},
-    model::{corrupt, Corrupt},
     store::{Store, StoreError},
+    views::{corrupt, Corrupt},
 };
 
 pub use events::{NewEvent, Published};

@@ -12,9 +12,9 @@ use crate::{
         new_id, now_ms, url::CAMS_QUEUE, Action, AsymmetricKey, CallbackUrl, ExtraHeaders, Filter,
         Format, Invalid, Ordering, SecretSet, SubscriptionStatus, WebhookSecret,
     },
-    model::{corrupt, Subscription, SubscriptionSecrets, SubscriptionWithSecret},
     sealed,
     store::{StoreError, SubscriptionRow},
+    views::{corrupt, Subscription, SubscriptionSecrets, SubscriptionWithSecret},
 };
 
 /// A subscription as the caller asks for it, before validation.
