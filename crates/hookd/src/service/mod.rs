@@ -5,7 +5,9 @@
 mod accounts;
 mod activity;
 mod apps;
+mod dialect_subscriptions;
 mod events;
+mod subscription_secrets;
 mod subscriptions;
 
 use std::sync::Arc;
@@ -18,8 +20,9 @@ use crate::{
     views::{corrupt, Corrupt},
 };
 
+pub use dialect_subscriptions::DialectSubscription;
 pub use events::{NewEvent, Published};
-pub use subscriptions::{DialectSubscription, NewSubscription, SubscriptionPatch};
+pub use subscriptions::{NewSubscription, SubscriptionPatch};
 
 /// Default and largest page sizes of list operations.
 pub const DEFAULT_PAGE: i64 = 50;

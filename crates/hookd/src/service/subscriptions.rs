@@ -3,10 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
-use crate::{
-    delivery::formats::meeting,
-    domain::{batch::BatchPolicy, retry::RetryPolicy},
-};
+use crate::domain::{batch::BatchPolicy, retry::RetryPolicy};
 use crate::{
     domain::{
         new_id, now_ms, url::CAMS_QUEUE, Action, AsymmetricKey, CallbackUrl, ExtraHeaders, Filter,
@@ -14,7 +11,7 @@ use crate::{
     },
     sealed,
     store::{StoreError, SubscriptionRow},
-    views::{corrupt, Subscription, SubscriptionSecrets, SubscriptionWithSecret},
+    views::{corrupt, Subscription, SubscriptionWithSecret},
 };
 
 /// A subscription as the caller asks for it, before validation.
@@ -68,13 +65,6 @@ pub struct SubscriptionPatch {
     pub ordering: Option<Ordering>,
     /// `Some(None)` sends one event per request again.
     pub batch: Option<Option<BatchPolicy>>,
-}
-
-/// A dialect-made subscription with its vendor secrets opened.
-#[derive(Debug, Clone)]
-pub struct DialectSubscription {
-    pub subscription: Subscription,
-    pub vendor_secrets: BTreeMap<String, String>,
 }
 
 fn check_retry(policy: Option<&RetryPolicy>) -> Result<Option<String>> {
@@ -190,7 +180,7 @@ impl Service {
         Ok(url)
     }
 
-    fn open_secrets(&self, row: &SubscriptionRow) -> Result<SecretSet> {
+    pub(super) fn open_secrets(&self, row: &SubscriptionRow) -> Result<SecretSet> {
         let raw = self
             .sealer
             .unseal(&row.secrets)
@@ -198,11 +188,11 @@ impl Service {
         Ok(SecretSet::from_json(&raw).map_err(|e| corrupt("subscription secrets", e))?)
     }
 
-    fn open_headers(&self, row: &SubscriptionRow) -> Result<BTreeMap<String, String>> {
+    pub(super) fn open_headers(&self, row: &SubscriptionRow) -> Result<BTreeMap<String, String>> {
         Ok(sealed::open_headers(&self.sealer, &row.headers).map_err(|e| corrupt("headers", e))?)
     }
 
-    fn open_url(&self, row: &SubscriptionRow) -> Result<String> {
+    pub(super) fn open_url(&self, row: &SubscriptionRow) -> Result<String> {
         Ok(sealed::open_url(&self.sealer, &row.url).map_err(|e| corrupt("url", e))?)
     }
 
@@ -211,7 +201,10 @@ impl Service {
         (!secrets.is_empty()).then(|| self.sealer.seal(json(secrets).as_bytes()))
     }
 
-    fn open_vendor_secrets(&self, row: &SubscriptionRow) -> Result<BTreeMap<String, String>> {
+    pub(super) fn open_vendor_secrets(
+        &self,
+        row: &SubscriptionRow,
+    ) -> Result<BTreeMap<String, String>> {
         let Some(sealed) = &row.vendor_secrets else {
             return Ok(BTreeMap::new());
         };
@@ -350,7 +343,7 @@ impl Service {
         paged(&page, rows, |r| &r.id, |r| Subscription::try_from(&r))
     }
 
-    async fn save(&self, mut row: SubscriptionRow) -> Result<Subscription> {
+    pub(super) async fn save(&self, mut row: SubscriptionRow) -> Result<Subscription> {
         row.updated_at = now_ms();
         if !self.store.update_subscription(&row).await? {
             return Err(Error::NotFound("subscription"));
@@ -472,31 +465,6 @@ impl Service {
         Ok(saved)
     }
 
-    /// Makes a new current secret (the given one, or a generated one); the previous secret keeps signing
-    /// alongside it for the rotation grace period.
-    pub async fn rotate_subscription_secret(
-        &self,
-        scope: &Scope,
-        app_id: &str,
-        id: &str,
-        secret: Option<&str>,
-    ) -> Result<SubscriptionWithSecret> {
-        scope.require(Action::SubscriptionsWrite)?;
-        let mut row = self.subscription_row(scope, app_id, id).await?;
-        let next = match secret {
-            Some(raw) => WebhookSecret::parse(raw)?,
-            None => WebhookSecret::generate(),
-        };
-        let mut set = self.open_secrets(&row)?;
-        let now = now_ms();
-        set.rotate(next.clone(), now, now + self.rotation_grace_ms);
-        row.secrets = self.sealer.seal(&set.to_json());
-        Ok(SubscriptionWithSecret {
-            subscription: self.save(row).await?,
-            secret: next.expose(),
-        })
-    }
-
     pub async fn delete_subscription(&self, scope: &Scope, app_id: &str, id: &str) -> Result<()> {
         scope.require(Action::SubscriptionsWrite)?;
         self.remove_subscription(scope, app_id, id).await
@@ -519,149 +487,5 @@ impl Service {
         } else {
             Err(Error::NotFound("subscription"))
         }
-    }
-
-    /// A subscription's secrets: the current signing secret, the vendor secrets, and what reads mask (the
-    /// extra headers' values, the target with its password).
-    pub async fn subscription_secrets(
-        &self,
-        scope: &Scope,
-        app_id: &str,
-        id: &str,
-    ) -> Result<SubscriptionSecrets> {
-        scope.require(Action::SubscriptionsRead)?;
-        let row = self.subscription_row(scope, app_id, id).await?;
-        Ok(SubscriptionSecrets {
-            secret: self.open_secrets(&row)?.current.expose(),
-            vendor_secrets: self.open_vendor_secrets(&row)?,
-            headers: self.open_headers(&row)?,
-            url: self.open_url(&row)?,
-        })
-    }
-
-    /// Seals the secrets that rows written by an earlier version keep in clear: custom header values and
-    /// queue URL passwords. Run at start, before any delivery; idempotent (sealed values stay as they
-    /// are). A row changed meanwhile by another node is left for the next start. Returns how many rows
-    /// it sealed.
-    pub async fn seal_stored_secrets(&self) -> Result<u64> {
-        const PAGE: i64 = 500;
-        let (mut after, mut sealed_rows) = (String::new(), 0);
-        loop {
-            let rows = self.store.subscriptions_with_secrets(&after, PAGE).await?;
-            for row in &rows {
-                let resealed = match sealed::seal_clear(&self.sealer, &row.url, &row.headers) {
-                    Ok(resealed) => resealed,
-                    Err(e) => {
-                        // Its reads fail the same way; one unreadable row does not stop the server.
-                        tracing::warn!(subscription.id = %row.id, error = %e, "stored headers are unreadable; not sealed");
-                        continue;
-                    }
-                };
-                if let Some((url, headers)) = resealed {
-                    let was = (row.url.as_str(), row.headers.as_str());
-                    if self
-                        .store
-                        .reseal_subscription(&row.id, was, &url, &headers)
-                        .await?
-                    {
-                        sealed_rows += 1;
-                    }
-                }
-            }
-            match rows.last() {
-                Some(last) if rows.len() as i64 == PAGE => after.clone_from(&last.id),
-                _ => return Ok(sealed_rows),
-            }
-        }
-    }
-
-    /// The dialect subscriptions of an app whose source starts with `prefix`, with their vendor secrets
-    /// (dialects check their vendor action first).
-    pub(crate) async fn dialect_subscriptions(
-        &self,
-        scope: &Scope,
-        app_id: &str,
-        prefix: &str,
-    ) -> Result<Vec<DialectSubscription>> {
-        let rows = self
-            .store
-            .subscriptions_by_source(&scope.account_id, app_id, prefix)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(DialectSubscription {
-                    subscription: Subscription::try_from(row)?,
-                    vendor_secrets: self.open_vendor_secrets(row)?,
-                })
-            })
-            .collect()
-    }
-
-    /// Whether the operator configured a queue for CAMS receipts (`QueueFlag=Y`).
-    pub(crate) fn has_cams_queue(&self) -> bool {
-        self.sender.has_cams_queue()
-    }
-
-    /// Enables a Meeting webhook config only after its receiver passes the `meeting.verify` handshake:
-    /// a signed `meeting.verify` callback whose answer must echo the nonce. On failure the status stays.
-    pub(crate) async fn enable_after_meeting_handshake(
-        &self,
-        scope: &Scope,
-        app_id: &str,
-        id: &str,
-    ) -> Result<Subscription> {
-        let row = self.subscription_row(scope, app_id, id).await?;
-        let vendor = self.open_vendor_secrets(&row)?;
-        let key = vendor
-            .get("subscriberKey")
-            .map(String::as_str)
-            .unwrap_or_default();
-        let app = vendor
-            .get("subscriberId")
-            .map(String::as_str)
-            .unwrap_or_default();
-        let (request, nonce) = meeting::render(
-            app,
-            key.as_bytes(),
-            "meeting.verify",
-            &serde_json::json!({}),
-            now_ms(),
-        );
-        let reply = self
-            .sender
-            .send(
-                &self.open_url(&row)?,
-                &nonce,
-                &request,
-                &ExtraHeaders::default(),
-                None,
-            )
-            .await;
-        let failed = |why: String| {
-            Invalid::new(
-                "url",
-                format!(
-                    "`{}` did not pass the meeting.verify handshake: {why}",
-                    crate::domain::url::redact(&row.url)
-                ),
-            )
-        };
-        if !reply.is_success() {
-            let why = match (reply.status, reply.error) {
-                (_, Some(error)) => error,
-                (Some(status), None) => format!("it answered HTTP {status}"),
-                (None, None) => "no answer".to_owned(),
-            };
-            return Err(failed(why).into());
-        }
-        if !reply
-            .excerpt
-            .as_deref()
-            .is_some_and(|body| meeting::echoes(body, &nonce))
-        {
-            return Err(failed("the answer did not echo the nonce".to_owned()).into());
-        }
-        self.change_subscription_status(scope, app_id, id, SubscriptionStatus::Enabled)
-            .await
     }
 }
