@@ -10,6 +10,18 @@ const OpenApiUtil = require("@alicloud/openapi-util").default;
 const { RuntimeOptions } = require("@alicloud/tea-util");
 const tencentcloud = require("tencentcloud-sdk-nodejs");
 
+// The generated clients' configuration: the key, hookd's endpoint over http, and the signature
+// (ACS3 by default, `signatureAlgorithm: 'v2'` for the RPC signature).
+function openApiConfig(c) {
+  return new OpenApi.Config({
+    accessKeyId: c.key,
+    accessKeySecret: c.secret,
+    endpoint: c.endpoint,
+    protocol: "http",
+    signatureAlgorithm: c.signatureAlgorithm,
+  });
+}
+
 const clients = {
   // @alicloud/pop-core, the generic RPC client of Alibaba's samples: GET puts every parameter in the
   // query string, POST in a form body.
@@ -25,14 +37,7 @@ const clients = {
   // The generated CAMS client (ACS3-HMAC-SHA256 by default; `signatureAlgorithm: 'v2'` for the RPC
   // signature), calling UpdateAccountWebhook or UpdatePhoneWebhook by their method names.
   async cams(c) {
-    const config = new OpenApi.Config({
-      accessKeyId: c.key,
-      accessKeySecret: c.secret,
-      endpoint: c.endpoint,
-      protocol: "http",
-      signatureAlgorithm: c.signatureAlgorithm,
-    });
-    const cams = new Cams(config);
+    const cams = new Cams(openApiConfig(c));
     const method = c.action[0].toLowerCase() + c.action.slice(1);
     const models = require("@alicloud/cams20200606");
     const request = new models[`${c.action}Request`](c.params);
@@ -42,14 +47,7 @@ const clients = {
   // The generic OpenAPI client with the action's parameters split between the query string (`query`)
   // and a form body (`body`).
   async openapi(c) {
-    const config = new OpenApi.Config({
-      accessKeyId: c.key,
-      accessKeySecret: c.secret,
-      endpoint: c.endpoint,
-      protocol: "http",
-      signatureAlgorithm: c.signatureAlgorithm,
-    });
-    const client = new OpenApi.default(config);
+    const client = new OpenApi.default(openApiConfig(c));
     const params = new OpenApi.Params({
       action: c.action,
       version: c.version,

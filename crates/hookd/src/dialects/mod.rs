@@ -52,7 +52,7 @@ async fn root(
     let names = parameter_names(&uri, &headers, &body);
     let has = |name: &str| names.iter().any(|n| n == name);
     // Tencent's parameter signature names the key `SecretId`; Alibaba's RPC signature `AccessKeyId`.
-    if has("Action") && has("SecretId") {
+    if has("Action") && has("SecretId") && !has("AccessKeyId") {
         return tencent::handle(&state, &method, &uri, &headers, &body).await;
     }
     if headers.contains_key("x-acs-action") || has("Action") {

@@ -76,30 +76,16 @@ async fn pacing_holds_across_nodes() {
 
 /// A CAMS UpdateAccountWebhook call signed with the RPC (v1) signature, as a query string.
 fn signed_update(key_id: &str, secret: &str, nonce: &str) -> String {
-    let mut params: Vec<(String, String)> = [
-        ("Action", "UpdateAccountWebhook"),
-        ("Version", "2020-06-06"),
-        ("Format", "JSON"),
-        ("AccessKeyId", key_id),
-        ("SignatureMethod", "HMAC-SHA1"),
-        ("SignatureVersion", "1.0"),
-        ("SignatureNonce", nonce),
+    let params = [
         ("StatusCallbackUrl", "http://127.0.0.1:9/status"),
         ("HttpFlag", "Y"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    params.push((
-        "Timestamp".into(),
-        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-    ));
-    let signature =
-        hookd::dialects::aliyun::signature::rpc_signature(secret.as_bytes(), "GET", &params);
-    params.push(("Signature".into(), signature));
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
-        .finish()
+    ];
+    crate::dialect_requests::form(&crate::dialect_requests::rpc_signed_with_nonce(
+        "GET",
+        (key_id, secret),
+        &params,
+        nonce,
+    ))
 }
 
 /// CAMS allows 10 UpdateAccountWebhook calls per second per account: a burst of 30 spread over three

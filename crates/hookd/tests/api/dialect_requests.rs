@@ -66,21 +66,31 @@ async fn urls(app: &TestApp, t: &Tenant, app_id: &str, source: &str) -> Vec<Stri
 }
 
 /// How a TC3 request is signed and sent.
-struct Tc3<'a> {
-    method: &'a str,
+pub struct Tc3<'a> {
+    pub method: &'a str,
     /// The host value signed (the request is sent to the test server whatever it says).
-    signed_host: String,
-    service: &'a str,
-    query: String,
-    body: String,
+    pub signed_host: String,
+    pub service: &'a str,
+    pub query: String,
+    pub body: String,
     /// What is sent instead of `body`, to change it after signing.
-    sent_body: Option<String>,
+    pub sent_body: Option<String>,
     /// Signed as `X-TC-Content-SHA256: UNSIGNED-PAYLOAD` (the body left out of the signature).
-    unsigned: bool,
+    pub unsigned: bool,
 }
 
 /// A TC3-HMAC-SHA256 request as Tencent's documentation describes it; the `Response`.
-async fn send_tc3(app: &TestApp, (key_id, secret): (&str, &str), r: Tc3<'_>) -> Value {
+async fn send_tc3(app: &TestApp, key: (&str, &str), r: Tc3<'_>) -> Value {
+    send_tc3_to(&app.http, &app.base, key, r).await
+}
+
+/// `send_tc3` to the server at `base`.
+pub async fn send_tc3_to(
+    http: &reqwest::Client,
+    base: &str,
+    (key_id, secret): (&str, &str),
+    r: Tc3<'_>,
+) -> Value {
     let content_type = if r.method == "GET" {
         "application/x-www-form-urlencoded"
     } else {
@@ -113,14 +123,14 @@ async fn send_tc3(app: &TestApp, (key_id, secret): (&str, &str), r: Tc3<'_>) -> 
     }
     let signature = hex(&hmac_sha256(&key, &to_sign));
     let url = if r.query.is_empty() {
-        format!("{}/", app.base)
+        format!("{base}/")
     } else {
-        format!("{}/?{}", app.base, r.query)
+        format!("{base}/?{}", r.query)
     };
     let mut request = if r.method == "GET" {
-        app.http.get(url)
+        http.get(url)
     } else {
-        app.http.post(url).body(r.sent_body.unwrap_or(r.body))
+        http.post(url).body(r.sent_body.unwrap_or(r.body))
     };
     if r.unsigned {
         request = request.header("X-TC-Content-SHA256", "UNSIGNED-PAYLOAD");
@@ -302,7 +312,7 @@ fn tencent_v1(
     params
 }
 
-fn form(params: &BTreeMap<String, String>) -> String {
+pub fn form(params: &BTreeMap<String, String>) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params)
         .finish()
@@ -451,18 +461,28 @@ fn enc(s: &str) -> String {
 /// Alibaba's RPC signature over every parameter, as its documentation describes it.
 fn rpc_signed(
     method: &str,
+    key: (&str, &str),
+    action_params: &[(&str, &str)],
+) -> BTreeMap<String, String> {
+    let nonce = format!(
+        "{:x}",
+        Sha256::digest(format!("{action_params:?}{}", rand_suffix()))
+    );
+    rpc_signed_with_nonce(method, key, action_params, &nonce[..32])
+}
+
+/// `rpc_signed` with the given `SignatureNonce`.
+pub fn rpc_signed_with_nonce(
+    method: &str,
     (key_id, secret): (&str, &str),
     action_params: &[(&str, &str)],
+    nonce: &str,
 ) -> BTreeMap<String, String> {
     let mut params: BTreeMap<String, String> = action_params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let nonce = format!(
-        "{:x}",
-        Sha256::digest(format!("{now}{action_params:?}{}", rand_suffix()))
-    );
     for (k, v) in [
         ("Action", "UpdateAccountWebhook"),
         ("Version", "2020-06-06"),
@@ -470,19 +490,24 @@ fn rpc_signed(
         ("AccessKeyId", key_id),
         ("SignatureMethod", "HMAC-SHA1"),
         ("SignatureVersion", "1.0"),
-        ("SignatureNonce", &nonce[..32]),
+        ("SignatureNonce", nonce),
         ("Timestamp", &now),
     ] {
         params.insert(k.into(), v.into());
     }
-    let canonical: Vec<String> = params
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect();
-    let to_sign = format!("{method}&%2F&{}", enc(&canonical.join("&")));
-    let signature = hmac_sha1(format!("{secret}&").as_bytes(), &to_sign);
-    params.insert("Signature".into(), STANDARD.encode(signature));
+    let pairs: Vec<(String, String)> = params.clone().into_iter().collect();
+    params.insert("Signature".into(), rpc_sign(method, secret, &pairs));
     params
+}
+
+/// The RPC signature of `pairs` (sorted by encoded name and value, each occurrence signed).
+fn rpc_sign(method: &str, secret: &str, pairs: &[(String, String)]) -> String {
+    let mut canonical: Vec<(String, String)> =
+        pairs.iter().map(|(k, v)| (enc(k), enc(v))).collect();
+    canonical.sort();
+    let joined: Vec<String> = canonical.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let to_sign = format!("{method}&%2F&{}", enc(&joined.join("&")));
+    STANDARD.encode(hmac_sha1(format!("{secret}&").as_bytes(), &to_sign))
 }
 
 fn rand_suffix() -> u128 {
@@ -606,6 +631,24 @@ async fn alibaba_rpc_parameters_from_the_query_a_form_body_or_both(app: TestApp)
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["Code"], "InvalidParameter", "{answer}");
 
+    // A name repeated with one value, in the query and the body: signed as sent (twice) or as the SDKs'
+    // maps merge it (once), accepted either way.
+    let params = rpc_signed("POST", key, &webhook("http://127.0.0.1:9/repeated-once"));
+    let (query, mut body) = split(&params, &["StatusCallbackUrl"]);
+    body.insert("HttpFlag".into(), "Y".into());
+    let (status, answer) = send_rpc(&app, &query, &body).await;
+    assert_eq!((status, &answer["Code"]), (200, &json!("OK")), "{answer}");
+    let mut params = rpc_signed("POST", key, &webhook("http://127.0.0.1:9/repeated-twice"));
+    params.remove("Signature");
+    let mut sent: Vec<(String, String)> = params.clone().into_iter().collect();
+    sent.push(("HttpFlag".into(), "Y".into()));
+    let signature = rpc_sign("POST", &secret, &sent);
+    params.insert("Signature".into(), signature);
+    let (query, mut body) = split(&params, &["StatusCallbackUrl"]);
+    body.insert("HttpFlag".into(), "Y".into());
+    let (status, answer) = send_rpc(&app, &query, &body).await;
+    assert_eq!((status, &answer["Code"]), (200, &json!("OK")), "{answer}");
+
     let mut unsigned = rpc_signed("POST", key, &webhook("http://127.0.0.1:9/unsigned"));
     unsigned.remove("Signature");
     let (status, answer) = send_rpc(&app, &BTreeMap::new(), &unsigned).await;
@@ -616,7 +659,7 @@ async fn alibaba_rpc_parameters_from_the_query_a_form_body_or_both(app: TestApp)
     );
     assert_eq!(
         urls(&app, &t, "cams", "cams").await,
-        ["http://127.0.0.1:9/both"],
+        ["http://127.0.0.1:9/repeated-twice"],
         "nothing refused was stored"
     );
 }

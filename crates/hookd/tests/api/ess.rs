@@ -1,27 +1,17 @@
 //! The Tencent ESS dialect (`POST /`, `X-TC-Action: ModifyApplicationCallbackInfo`), called with
-//! TC3-HMAC-SHA256 signatures made here as Tencent documents them, independently of hookd's verifier.
+//! TC3-HMAC-SHA256 signatures made as Tencent documents them (`dialect_requests`), independently of
+//! hookd's verifier.
 //! The vendor's Python SDK drives the same action in `conformance/test_tencent_ess.py`.
 
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::{
     both_backends,
+    dialect_requests::{send_tc3_to, Tc3},
     helpers::{Tenant, TestApp, ADMIN_TOKEN},
 };
 
 both_backends!(a_key_bound_to_a_user_acts_only_as_that_operator);
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn hmac_sha256(key: &[u8], data: &str) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-    mac.update(data.as_bytes());
-    mac.finalize().into_bytes().to_vec()
-}
 
 /// `ModifyApplicationCallbackInfo` with `Operator.UserId` `operator`, signed with the key; the `Response`.
 async fn modify(
@@ -49,45 +39,16 @@ pub async fn modify_at(
         "CallbackInfo": { "CallbackUrl": url },
     })
     .to_string();
-    let host = base.trim_start_matches("http://");
-    let timestamp = chrono::Utc::now().timestamp();
-    let date = chrono::DateTime::from_timestamp(timestamp, 0)
-        .unwrap()
-        .format("%Y-%m-%d")
-        .to_string();
-    let canonical = format!(
-        "POST\n/\n\ncontent-type:application/json\nhost:{host}\n\ncontent-type;host\n{}",
-        hex(&Sha256::digest(body.as_bytes()))
-    );
-    let scope = format!("{date}/ess/tc3_request");
-    let to_sign = format!(
-        "TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
-    );
-    let mut key = format!("TC3{secret}").into_bytes();
-    for part in [date.as_str(), "ess", "tc3_request"] {
-        key = hmac_sha256(&key, part);
-    }
-    let signature = hex(&hmac_sha256(&key, &to_sign));
-    let response = http
-        .post(format!("{base}/"))
-        .header("Content-Type", "application/json")
-        .header("X-TC-Action", "ModifyApplicationCallbackInfo")
-        .header("X-TC-Version", "2020-11-11")
-        .header("X-TC-Timestamp", timestamp.to_string())
-        .header(
-            "Authorization",
-            format!(
-                "TC3-HMAC-SHA256 Credential={key_id}/{scope}, SignedHeaders=content-type;host, \
-                 Signature={signature}"
-            ),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json::<Value>().await.unwrap()["Response"].take()
+    let request = Tc3 {
+        method: "POST",
+        signed_host: base.trim_start_matches("http://").to_owned(),
+        service: "ess",
+        query: String::new(),
+        body,
+        sent_body: None,
+        unsigned: false,
+    };
+    send_tc3_to(http, base, (key_id, secret), request).await
 }
 
 fn error_code(response: &Value) -> &str {

@@ -257,7 +257,7 @@ async fn serve(
         uri.path(),
         &query,
         &params,
-        body.is_empty() || super::is_form(headers),
+        (body.is_empty() || super::is_form(headers)).then_some(from_body.as_slice()),
         headers,
         body,
     )
@@ -362,8 +362,8 @@ fn signature_mismatch(what: &str) -> AcsError {
 
 /// Verifies ACS3-HMAC-SHA256 (Authorization header) or the RPC signature (`Signature` parameter, in the
 /// query string or a form body, over every parameter of both), the timestamp's freshness and the nonce's
-/// first use. `body_is_form` says whether the body is empty or a form (the RPC signature covers nothing
-/// else).
+/// first use. `form` is the body's parameters when the body is empty or a form (the RPC signature covers
+/// nothing else), `None` otherwise.
 #[allow(clippy::too_many_arguments)]
 async fn authenticate(
     state: &DialectState,
@@ -371,7 +371,7 @@ async fn authenticate(
     path: &str,
     query: &[(String, String)],
     params: &BTreeMap<String, String>,
-    body_is_form: bool,
+    form: Option<&[(String, String)]>,
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Principal, AcsError> {
@@ -423,13 +423,13 @@ async fn authenticate(
         }
         (key, header("x-acs-signature-nonce"), header("x-acs-date"))
     } else if let Some(sig) = param("Signature") {
-        if !body_is_form {
+        let Some(form) = form else {
             return Err(err(
                 400,
                 "InvalidParameter",
                 "the RPC signature covers the query string and a form body only; send the body as application/x-www-form-urlencoded",
             ));
-        }
+        };
         if let Some(m) = param("SignatureMethod").filter(|m| *m != "HMAC-SHA1") {
             return Err(err(
                 400,
@@ -445,11 +445,21 @@ async fn authenticate(
             )
         })?;
         let key = key(state, id).await?;
-        let pairs: Vec<(String, String)> =
+        // Over the parameters as sent; a client that merged a name repeated with one value into one
+        // parameter (as the SDKs' maps do) signed them once, which is tried as well.
+        let sent: Vec<(String, String)> = query.iter().chain(form).cloned().collect();
+        let merged: Vec<(String, String)> =
             params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let string_to_sign = signature::rpc_string_to_sign(method.as_str(), &pairs);
-        let expected = signature::rpc_sign(&key.secret, &string_to_sign);
-        if !crate::crypto::constant_time_eq(expected.as_bytes(), sig.as_bytes()) {
+        let string_to_sign = signature::rpc_string_to_sign(method.as_str(), &sent);
+        let mut candidates = vec![string_to_sign.clone()];
+        if merged.len() != sent.len() {
+            candidates.push(signature::rpc_string_to_sign(method.as_str(), &merged));
+        }
+        let matched = candidates.iter().any(|candidate| {
+            let expected = signature::rpc_sign(&key.secret, candidate);
+            crate::crypto::constant_time_eq(expected.as_bytes(), sig.as_bytes())
+        });
+        if !matched {
             return Err(signature_mismatch(&format!(
                 "server string to sign is:{string_to_sign}"
             )));

@@ -50,18 +50,17 @@ pub fn app_auth_signature(app_key: &[u8], data: &str) -> String {
     hex(&mac.finalize().into_bytes()).to_uppercase()
 }
 
+/// The 401 `USG.000000004` of a sign-in flow, saying why.
+fn refusal(flow: &'static str) -> impl Fn(&str) -> HwError {
+    move |why| err(401, "USG.000000004", format!("{flow} failed: {why}"))
+}
+
 pub(super) async fn app_auth(
     State(state): State<DialectState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, HwError> {
-    let unauthorized = |why: &str| {
-        err(
-            401,
-            "USG.000000004",
-            format!("App ID authentication failed: {why}"),
-        )
-    };
+    let unauthorized = refusal("App ID authentication");
     let (signature, access) = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -223,13 +222,7 @@ pub(super) async fn account_auth(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, HwError> {
-    let unauthorized = |why: &str| {
-        err(
-            401,
-            "USG.000000004",
-            format!("account authentication failed: {why}"),
-        )
-    };
+    let unauthorized = refusal("account authentication");
     let (account, password) = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())

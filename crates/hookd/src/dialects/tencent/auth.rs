@@ -59,7 +59,7 @@ fn without_port(host: &str) -> Option<&str> {
 
 /// `X-TC-Timestamp`/`Timestamp` within five minutes of now.
 fn check_fresh(timestamp: i64) -> Result<(), TcError> {
-    if (now_ms() / 1000 - timestamp).abs() > MAX_SKEW_SECS {
+    if (now_ms() / 1000).abs_diff(timestamp) > MAX_SKEW_SECS.unsigned_abs() {
         return Err(err(
             "AuthFailure.SignatureExpire",
             format!(
