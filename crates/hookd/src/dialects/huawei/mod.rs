@@ -8,6 +8,8 @@
 
 mod auth;
 
+pub use auth::app_auth_signature;
+
 use axum::{
     body::Bytes,
     extract::{Query, State},
