@@ -6,6 +6,7 @@ pub mod dispatcher;
 pub mod formats;
 pub mod ops;
 pub mod outcome;
+pub mod publish;
 pub mod queue;
 #[cfg(test)]
 mod receiver_abuse;

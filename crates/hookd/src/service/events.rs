@@ -5,10 +5,9 @@ use sha2::{Digest, Sha256};
 
 use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
 use crate::{
-    delivery::dispatcher::fresh_job,
-    delivery::ops::{matching_deliveries, release_full_batches},
+    delivery::publish,
     domain::{attribute, new_id, now_ms, Action, DeliveryStatus, EventType, Invalid},
-    store::{EventInsert, EventRow, NewDelivery, SubscriptionRow},
+    store::{EventInsert, EventRow, NewDelivery},
     telemetry,
     views::{Attempt, Delivery, DeliveryDetail, Event},
 };
@@ -122,19 +121,6 @@ impl Service {
             .store
             .enabled_subscriptions(&scope.account_id, &app.id)
             .await?;
-        let now = now_ms();
-        let mut deliveries = matching_deliveries(
-            &subscriptions,
-            event_type.as_str(),
-            channel_id.as_deref(),
-            user_id.as_deref(),
-            now,
-        )?;
-        release_full_batches(self.store.as_ref(), &subscriptions, &mut deliveries, now).await?;
-        if !deliveries.is_empty() {
-            self.dispatcher.make_room().await;
-        }
-        let handed = self.admit(&subscriptions, &mut deliveries, now);
         let row = EventRow {
             id: new_id("evt"),
             account_id: scope.account_id.clone(),
@@ -145,63 +131,30 @@ impl Service {
             user_id,
             idempotency_key: idempotency_key.map(str::to_owned),
             request_hash: hash.clone(),
-            created_at: now,
+            created_at: now_ms(),
             // The parent of its deliveries' attempt spans; None (nothing to store) without traces.
             traceparent: telemetry::traceparent(span),
         };
-        match self.store.insert_event(&row, &deliveries).await? {
-            EventInsert::Inserted => {}
-            EventInsert::DuplicateKey => {
-                // A concurrent publish with the same key won the race.
-                let key = idempotency_key.unwrap_or_default();
-                let existing = self
-                    .store
-                    .get_event_by_idempotency_key(&scope.account_id, &app.id, key)
-                    .await?
-                    .ok_or(Error::NotFound("event"))?;
-                return self.replayed(existing, hash.as_deref()).await;
-            }
+        let started = publish::store_and_start(
+            self.store.as_ref(),
+            &self.dispatcher,
+            &row,
+            &subscriptions,
+            true,
+        )
+        .await?;
+        if let EventInsert::DuplicateKey = started.insert {
+            // A concurrent publish with the same key won the race.
+            let key = idempotency_key.unwrap_or_default();
+            let existing = self
+                .store
+                .get_event_by_idempotency_key(&scope.account_id, &app.id, key)
+                .await?
+                .ok_or(Error::NotFound("event"))?;
+            return self.replayed(existing, hash.as_deref()).await;
         }
-        if deliveries.len() > handed.len() {
-            self.dispatcher.wake();
-        }
-        let jobs = handed
-            .iter()
-            .map(|&(i, sub)| fresh_job(&row, &subscriptions[sub], &deliveries[i].id))
-            .collect();
-        self.dispatcher.hand_over(jobs);
         metrics::counter!("hookd_events_published_total").increment(1);
-        published(row, deliveries)
-    }
-
-    /// Marks leased the deliveries due now that the dispatcher takes straight from this publish; returns
-    /// (delivery index, subscription index) for each. `deliveries` are in the order of `subscriptions`
-    /// (see `matching_deliveries`).
-    fn admit(
-        &self,
-        subscriptions: &[SubscriptionRow],
-        deliveries: &mut [NewDelivery],
-        now: i64,
-    ) -> Vec<(usize, usize)> {
-        let mut handed = Vec::new();
-        let mut sub = 0;
-        for (i, delivery) in deliveries.iter_mut().enumerate() {
-            let Some(offset) = subscriptions[sub..]
-                .iter()
-                .position(|s| s.id == delivery.subscription_id)
-            else {
-                continue;
-            };
-            sub += offset;
-            if delivery.due_at > now {
-                continue;
-            }
-            if let Some(lease) = self.dispatcher.admit(&subscriptions[sub], now) {
-                delivery.lease = Some(lease);
-                handed.push((i, sub));
-            }
-        }
-        handed
+        published(row, started.deliveries)
     }
 
     /// Sends a synthetic `hookd.test` event to one subscription (whatever its filter), to check a receiver.

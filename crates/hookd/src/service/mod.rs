@@ -48,6 +48,16 @@ pub enum Error {
     Corrupt(#[from] Corrupt),
 }
 
+impl From<crate::delivery::publish::PublishError> for Error {
+    fn from(e: crate::delivery::publish::PublishError) -> Self {
+        use crate::delivery::publish::PublishError as P;
+        match e {
+            P::Store(e) => Self::Store(e),
+            P::Corrupt(e) => Self::Corrupt(e),
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// An access key's principal and its secret.

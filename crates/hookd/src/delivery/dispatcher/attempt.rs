@@ -233,14 +233,14 @@ impl Dispatcher {
         for (event_type, payload) in events {
             match ops::publish(
                 self.inner.store.as_ref(),
+                self,
                 &job.account_id,
                 event_type,
                 payload,
             )
             .await
             {
-                Ok(true) => self.inner.wake.notify_one(),
-                Ok(false) => {}
+                Ok(_) => {}
                 Err(e) => {
                     tracing::error!(account.id = %job.account_id, event.type = event_type, error = %e, "publishing an operational event failed")
                 }

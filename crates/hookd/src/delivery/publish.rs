@@ -1,0 +1,144 @@
+//! The one way an event and its deliveries are stored and started, for the service's publish (after its
+//! checks) and for the operational events alike: the app's enabled subscriptions matched, full batches
+//! released, room waited for (publishers only), the deliveries due now reserved for the dispatcher's
+//! in-memory hand-over (`Dispatcher::admit`), event and deliveries stored in one transaction, then the
+//! reserved ones handed over (`Dispatcher::hand_over`) and the claim loop woken for the rest.
+
+use super::{dispatcher::fresh_job, Dispatcher};
+use crate::{
+    domain::{batch::BatchPolicy, new_id},
+    store::{EventInsert, EventRow, NewDelivery, Store, SubscriptionRow},
+    views::{Corrupt, Subscription},
+};
+
+/// Why an event's deliveries were not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Corrupt(#[from] Corrupt),
+}
+
+/// What `store_and_start` stored.
+#[derive(Debug)]
+pub struct Started {
+    /// `DuplicateKey` when another event already holds the idempotency key: nothing was stored.
+    pub insert: EventInsert,
+    pub deliveries: Vec<NewDelivery>,
+}
+
+/// Stores `row` with one delivery per subscription of `subscriptions` (the app's enabled ones) that takes
+/// it, and starts those due now. With `wait_for_room`, first waits while delivery has fallen behind
+/// publishing (`Dispatcher::make_room`).
+pub async fn store_and_start(
+    store: &dyn Store,
+    dispatcher: &Dispatcher,
+    row: &EventRow,
+    subscriptions: &[SubscriptionRow],
+    wait_for_room: bool,
+) -> Result<Started, PublishError> {
+    let now = row.created_at;
+    let mut deliveries = matching_deliveries(
+        subscriptions,
+        &row.event_type,
+        row.channel_id.as_deref(),
+        row.user_id.as_deref(),
+        now,
+    )?;
+    release_full_batches(store, subscriptions, &mut deliveries, now).await?;
+    if wait_for_room && !deliveries.is_empty() {
+        dispatcher.make_room().await;
+    }
+    let handed = reserve(dispatcher, subscriptions, &mut deliveries, now);
+    let insert = store.insert_event(row, &deliveries).await?;
+    if matches!(insert, EventInsert::Inserted) {
+        if deliveries.len() > handed.len() {
+            dispatcher.wake();
+        }
+        let jobs = handed
+            .iter()
+            .map(|&(i, sub)| fresh_job(row, &subscriptions[sub], &deliveries[i].id))
+            .collect();
+        dispatcher.hand_over(jobs);
+    }
+    Ok(Started { insert, deliveries })
+}
+
+/// Marks leased the deliveries due now that the dispatcher takes straight from this publish; returns
+/// (delivery index, subscription index) for each. `deliveries` are in the order of `subscriptions`
+/// (see `matching_deliveries`).
+fn reserve(
+    dispatcher: &Dispatcher,
+    subscriptions: &[SubscriptionRow],
+    deliveries: &mut [NewDelivery],
+    now: i64,
+) -> Vec<(usize, usize)> {
+    let mut handed = Vec::new();
+    let mut sub = 0;
+    for (i, delivery) in deliveries.iter_mut().enumerate() {
+        let Some(offset) = subscriptions[sub..]
+            .iter()
+            .position(|s| s.id == delivery.subscription_id)
+        else {
+            continue;
+        };
+        sub += offset;
+        if delivery.due_at > now {
+            continue;
+        }
+        if let Some(lease) = dispatcher.admit(&subscriptions[sub], now) {
+            delivery.lease = Some(lease);
+            handed.push((i, sub));
+        }
+    }
+    handed
+}
+
+/// One new delivery for each of `subscriptions` whose filter takes the event, due at `now` (a batching
+/// subscription's after its wait).
+pub fn matching_deliveries(
+    subscriptions: &[SubscriptionRow],
+    event_type: &str,
+    channel_id: Option<&str>,
+    user_id: Option<&str>,
+    now: i64,
+) -> Result<Vec<NewDelivery>, Corrupt> {
+    let mut deliveries = Vec::new();
+    for row in subscriptions {
+        let sub = Subscription::try_from(row)?;
+        if sub.filter()?.matches(event_type, channel_id, user_id) {
+            let wait = sub.batch.map_or(0, |b| i64::from(b.max_wait_ms));
+            deliveries.push(NewDelivery {
+                id: new_id("dlv"),
+                subscription_id: sub.id,
+                due_at: now + wait,
+                lease: None,
+            });
+        }
+    }
+    Ok(deliveries)
+}
+
+/// A delivery that fills its subscription's batch is due at once rather than after the wait.
+pub async fn release_full_batches(
+    store: &dyn Store,
+    subscriptions: &[SubscriptionRow],
+    deliveries: &mut [NewDelivery],
+    now: i64,
+) -> Result<(), crate::store::StoreError> {
+    for delivery in deliveries.iter_mut().filter(|d| d.due_at > now) {
+        let policy = subscriptions
+            .iter()
+            .find(|s| s.id == delivery.subscription_id)
+            .and_then(|s| s.batch.as_deref())
+            .and_then(BatchPolicy::from_json);
+        if let Some(policy) = policy {
+            let waiting = store.pending_count(&delivery.subscription_id).await?;
+            if waiting + 1 >= i64::from(policy.max_events) {
+                delivery.due_at = now;
+            }
+        }
+    }
+    Ok(())
+}
