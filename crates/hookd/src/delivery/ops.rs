@@ -21,14 +21,14 @@ pub const DELIVERY_DEAD: &str = "delivery.dead";
 pub const SUBSCRIPTION_LOCKED: &str = "subscription.locked";
 pub const SUBSCRIPTION_RECOVERED: &str = "subscription.recovered";
 
-/// Publishes an operational event into the account's `ops` app; returns whether any subscription takes it.
+/// Publishes an operational event into the account's `ops` app, to whichever of its subscriptions take it.
 pub async fn publish(
     store: &dyn Store,
     dispatcher: &Dispatcher,
     account_id: &str,
     event_type: &str,
     payload: Value,
-) -> Result<bool, PublishError> {
+) -> Result<(), PublishError> {
     let subscriptions = store.enabled_subscriptions(account_id, OPS_APP).await?;
     let now = now_ms();
     let row = EventRow {
@@ -45,6 +45,6 @@ pub async fn publish(
         traceparent: None,
     };
     // No wait for room: this runs in an attempt's recording, and ops events are few.
-    let started = publish::store_and_start(store, dispatcher, &row, &subscriptions, false).await?;
-    Ok(!started.deliveries.is_empty())
+    publish::store_and_start(store, dispatcher, &row, &subscriptions, false).await?;
+    Ok(())
 }

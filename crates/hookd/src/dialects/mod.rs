@@ -73,6 +73,38 @@ fn parameter_names(uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Vec<String> 
     names
 }
 
+/// A parameter given twice (in the query string and a form body, or twice in one) with different values:
+/// which one was meant, and signed, cannot be told.
+#[derive(Debug)]
+pub struct RepeatedParameter(pub String);
+
+impl std::fmt::Display for RepeatedParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the parameter {} is given twice with different values",
+            self.0
+        )
+    }
+}
+
+/// The parameters by name; a name repeated with the same value counts once.
+pub fn merge_parameters(
+    pairs: impl IntoIterator<Item = (String, String)>,
+) -> Result<std::collections::BTreeMap<String, String>, RepeatedParameter> {
+    let mut params = std::collections::BTreeMap::new();
+    for (k, v) in pairs {
+        if let Some(previous) = params.get(&k) {
+            if *previous != v {
+                return Err(RepeatedParameter(k));
+            }
+            continue;
+        }
+        params.insert(k, v);
+    }
+    Ok(params)
+}
+
 /// Whether the body is `application/x-www-form-urlencoded`.
 pub fn is_form(headers: &HeaderMap) -> bool {
     headers

@@ -231,19 +231,16 @@ impl Dispatcher {
             events.push((ops::SUBSCRIPTION_RECOVERED, subscription));
         }
         for (event_type, payload) in events {
-            match ops::publish(
+            let published = ops::publish(
                 self.inner.store.as_ref(),
                 self,
                 &job.account_id,
                 event_type,
                 payload,
             )
-            .await
-            {
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::error!(account.id = %job.account_id, event.type = event_type, error = %e, "publishing an operational event failed")
-                }
+            .await;
+            if let Err(e) = published {
+                tracing::error!(account.id = %job.account_id, event.type = event_type, error = %e, "publishing an operational event failed")
             }
         }
     }

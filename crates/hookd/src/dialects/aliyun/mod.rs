@@ -250,7 +250,8 @@ async fn serve(
             .into_owned()
             .collect();
     let from_body = body_params(headers, body)?;
-    let params = merge(&query, &from_body)?;
+    let params = super::merge_parameters(query.iter().chain(&from_body).cloned())
+        .map_err(|e| err(400, "InvalidParameter", e.to_string()))?;
     let principal = authenticate(
         state,
         method,
@@ -327,27 +328,6 @@ fn body_params(headers: &HeaderMap, body: &Bytes) -> Result<Vec<(String, String)
             .collect());
     }
     Ok(Vec::new())
-}
-
-/// The query's and the body's parameters together; a name given twice with different values is refused,
-/// since which one was meant (and signed) cannot be told.
-fn merge(
-    query: &[(String, String)],
-    body: &[(String, String)],
-) -> Result<BTreeMap<String, String>, AcsError> {
-    let mut params = BTreeMap::new();
-    for (k, v) in query.iter().chain(body) {
-        if let Some(previous) = params.insert(k.clone(), v.clone()) {
-            if previous != *v {
-                return Err(err(
-                    400,
-                    "InvalidParameter",
-                    format!("the parameter {k} is given twice with different values"),
-                ));
-            }
-        }
-    }
-    Ok(params)
 }
 
 /// `SignatureDoesNotMatch` showing what hookd signed (nothing secret: the request's own parts), so that

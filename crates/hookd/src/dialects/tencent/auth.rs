@@ -2,8 +2,6 @@
 //! parameter signature (HmacSHA1/HmacSHA256), each over the host as sent or without its port, and the
 //! action's input they carry.
 
-use std::collections::BTreeMap;
-
 use axum::{
     body::Bytes,
     http::{HeaderMap, Method, Uri},
@@ -246,7 +244,6 @@ pub(super) async fn authenticate_v1(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Signed, TcError> {
-    let mut params: BTreeMap<String, String> = BTreeMap::new();
     let query = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned();
     let form: Vec<(String, String)> = if body.is_empty() {
         Vec::new()
@@ -258,15 +255,8 @@ pub(super) async fn authenticate_v1(
             "with the parameter signature a body must be application/x-www-form-urlencoded",
         ));
     };
-    for (k, v) in query.chain(form) {
-        if params.get(&k).is_some_and(|previous| *previous != v) {
-            return Err(err(
-                "InvalidParameter.ParamError",
-                format!("the parameter {k} is given twice with different values"),
-            ));
-        }
-        params.insert(k, v);
-    }
+    let params = crate::dialects::merge_parameters(query.chain(form))
+        .map_err(|e| err("InvalidParameter.ParamError", e.to_string()))?;
     let required = |name: &str| {
         params
             .get(name)
