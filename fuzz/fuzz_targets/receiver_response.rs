@@ -82,7 +82,7 @@ fuzz_target!(|data: &[u8]| {
         headers: vec![("content-type", "application/json".to_owned())],
     };
     let started = Instant::now();
-    let reply = r.runtime.block_on(r.sender.send(
+    let reply = r.runtime.block_on(r.sender.send_url(
         &r.url,
         "dlv_fuzz",
         &rendered,

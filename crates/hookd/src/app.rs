@@ -182,6 +182,11 @@ impl Application {
         self.router.clone()
     }
 
+    /// The dispatcher this application runs (tests step it with [`Dispatcher::tick`]).
+    pub fn dispatcher(&self) -> Dispatcher {
+        self.dispatcher.clone()
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()

@@ -1,7 +1,8 @@
 //! hookd: a self-hosted callback (webhook) platform. The binary's `main` only parses the command line;
 //! everything it runs is here, so tests build the same server in-process.
 //!
-//! Layout: `domain` (validated types, retry and batch policies), `store` (SQLite and PostgreSQL),
+//! Layout: `domain` (validated types, retry and batch policies, a subscription's compiled settings),
+//! `store` (SQLite and PostgreSQL, one trait per concern),
 //! `service` (the domain operations), `views` (the entities as the APIs show them, built from store rows),
 //! `delivery` (dispatcher, sender, queue publishers, outcomes, SSRF guard, callback formats), `api` (the
 //! native REST API and the request context), `dialects` (the vendors' APIs, thin translations onto

@@ -6,6 +6,11 @@
 //! `traceparent` is stored with its event, so that every attempt of its deliveries, on whichever node and
 //! however much later, is a child of the publish. Without an endpoint no subscriber takes these spans: the
 //! log filter turns their target off, so creating one is a cached check, and nothing is stored.
+//!
+//! The same spans are the context of the log lines within them: with their target turned on in the logs
+//! (`RUST_LOG=info,hookd::otel=info`; add `hookd=debug` for every attempt's line), each line of a request,
+//! a publish or an attempt shows its span's fields (request id, event, delivery, subscription, attempt
+//! number, outcome), so a delivery can be followed from its publish to its last attempt in the logs alone.
 
 use std::{sync::OnceLock, time::Duration};
 
@@ -24,8 +29,8 @@ use tracing_subscriber::{
 
 use crate::config::LogFormat;
 
-/// The target of the spans exported as traces. They are never logged. Their integer fields are `i64`: the
-/// OpenTelemetry layer records unsigned ones as text.
+/// The target of the spans exported as traces, and shown as the context of log lines when `RUST_LOG` turns
+/// it on. Their integer fields are `i64`: the OpenTelemetry layer records unsigned ones as text.
 pub const SPANS: &str = "hookd::otel";
 
 tokio::task_local! {
@@ -92,15 +97,24 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Tr
     })
 }
 
-/// `RUST_LOG` or the default, with the exported spans left out of the logs.
+/// `RUST_LOG` or the default; the spans are left out of the logs unless `RUST_LOG` names their target.
 fn log_filter() -> EnvFilter {
-    EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"))
-        .add_directive(
-            format!("{SPANS}=off")
-                .parse()
-                .expect("a valid filter directive"),
-        )
+    filter_of(std::env::var("RUST_LOG").ok().as_deref())
+}
+
+fn filter_of(rust_log: Option<&str>) -> EnvFilter {
+    let wanted = rust_log.filter(|v| !v.trim().is_empty());
+    let filter = wanted
+        .and_then(|v| EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn"));
+    if wanted.is_some_and(|v| v.contains(SPANS)) {
+        return filter;
+    }
+    filter.add_directive(
+        format!("{SPANS}=off")
+            .parse()
+            .expect("a valid filter directive"),
+    )
 }
 
 /// The trace exporter, if one runs.

@@ -20,20 +20,7 @@ use crate::{
     },
 };
 
-/// Stored rows are written by hookd itself; one that does not parse means corruption or a version skew.
-#[derive(Debug, thiserror::Error)]
-#[error("stored {what} is unreadable: {detail}")]
-pub struct Corrupt {
-    pub what: &'static str,
-    pub detail: String,
-}
-
-pub fn corrupt(what: &'static str, detail: impl ToString) -> Corrupt {
-    Corrupt {
-        what,
-        detail: detail.to_string(),
-    }
-}
+pub use crate::domain::{corrupt, Corrupt};
 
 pub fn time(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
@@ -311,6 +298,14 @@ pub struct Attempt {
     pub error: Option<String>,
     /// The start of the receiver's response body.
     pub response_excerpt: Option<String>,
+    /// Whether the attempt delivered the callback: a 2xx answer, or a queue's confirmation.
+    pub succeeded: bool,
+    /// Why it failed, absent when it succeeded: `status` (the receiver answered other than 2xx),
+    /// `redirect`, `timeout`, `connect`, `dns`, `blocked` (the target's address is not public),
+    /// `destination` (not a URL hookd can deliver to), `no_operator_queue`, `queue` (the broker refused or
+    /// failed), `render` (the request could not be prepared), `payload_dropped` (retention dropped the
+    /// event's payload) or `request` (any other failure of the request).
+    pub failure: Option<String>,
 }
 
 impl From<AttemptRow> for Attempt {
@@ -323,6 +318,8 @@ impl From<AttemptRow> for Attempt {
             status_code: r.status_code,
             error: r.error,
             response_excerpt: r.response_excerpt,
+            succeeded: r.failure.is_none(),
+            failure: r.failure,
         }
     }
 }

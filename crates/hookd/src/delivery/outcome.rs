@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use super::ssrf::Blocked;
 
-/// Why an attempt got no successful answer, a closed set. A receiver's non-2xx answer is not among them:
-/// it is the reply's HTTP status.
+/// Why an attempt got no successful answer, a closed set, stored with each attempt as its code
+/// (`attempts.failure`, NULL for a success): success, the activity counts and the console's labels derive
+/// from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
     /// No answer (or no broker confirmation) within the timeout.
@@ -35,6 +36,8 @@ pub enum FailureKind {
     PayloadDropped,
     /// Any other failure of the HTTP request.
     Request,
+    /// The receiver answered with a status other than 2xx (the attempt's `status_code`).
+    Status,
 }
 
 impl FailureKind {
@@ -53,9 +56,32 @@ impl FailureKind {
             Self::Render => "render",
             Self::PayloadDropped => "payload_dropped",
             Self::Request => "request",
+            Self::Status => "status",
         }
     }
+
+    /// The kind of a stored code; `None` for a code this build does not know.
+    pub fn from_code(code: &str) -> Option<Self> {
+        ALL.into_iter().find(|kind| kind.as_str() == code)
+    }
 }
+
+/// Every failure kind.
+pub const ALL: [FailureKind; 13] = [
+    FailureKind::Timeout,
+    FailureKind::Connect,
+    FailureKind::Dns,
+    FailureKind::Blocked,
+    FailureKind::Destination,
+    FailureKind::NoOperatorQueue,
+    FailureKind::Redirect,
+    FailureKind::ResponseBody,
+    FailureKind::Queue,
+    FailureKind::Render,
+    FailureKind::PayloadDropped,
+    FailureKind::Request,
+    FailureKind::Status,
+];
 
 /// The result of one attempt.
 #[derive(Debug, Clone)]
@@ -72,8 +98,22 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// A 2xx answer (even one whose body could not be read to the end), or a queue's confirmation.
     pub fn is_success(&self) -> bool {
         self.accepted || self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// Why the attempt failed, as it is stored; `None` when it succeeded. An answer other than 2xx is
+    /// `Status` (or `Redirect`), whatever happened reading its body.
+    pub fn failure_code(&self) -> Option<FailureKind> {
+        if self.is_success() {
+            return None;
+        }
+        Some(match (self.status, self.failure) {
+            (Some(_), Some(FailureKind::Redirect)) => FailureKind::Redirect,
+            (Some(_), _) => FailureKind::Status,
+            (None, kind) => kind.unwrap_or(FailureKind::Request),
+        })
     }
 
     pub fn failed(kind: FailureKind, error: impl Into<String>) -> Self {
@@ -136,25 +176,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_distinct() {
-        let all = [
-            FailureKind::Timeout,
-            FailureKind::Connect,
-            FailureKind::Dns,
-            FailureKind::Blocked,
-            FailureKind::Destination,
-            FailureKind::NoOperatorQueue,
-            FailureKind::Redirect,
-            FailureKind::ResponseBody,
-            FailureKind::Queue,
-            FailureKind::Render,
-            FailureKind::PayloadDropped,
-            FailureKind::Request,
-        ];
-        let mut codes: Vec<&str> = all.iter().map(|k| k.as_str()).collect();
+    fn codes_are_distinct_and_read_back() {
+        let mut codes: Vec<&str> = ALL.iter().map(|k| k.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), all.len());
+        assert_eq!(codes.len(), ALL.len());
+        for kind in ALL {
+            assert_eq!(FailureKind::from_code(kind.as_str()), Some(kind));
+        }
+        assert_eq!(FailureKind::from_code("ok"), None);
+    }
+
+    #[test]
+    fn the_stored_code_of_a_reply() {
+        let answered = |status, failure| Reply {
+            status: Some(status),
+            failure,
+            error: None,
+            excerpt: None,
+            accepted: false,
+            retry_after: None,
+        };
+        assert_eq!(answered(204, None).failure_code(), None);
+        // A 2xx whose body could not be read is a success: the body only cuts the excerpt short.
+        assert_eq!(
+            answered(200, Some(FailureKind::ResponseBody)).failure_code(),
+            None
+        );
+        assert_eq!(
+            answered(500, Some(FailureKind::ResponseBody)).failure_code(),
+            Some(FailureKind::Status)
+        );
+        assert_eq!(
+            answered(302, Some(FailureKind::Redirect)).failure_code(),
+            Some(FailureKind::Redirect)
+        );
+        assert_eq!(
+            Reply::failed(FailureKind::Connect, "refused").failure_code(),
+            Some(FailureKind::Connect)
+        );
+        assert_eq!(Reply::accepted("ok".into()).failure_code(), None);
     }
 
     #[test]

@@ -6,9 +6,8 @@
 
 use super::{dispatcher::fresh_job, Dispatcher};
 use crate::{
-    domain::{batch::BatchPolicy, new_id},
-    store::{EventInsert, EventRow, NewDelivery, Store, SubscriptionRow},
-    views::{Corrupt, Subscription},
+    domain::{new_id, Corrupt},
+    store::{Enabled, EventInsert, EventRow, NewDelivery, Store},
 };
 
 /// Why an event's deliveries were not stored.
@@ -35,17 +34,39 @@ pub async fn store_and_start(
     store: &dyn Store,
     dispatcher: &Dispatcher,
     row: &EventRow,
-    subscriptions: &[SubscriptionRow],
+    subscriptions: &[Enabled],
     wait_for_room: bool,
 ) -> Result<Started, PublishError> {
-    let now = row.created_at;
-    let mut deliveries = matching_deliveries(
+    let deliveries = matching_deliveries(
         subscriptions,
         &row.event_type,
         row.channel_id.as_deref(),
         row.user_id.as_deref(),
-        now,
+        row.created_at,
     )?;
+    start(
+        store,
+        dispatcher,
+        row,
+        subscriptions,
+        deliveries,
+        wait_for_room,
+    )
+    .await
+}
+
+/// Stores `row` with `deliveries` (of `subscriptions`, in their order) and starts those due now: what
+/// `store_and_start` does once it has matched, and what a test event (one delivery to a subscription
+/// named by the caller, whatever its filter) does.
+pub async fn start(
+    store: &dyn Store,
+    dispatcher: &Dispatcher,
+    row: &EventRow,
+    subscriptions: &[Enabled],
+    mut deliveries: Vec<NewDelivery>,
+    wait_for_room: bool,
+) -> Result<Started, PublishError> {
+    let now = row.created_at;
     release_full_batches(store, subscriptions, &mut deliveries, now).await?;
     if wait_for_room && !deliveries.is_empty() {
         dispatcher.make_room().await;
@@ -58,7 +79,7 @@ pub async fn store_and_start(
         }
         let jobs = handed
             .iter()
-            .map(|&(i, sub)| fresh_job(row, &subscriptions[sub], &deliveries[i].id))
+            .map(|&(i, sub)| fresh_job(row, &subscriptions[sub].row, &deliveries[i].id))
             .collect();
         dispatcher.hand_over(jobs);
     }
@@ -70,7 +91,7 @@ pub async fn store_and_start(
 /// (see `matching_deliveries`).
 fn reserve(
     dispatcher: &Dispatcher,
-    subscriptions: &[SubscriptionRow],
+    subscriptions: &[Enabled],
     deliveries: &mut [NewDelivery],
     now: i64,
 ) -> Vec<(usize, usize)> {
@@ -79,7 +100,7 @@ fn reserve(
     for (i, delivery) in deliveries.iter_mut().enumerate() {
         let Some(offset) = subscriptions[sub..]
             .iter()
-            .position(|s| s.id == delivery.subscription_id)
+            .position(|s| s.row.id == delivery.subscription_id)
         else {
             continue;
         };
@@ -98,20 +119,20 @@ fn reserve(
 /// One new delivery for each of `subscriptions` whose filter takes the event, due at `now` (a batching
 /// subscription's after its wait).
 pub fn matching_deliveries(
-    subscriptions: &[SubscriptionRow],
+    subscriptions: &[Enabled],
     event_type: &str,
     channel_id: Option<&str>,
     user_id: Option<&str>,
     now: i64,
 ) -> Result<Vec<NewDelivery>, Corrupt> {
     let mut deliveries = Vec::new();
-    for row in subscriptions {
-        let sub = Subscription::try_from(row)?;
-        if sub.filter()?.matches(event_type, channel_id, user_id) {
-            let wait = sub.batch.map_or(0, |b| i64::from(b.max_wait_ms));
+    for sub in subscriptions {
+        let settings = sub.settings.as_ref().map_err(Clone::clone)?;
+        if settings.filter.matches(event_type, channel_id, user_id) {
+            let wait = settings.batch.map_or(0, |b| i64::from(b.max_wait_ms));
             deliveries.push(NewDelivery {
                 id: new_id("dlv"),
-                subscription_id: sub.id,
+                subscription_id: sub.row.id.clone(),
                 due_at: now + wait,
                 lease: None,
             });
@@ -123,16 +144,16 @@ pub fn matching_deliveries(
 /// A delivery that fills its subscription's batch is due at once rather than after the wait.
 pub async fn release_full_batches(
     store: &dyn Store,
-    subscriptions: &[SubscriptionRow],
+    subscriptions: &[Enabled],
     deliveries: &mut [NewDelivery],
     now: i64,
 ) -> Result<(), crate::store::StoreError> {
     for delivery in deliveries.iter_mut().filter(|d| d.due_at > now) {
         let policy = subscriptions
             .iter()
-            .find(|s| s.id == delivery.subscription_id)
-            .and_then(|s| s.batch.as_deref())
-            .and_then(BatchPolicy::from_json);
+            .find(|s| s.row.id == delivery.subscription_id)
+            .and_then(|s| s.settings.as_ref().ok())
+            .and_then(|settings| settings.batch);
         if let Some(policy) = policy {
             let waiting = store.pending_count(&delivery.subscription_id).await?;
             if waiting + 1 >= i64::from(policy.max_events) {

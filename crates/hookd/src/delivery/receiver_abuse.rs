@@ -71,7 +71,7 @@ async fn attempt(url: &str) -> (Reply, Duration) {
     };
     let started = Instant::now();
     let reply = sender()
-        .send(url, "dlv_1", &rendered, &ExtraHeaders::default(), None)
+        .send_url(url, "dlv_1", &rendered, &ExtraHeaders::default(), None)
         .await;
     (reply, started.elapsed())
 }

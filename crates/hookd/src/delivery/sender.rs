@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     config::DeliveryConfig,
-    domain::{url::CAMS_QUEUE, CallbackUrl, ExtraHeaders},
+    domain::{CallbackUrl, ExtraHeaders, Target},
 };
 
 pub struct Sender {
@@ -76,9 +76,9 @@ impl Sender {
         self.cams_queue.is_some()
     }
 
-    /// Sends one attempt of delivery `message_id`; `timeout` overrides the configured whole-request
-    /// timeout.
-    pub async fn send(
+    /// Sends one attempt of delivery `message_id` to a stored URL (see [`Target::parse`]); an unreadable
+    /// one is a `Destination` failure.
+    pub async fn send_url(
         &self,
         url: &str,
         message_id: &str,
@@ -86,40 +86,54 @@ impl Sender {
         extra: &ExtraHeaders,
         timeout: Option<Duration>,
     ) -> Reply {
-        let timeout_or_default = timeout.unwrap_or(self.timeout);
-        if url == CAMS_QUEUE {
-            let Some(queue) = &self.cams_queue else {
-                return Reply::failed(
-                    FailureKind::NoOperatorQueue,
-                    "QueueFlag=Y, but this server has no CAMS queue configured (HOOKD_CAMS_QUEUE)",
-                );
-            };
-            // The operator's own broker: not subject to the SSRF guard.
-            return self
-                .publish(None, queue, message_id, rendered, extra, timeout_or_default)
-                .await;
+        match Target::parse(url) {
+            Ok(target) => {
+                self.send(&target, message_id, rendered, extra, timeout)
+                    .await
+            }
+            Err(e) => Reply::failed(FailureKind::Destination, e.message),
         }
-        let parsed = match url::Url::parse(url) {
-            Ok(u) => u,
-            Err(e) => return Reply::failed(FailureKind::Destination, format!("invalid URL: {e}")),
-        };
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return match CallbackUrl::parse(url) {
-                Ok(queue) => {
-                    let guard = Some(&self.guard);
-                    self.publish(
+    }
+
+    /// Sends one attempt of delivery `message_id`; `timeout` overrides the configured whole-request
+    /// timeout.
+    pub async fn send(
+        &self,
+        target: &Target,
+        message_id: &str,
+        rendered: &Rendered,
+        extra: &ExtraHeaders,
+        timeout: Option<Duration>,
+    ) -> Reply {
+        let timeout_or_default = timeout.unwrap_or(self.timeout);
+        let parsed = match target {
+            Target::OperatorQueue => {
+                let Some(queue) = &self.cams_queue else {
+                    return Reply::failed(
+                        FailureKind::NoOperatorQueue,
+                        "QueueFlag=Y, but this server has no CAMS queue configured (HOOKD_CAMS_QUEUE)",
+                    );
+                };
+                // The operator's own broker: not subject to the SSRF guard.
+                return self
+                    .publish(None, queue, message_id, rendered, extra, timeout_or_default)
+                    .await;
+            }
+            Target::Queue(queue) => {
+                let guard = Some(&self.guard);
+                return self
+                    .publish(
                         guard,
-                        &queue,
+                        queue,
                         message_id,
                         rendered,
                         extra,
                         timeout_or_default,
                     )
-                    .await
-                }
-                Err(e) => Reply::failed(FailureKind::Destination, e.message),
-            };
-        }
+                    .await;
+            }
+            Target::Http(url) => url.clone(),
+        };
         // IP literals never reach the resolver, so they are checked here.
         let literal = match parsed.host() {
             Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
@@ -254,6 +268,7 @@ fn describe(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::url::CAMS_QUEUE;
 
     fn rendered() -> Rendered {
         Rendered {
@@ -274,7 +289,7 @@ mod tests {
             "http://localhost:9/",
         ] {
             let reply = sender
-                .send(url, "d", &rendered(), &ExtraHeaders::default(), None)
+                .send_url(url, "d", &rendered(), &ExtraHeaders::default(), None)
                 .await;
             assert_eq!(reply.status, None, "{url}");
             // `localhost` is refused by the resolver, inside the HTTP client: found among the causes.
@@ -293,13 +308,13 @@ mod tests {
             "nats://127.0.0.1:9/a.b",
             "amqp://127.0.0.1:9/?routing_key=q",
         ] {
-            let reply = sender.send(url, "d", &rendered(), &extra, None).await;
+            let reply = sender.send_url(url, "d", &rendered(), &extra, None).await;
             assert_eq!(reply.failure, Some(FailureKind::Blocked), "{url}");
             let error = reply.error.unwrap_or_default();
             assert!(error.contains("non-public address"), "{url}: {error}");
         }
         let reply = sender
-            .send(CAMS_QUEUE, "d", &rendered(), &extra, None)
+            .send_url(CAMS_QUEUE, "d", &rendered(), &extra, None)
             .await;
         assert_eq!(reply.failure, Some(FailureKind::NoOperatorQueue));
         assert!(reply.error.unwrap().contains("HOOKD_CAMS_QUEUE"));
@@ -309,7 +324,7 @@ mod tests {
         let sender =
             Sender::new(&DeliveryConfig::default(), Guard::default(), Some(queue)).unwrap();
         let reply = sender
-            .send(CAMS_QUEUE, "d", &rendered(), &extra, None)
+            .send_url(CAMS_QUEUE, "d", &rendered(), &extra, None)
             .await;
         assert_eq!(reply.failure, Some(FailureKind::Queue));
         let error = reply.error.unwrap();
@@ -356,7 +371,7 @@ mod tests {
         let guard = Guard::new(vec!["127.0.0.0/8".parse().unwrap()]);
         let sender = Sender::new(&DeliveryConfig::default(), guard, None).unwrap();
         let reply = sender
-            .send(
+            .send_url(
                 &format!("http://{addr}/"),
                 "d",
                 &rendered(),

@@ -3,6 +3,7 @@
 //! validates and the dispatcher follows. Code past the edge receives these types and never re-checks them.
 
 pub mod batch;
+pub mod compiled;
 mod filter;
 mod ids;
 mod policy;
@@ -11,6 +12,7 @@ mod secret;
 mod types;
 pub mod url;
 
+pub use compiled::{corrupt, Corrupt, Settings};
 pub use filter::{attribute, Filter};
 pub use ids::{new_id, new_key_id, new_key_secret, now_ms};
 pub use policy::{Action, ActionPattern, Policy};
@@ -19,7 +21,7 @@ pub use types::{
     AppId, AppKind, DeliveryStatus, EventType, ExtraHeaders, Format, Ordering, Product, Products,
     SubscriptionStatus,
 };
-pub use url::{AmqpTarget, CallbackUrl, Destination};
+pub use url::{AmqpTarget, CallbackUrl, Destination, Target};
 
 /// A value failed validation. `field` names the offending input as the client spelled it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -83,6 +83,11 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    /// The `standard` profile.
+    pub fn standard() -> Self {
+        Schedule::Profile(Profile::Standard)
+    }
+
     /// The subscription's stored policy, or its format's profile when it has none (or it is unreadable).
     pub fn of(stored: Option<&str>, format: Option<crate::domain::Format>) -> Self {
         stored

@@ -59,6 +59,42 @@ impl Destination {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackUrl(url::Url);
 
+/// Where a delivery goes, parsed once when its subscription is opened for delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An http(s) URL.
+    Http(url::Url),
+    /// A queue destination: Redis, NATS or RabbitMQ.
+    Queue(CallbackUrl),
+    /// The operator's CAMS queue ([`CAMS_QUEUE`]), resolved when sending.
+    OperatorQueue,
+}
+
+impl Target {
+    /// A stored target (opened, with a queue URL's password). An http(s) URL is taken as stored (the SSRF
+    /// guard checks its host when sending); a queue URL is checked as `CallbackUrl::parse` checks it.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        if raw == CAMS_QUEUE {
+            return Ok(Self::OperatorQueue);
+        }
+        let url =
+            url::Url::parse(raw).map_err(|e| Invalid::new("url", format!("invalid URL: {e}")))?;
+        if matches!(url.scheme(), "http" | "https") {
+            return Ok(Self::Http(url));
+        }
+        CallbackUrl::parse(raw).map(Self::Queue)
+    }
+
+    /// The host delivered to, if the target names one.
+    pub fn host(&self) -> Option<&str> {
+        match self {
+            Self::Http(url) => url.host_str(),
+            Self::Queue(queue) => queue.0.host_str(),
+            Self::OperatorQueue => None,
+        }
+    }
+}
+
 /// A RabbitMQ destination's parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AmqpTarget {

@@ -72,7 +72,7 @@ impl Service {
         );
         let reply = self
             .sender
-            .send(
+            .send_url(
                 &self.open_url(&row)?,
                 &nonce,
                 &request,

@@ -2,12 +2,15 @@
 
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 
 use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
 use crate::{
     delivery::publish,
-    domain::{attribute, new_id, now_ms, Action, DeliveryStatus, EventType, Invalid},
-    store::{EventInsert, EventRow, NewDelivery},
+    domain::{
+        attribute, new_id, now_ms, Action, DeliveryStatus, EventType, Invalid, SubscriptionStatus,
+    },
+    store::{Enabled, EventInsert, EventRow, NewDelivery},
     telemetry,
     views::{Attempt, Delivery, DeliveryDetail, Event},
 };
@@ -70,6 +73,7 @@ impl Service {
         );
         let published = self
             .publish_in(scope, app_id, new, idempotency_key, &span)
+            .instrument(span.clone())
             .await;
         match &published {
             Ok(published) => {
@@ -165,16 +169,17 @@ impl Service {
         subscription_id: &str,
     ) -> Result<Published> {
         scope.require(Action::EventsWrite)?;
-        let sub = self
-            .get_subscription(scope, app_id, subscription_id)
-            .await?;
-        if sub.status != crate::domain::SubscriptionStatus::Enabled {
+        scope.require(Action::SubscriptionsRead)?;
+        let sub = Enabled::from(
+            self.subscription_row(scope, app_id, subscription_id)
+                .await?,
+        );
+        if SubscriptionStatus::parse(&sub.row.status) != Some(SubscriptionStatus::Enabled) {
             return Err(Error::Conflict {
                 code: "subscription_not_enabled",
                 message: format!(
                     "subscription `{}` is {}; enable it first",
-                    sub.id,
-                    sub.status.as_str()
+                    sub.row.id, sub.row.status
                 ),
             });
         }
@@ -182,11 +187,11 @@ impl Service {
         let row = EventRow {
             id: new_id("evt"),
             account_id: scope.account_id.clone(),
-            app_id: sub.app_id.clone(),
+            app_id: sub.row.app_id.clone(),
             event_type: TEST_EVENT.to_owned(),
             payload: serde_json::json!({
                 "test": true,
-                "subscription_id": sub.id,
+                "subscription_id": sub.row.id,
                 "sent_at": crate::views::time(now),
             })
             .to_string(),
@@ -199,13 +204,20 @@ impl Service {
         };
         let deliveries = vec![NewDelivery {
             id: new_id("dlv"),
-            subscription_id: sub.id,
+            subscription_id: sub.row.id.clone(),
             due_at: now,
             lease: None,
         }];
-        self.store.insert_event(&row, &deliveries).await?;
-        self.dispatcher.wake();
-        published(row, deliveries)
+        let started = publish::start(
+            self.store.as_ref(),
+            &self.dispatcher,
+            &row,
+            std::slice::from_ref(&sub),
+            deliveries,
+            false,
+        )
+        .await?;
+        published(row, started.deliveries)
     }
 
     /// Sends again every dead or retrying delivery of a subscription created at or after `since`, in one

@@ -162,7 +162,7 @@ mod tests {
 
     #[tokio::test]
     async fn call_rates_hold_across_nodes() {
-        use crate::store::Store;
+        use crate::store::{Guards, Store};
         let Some((a, b, db)) = two_nodes().await else {
             return;
         };
@@ -193,7 +193,7 @@ mod tests {
 
     #[tokio::test]
     async fn pacing_holds_across_nodes() {
-        use crate::store::Store;
+        use crate::store::{Guards, Store};
         let Some((a, b, db)) = two_nodes().await else {
             return;
         };
@@ -242,7 +242,7 @@ mod tests {
 
     #[tokio::test]
     async fn nonces_are_single_use_across_nodes() {
-        use crate::store::Store;
+        use crate::store::Guards;
         let Some((a, b, db)) = two_nodes().await else {
             return;
         };
@@ -273,7 +273,7 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_nonces_outlive_a_restart() {
-        use crate::store::Store;
+        use crate::store::Guards;
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("h.db").display());
         let open = || crate::store::SqliteStore::open(&url, crate::config::SqliteSync::Normal);

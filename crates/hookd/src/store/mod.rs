@@ -1,6 +1,9 @@
-//! Storage: one `Store` trait with a SQLite and a PostgreSQL implementation sharing their SQL (`sql.rs`),
-//! and one migration folder per backend. The store holds rows of plain values; turning them into domain
-//! types is the service layer's job, so both backends stay identical in behaviour.
+//! Storage: the `Store` trait, the union of one trait per concern (`traits.rs`: tenancy and subscriptions,
+//! records, the delivery queue, activity, guards, group writes), with a SQLite and a PostgreSQL
+//! implementation sharing their SQL (`sql/`, one file per trait), and one migration folder per backend.
+//! The store holds rows of plain values; turning them into domain types is the service layer's job, so
+//! both backends stay identical in behaviour. The one exception is the cache of an app's enabled
+//! subscriptions, which keeps each with its settings compiled (`Enabled`), so a publish parses nothing.
 
 mod cache;
 mod group;
@@ -9,15 +12,18 @@ pub mod health;
 mod postgres;
 mod sql;
 mod sqlite;
+mod traits;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
-use crate::{config::Config, domain::DeliveryStatus};
+use crate::{
+    config::Config,
+    domain::{compiled, Corrupt, DeliveryStatus, Settings},
+};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use traits::{Activity, GroupWrites, Guards, Queue, Records, Store, Tenancy};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -133,6 +139,38 @@ pub struct SubscriptionRow {
     pub batch: Option<String>,
 }
 
+impl SubscriptionRow {
+    /// Parses the row's delivery settings.
+    pub fn compile(&self) -> std::result::Result<Settings, Corrupt> {
+        Settings::compile(compiled::Stored {
+            event_types: &self.event_types,
+            channel_id: self.channel_id.as_deref(),
+            users: &self.users,
+            format: &self.format,
+            retry: self.retry.as_deref(),
+            batch: self.batch.as_deref(),
+            ordering: &self.ordering,
+            rate_limit: self.rate_limit,
+            timeout_ms: self.timeout_ms,
+        })
+    }
+}
+
+/// An enabled subscription as a publish uses it: its row, and its settings compiled once when the row was
+/// loaded into the cache (an error if a stored value is unreadable: a publish that meets it fails).
+#[derive(Debug, Clone)]
+pub struct Enabled {
+    pub row: SubscriptionRow,
+    pub settings: std::result::Result<Arc<Settings>, Corrupt>,
+}
+
+impl From<SubscriptionRow> for Enabled {
+    fn from(row: SubscriptionRow) -> Self {
+        let settings = row.compile().map(Arc::new);
+        Self { row, settings }
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
     pub id: String,
@@ -177,6 +215,8 @@ pub struct AttemptRow {
     pub status_code: Option<i64>,
     pub error: Option<String>,
     pub response_excerpt: Option<String>,
+    /// Why it failed (`FailureKind`'s code); `None` when it succeeded.
+    pub failure: Option<String>,
 }
 
 /// An attempt with what identifies its delivery, for the account's attempt feed.
@@ -289,7 +329,7 @@ pub struct HealthChange {
 struct ReadCaches {
     keys: cache::Cached<String, KeyRow>,
     apps: cache::Cached<String, AppRow>,
-    subscriptions: cache::Cached<String, Vec<SubscriptionRow>>,
+    subscriptions: cache::Cached<String, Vec<Enabled>>,
 }
 
 /// The grouped writes of a store: publishes (an event with its deliveries) and attempt records.
@@ -330,237 +370,6 @@ pub enum EventInsert {
     Inserted,
     /// Another event already holds the idempotency key.
     DuplicateKey,
-}
-
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    fn backend(&self) -> &'static str;
-    async fn ping(&self) -> Result<()>;
-    /// Whether writes have been failing (see `health.rs`).
-    fn health(&self) -> &health::StorageHealth;
-    /// Commits one small write and notes the outcome in [`Store::health`]: readiness asks this while
-    /// writes have been failing and nothing else has tried one lately.
-    async fn probe_write(&self) -> Result<()>;
-    /// Stores `value` under `key` unless present; returns the stored value either way.
-    async fn meta_get_or_put(&self, key: &str, value: &str) -> Result<String>;
-
-    async fn insert_account(&self, account: &AccountRow, apps: &[AppRow]) -> Result<()>;
-    async fn get_account(&self, id: &str) -> Result<Option<AccountRow>>;
-    async fn list_accounts(&self, page: &Page) -> Result<Vec<AccountRow>>;
-
-    async fn insert_key(&self, key: &KeyRow) -> Result<()>;
-    async fn get_key(&self, id: &str) -> Result<Option<KeyRow>>;
-    async fn list_keys(&self, account_id: &str, page: &Page) -> Result<Vec<KeyRow>>;
-    async fn delete_key(&self, account_id: &str, id: &str) -> Result<bool>;
-
-    /// Stores an access token's hash (and drops expired ones).
-    async fn insert_token(
-        &self,
-        token_hash: &str,
-        key_id: &str,
-        account_id: Option<&str>,
-        expires_at: i64,
-    ) -> Result<()>;
-    /// The key id and account of an unexpired token.
-    async fn get_token(
-        &self,
-        token_hash: &str,
-        now: i64,
-    ) -> Result<Option<(String, Option<String>)>>;
-
-    async fn insert_app(&self, app: &AppRow) -> Result<()>;
-    async fn get_app(&self, account_id: &str, id: &str) -> Result<Option<AppRow>>;
-    async fn list_apps(&self, account_id: &str, page: &Page) -> Result<Vec<AppRow>>;
-    async fn update_app(&self, app: &AppRow) -> Result<bool>;
-    /// Deletes the app with its subscriptions, events, deliveries and attempts.
-    async fn delete_app(&self, account_id: &str, id: &str) -> Result<bool>;
-
-    /// Inserts unless the app already has `max` subscriptions (`QuotaExceeded`).
-    async fn insert_subscription(&self, sub: &SubscriptionRow, max: i64) -> Result<()>;
-    async fn get_subscription(
-        &self,
-        account_id: &str,
-        app_id: &str,
-        id: &str,
-    ) -> Result<Option<SubscriptionRow>>;
-    async fn list_subscriptions(
-        &self,
-        account_id: &str,
-        app_id: &str,
-        page: &Page,
-    ) -> Result<Vec<SubscriptionRow>>;
-    async fn enabled_subscriptions(
-        &self,
-        account_id: &str,
-        app_id: &str,
-    ) -> Result<Arc<Vec<SubscriptionRow>>>;
-    /// The app's subscriptions whose `source` starts with `prefix`, oldest first.
-    async fn subscriptions_by_source(
-        &self,
-        account_id: &str,
-        app_id: &str,
-        prefix: &str,
-    ) -> Result<Vec<SubscriptionRow>>;
-    async fn update_subscription(&self, sub: &SubscriptionRow) -> Result<bool>;
-    /// Subscriptions of every account whose `url` or `headers` may hold a secret (credentials in the URL,
-    /// any custom header), by id after `after`; at most `limit`.
-    async fn subscriptions_with_secrets(
-        &self,
-        after: &str,
-        limit: i64,
-    ) -> Result<Vec<SubscriptionRow>>;
-    /// Sets a subscription's `url` and `headers` if they are still `was`; false if they changed meanwhile.
-    async fn reseal_subscription(
-        &self,
-        id: &str,
-        was: (&str, &str),
-        url: &str,
-        headers: &str,
-    ) -> Result<bool>;
-    /// Deletes the subscription and cancels its unfinished deliveries.
-    async fn delete_subscription(
-        &self,
-        account_id: &str,
-        app_id: &str,
-        id: &str,
-        now: i64,
-    ) -> Result<bool>;
-
-    async fn insert_event(
-        &self,
-        event: &EventRow,
-        deliveries: &[NewDelivery],
-    ) -> Result<EventInsert>;
-    async fn get_event(&self, account_id: &str, app_id: &str, id: &str)
-        -> Result<Option<EventRow>>;
-    async fn get_event_by_idempotency_key(
-        &self,
-        account_id: &str,
-        app_id: &str,
-        key: &str,
-    ) -> Result<Option<EventRow>>;
-    /// Newest first.
-    async fn list_events(
-        &self,
-        account_id: &str,
-        app_id: &str,
-        page: &Page,
-    ) -> Result<Vec<EventRow>>;
-
-    async fn list_event_deliveries(
-        &self,
-        account_id: &str,
-        event_id: &str,
-        page: &Page,
-    ) -> Result<Vec<DeliveryRow>>;
-    /// Newest first, optionally of one status.
-    async fn list_subscription_deliveries(
-        &self,
-        account_id: &str,
-        subscription_id: &str,
-        status: Option<&str>,
-        page: &Page,
-    ) -> Result<Vec<DeliveryRow>>;
-    async fn get_delivery(&self, account_id: &str, id: &str) -> Result<Option<DeliveryRow>>;
-    async fn list_attempts(&self, delivery_id: &str) -> Result<Vec<AttemptRow>>;
-    /// The account's attempts (of one app, if given), by id: those after `after` oldest first, or without
-    /// it the newest; at most `limit`.
-    async fn list_account_attempts(
-        &self,
-        account_id: &str,
-        app_id: Option<&str>,
-        after: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<AttemptEntryRow>>;
-    /// What one attempt of a delivery needs (its event, subscription and secrets); `None` when the
-    /// delivery, its event or its subscription no longer exists.
-    async fn delivery_job(&self, account_id: &str, id: &str) -> Result<Option<DeliveryJob>>;
-    /// Attempts started within `buckets`, per bucket (only buckets with attempts), of the deliveries of
-    /// `scope`; an attempt succeeded when the dispatcher counted it so (`Reply::is_success`).
-    async fn attempt_counts(
-        &self,
-        scope: CountScope<'_>,
-        buckets: Buckets,
-    ) -> Result<Vec<AttemptCount>>;
-    /// Events created within `buckets`, per bucket (only buckets with events): (bucket, count); of one
-    /// account, or of all.
-    async fn event_counts(
-        &self,
-        account_id: Option<&str>,
-        buckets: Buckets,
-    ) -> Result<Vec<(i64, i64)>>;
-    /// Unfinished deliveries (pending, delivering, retrying) per status, of one account or of all.
-    async fn queue_by_status(&self, account_id: Option<&str>) -> Result<Vec<(String, i64)>>;
-    /// Makes a delivery that is not in flight due now; `None` if it is in flight or unknown.
-    async fn requeue_delivery(
-        &self,
-        account_id: &str,
-        id: &str,
-        now: i64,
-    ) -> Result<Option<DeliveryRow>>;
-
-    /// Leases up to `limit` due deliveries of enabled subscriptions to `owner` until `lease_until`.
-    /// Re-queues, due at `now`, the dead and retrying deliveries of a subscription created at or after
-    /// `since`; returns how many.
-    async fn requeue_failed(
-        &self,
-        account_id: &str,
-        subscription_id: &str,
-        since: i64,
-        now: i64,
-    ) -> Result<u64>;
-    /// Leases up to `limit` more deliveries of a batching subscription, to go with `lead` (first
-    /// attempts, and retries that are due), oldest first.
-    async fn claim_batch(
-        &self,
-        subscription_id: &str,
-        lead: &[String],
-        owner: &str,
-        now: i64,
-        lease_until: i64,
-        limit: i64,
-    ) -> Result<Vec<DeliveryJob>>;
-    /// How many deliveries of a subscription wait for their first attempt.
-    async fn pending_count(&self, subscription_id: &str) -> Result<i64>;
-    /// Leases up to `limit` due deliveries, oldest due first: for each subscription at most its `room`
-    /// (`per_subscription` for one not listed), skipping any fifo delivery with an unfinished one before it.
-    async fn claim_due(
-        &self,
-        owner: &str,
-        now: i64,
-        lease_until: i64,
-        limit: i64,
-        room: &std::collections::HashMap<String, i64>,
-        per_subscription: i64,
-    ) -> Result<Vec<DeliveryJob>>;
-    /// Returns deliveries whose lease ran out to the due queue.
-    async fn release_expired_leases(&self, now: i64) -> Result<u64>;
-
-    /// Returns leased deliveries to the queue, due at `next_attempt_at`, without counting an attempt.
-    async fn defer(&self, delivery_ids: &[String], owner: &str, next_attempt_at: i64)
-        -> Result<()>;
-    /// Returns every leased delivery to the due queue (only safe when no other node can hold leases).
-    async fn release_all_leases(&self) -> Result<u64>;
-    /// Returns one dispatcher's leased deliveries to the queue at once (its attempts were abandoned).
-    async fn release_leases_of(&self, owner: &str) -> Result<u64>;
-
-    /// Retention, one batch of at most `batch` rows each: deletes the attempt logs of finished deliveries
-    /// last changed before `cutoff`, and drops the payloads of events created before it that have no
-    /// unfinished delivery. Returns (attempts deleted, payloads dropped).
-    async fn expire(&self, cutoff: i64, now: i64, batch: i64) -> Result<(u64, u64)>;
-    async fn record_attempt(&self, outcome: &AttemptOutcome) -> Result<HealthChange>;
-    /// Deliveries not yet finished (pending, delivering, retrying).
-    async fn queue_depth(&self) -> Result<i64>;
-
-    /// Records the nonce `key` as used until `expires_at` (Unix ms); false, a replay, if it is recorded
-    /// already and not expired at `now`.
-    async fn first_use(&self, key: &str, now: i64, expires_at: i64) -> Result<bool>;
-    /// Counts one call under `key`, unless `per_second` calls were counted under it in the last second:
-    /// then false, and not counted. Holds across all nodes on the database.
-    async fn allow_call(&self, key: &str, per_second: u32) -> Result<bool>;
-    /// Reserves the next slot of `key` paced to `per_second` (see [`guards::Slot`]). Holds across all
-    /// nodes on the database.
-    async fn pace(&self, key: &str, per_second: u32) -> Result<guards::Slot>;
 }
 
 /// Opens the store named by the configuration, creating and migrating it as needed.

@@ -164,15 +164,19 @@ impl PgStore {
     }
 }
 
-impl_store!(
+impl_store!(PgStore, sqlx::Postgres, backend = "postgres");
+impl_tenancy!(PgStore, sqlx::Postgres, for_update = " FOR UPDATE");
+impl_records!(PgStore, sqlx::Postgres);
+impl_queue!(
     PgStore,
     sqlx::Postgres,
-    backend = "postgres",
-    for_update = " FOR UPDATE",
     skip_locked = " FOR UPDATE OF d SKIP LOCKED",
     json_strings = "SELECT jsonb_array_elements_text($5::jsonb)",
     stored_order = "seq"
 );
+impl_activity!(PgStore, sqlx::Postgres);
+impl_guards!(PgStore, sqlx::Postgres);
+impl_group_writes!(PgStore, sqlx::Postgres);
 
 /// The multi-row writes, each one statement with one array parameter per column. The text never changes
 /// with the number of rows, so each is parsed and planned once per connection (a `VALUES` list of n rows
@@ -245,7 +249,7 @@ mod bulk {
             "INSERT INTO attempts (",
             attempt_cols!(),
             ") SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], \
-             $6::bigint[], $7::text[], $8::text[])"
+             $6::bigint[], $7::text[], $8::text[], $9::text[])"
         ))
         .bind(col(outcomes, |o| o.attempt.id.as_str()))
         .bind(col(outcomes, |o| o.attempt.delivery_id.as_str()))
@@ -255,6 +259,7 @@ mod bulk {
         .bind(col(outcomes, |o| o.attempt.status_code))
         .bind(col(outcomes, |o| o.attempt.error.as_deref()))
         .bind(col(outcomes, |o| o.attempt.response_excerpt.as_deref()))
+        .bind(col(outcomes, |o| o.attempt.failure.as_deref()))
         .execute(&mut **tx)
         .await?;
         Ok(())

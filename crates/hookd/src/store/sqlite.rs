@@ -110,15 +110,19 @@ impl SqliteStore {
     }
 }
 
-impl_store!(
+impl_store!(SqliteStore, sqlx::Sqlite, backend = "sqlite");
+impl_tenancy!(SqliteStore, sqlx::Sqlite, for_update = "");
+impl_records!(SqliteStore, sqlx::Sqlite);
+impl_queue!(
     SqliteStore,
     sqlx::Sqlite,
-    backend = "sqlite",
-    for_update = "",
     skip_locked = "",
     json_strings = "SELECT value FROM json_each($5)",
     stored_order = "id"
 );
+impl_activity!(SqliteStore, sqlx::Sqlite);
+impl_guards!(SqliteStore, sqlx::Sqlite);
+impl_group_writes!(SqliteStore, sqlx::Sqlite);
 
 /// The multi-row writes, as multi-row `VALUES` statements of at most 500 rows (SQLite prepares statements
 /// in process, so a new text per row count costs little).
@@ -208,7 +212,8 @@ mod bulk {
                     .push_bind(a.duration_ms)
                     .push_bind(a.status_code)
                     .push_bind(&a.error)
-                    .push_bind(&a.response_excerpt);
+                    .push_bind(&a.response_excerpt)
+                    .push_bind(&a.failure);
             });
             insert.build().execute(&mut **tx).await?;
         }

@@ -46,7 +46,15 @@ async fn failed_attempts_are_retried(app: TestApp) {
     assert_eq!(log[0]["attempt"], 1);
     assert_eq!(log[0]["status_code"], 500);
     assert_eq!(log[0]["response_excerpt"], "answered 500");
+    assert_eq!(
+        (&log[0]["succeeded"], &log[0]["failure"]),
+        (&json!(false), &json!("status"))
+    );
     assert_eq!(log[1]["status_code"], 200);
+    assert_eq!(
+        (&log[1]["succeeded"], &log[1]["failure"]),
+        (&json!(true), &json!(null))
+    );
     let gap = chrono::DateTime::parse_from_rfc3339(log[1]["started_at"].as_str().unwrap()).unwrap()
         - chrono::DateTime::parse_from_rfc3339(log[0]["started_at"].as_str().unwrap()).unwrap();
     assert!(
@@ -182,6 +190,6 @@ async fn disabled_and_deleted_subscriptions(app: TestApp) {
     )
     .await
     .expect_error(409, "delivery_not_retryable");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.tick().await;
     assert_eq!(receiver.requests().len(), 1);
 }

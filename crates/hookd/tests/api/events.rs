@@ -181,7 +181,7 @@ async fn idempotency_keys(app: TestApp) {
     .await
     .expect(201);
 
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.tick().await;
     assert_eq!(
         receiver.wait_for(1, Duration::from_secs(10)).await.len(),
         1,

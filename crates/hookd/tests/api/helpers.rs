@@ -192,6 +192,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    dispatcher: hookd::delivery::Dispatcher,
     _storage: Storage,
 }
 
@@ -206,6 +207,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     adjust(&mut config);
     let app = Application::build(config).await.expect("server builds");
     let addr = app.local_addr();
+    let dispatcher = app.dispatcher();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
@@ -215,6 +217,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
         http: reqwest::Client::new(),
         stop: Some(stop),
         server: Some(server),
+        dispatcher,
         _storage: storage,
     })
 }
@@ -330,6 +333,12 @@ pub struct Tenant {
 }
 
 impl TestApp {
+    /// Lets the dispatcher attempt everything due now and waits until those attempts, and any others in
+    /// flight, are answered and recorded (`Dispatcher::tick`): what a test means by "give it time to send".
+    pub async fn tick(&self) -> usize {
+        self.dispatcher.tick().await
+    }
+
     pub async fn send(
         &self,
         method: Method,

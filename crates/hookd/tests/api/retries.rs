@@ -124,7 +124,7 @@ async fn gone_disables_the_subscription(app: TestApp) {
         .await
         .expect(201);
     assert_eq!(later.body["deliveries"], json!([]));
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    app.tick().await;
     assert_eq!(receiver.requests().len(), 1);
 }
 
@@ -161,8 +161,11 @@ async fn redirects_are_failures_and_timeouts_are_per_subscription(app: TestApp) 
         302,
         "a redirect is a failed attempt"
     );
+    assert_eq!(by_no(1)["failure"], "redirect");
     let second = by_no(2);
     assert!(second["status_code"].is_null(), "{second}");
+    assert_eq!(second["failure"], "timeout", "{second}");
+    assert_eq!(by_no(3)["succeeded"], true);
     assert!(
         second["error"].as_str().unwrap().contains("timed out"),
         "the 500 ms subscription timeout, not the server's 2 s: {second}"

@@ -21,8 +21,11 @@ use prost::Message;
 use serde_json::json;
 use sqlx::Connection;
 
+use hookd::telemetry::SPANS;
+
 use crate::helpers::{
-    child_shop, child_tenant, start_child_with, terminate, wait_ready, Backend, Receiver, Storage,
+    child_command, child_shop, child_tenant, start_child_with, terminate, wait_ready, Backend,
+    Receiver, Storage,
 };
 
 /// The client's trace and span, as its `traceparent` names them.
@@ -188,13 +191,24 @@ async fn stored_traceparent(storage: &Storage, id: &str) -> Option<String> {
     row.0
 }
 
+/// How `publish_with_a_retry` runs hookd.
+#[derive(Clone, Copy, PartialEq)]
+enum Run {
+    /// With `HOOKD_OTLP_ENDPOINT` set.
+    Traced,
+    /// Without.
+    Untraced,
+    /// Without, logging at debug with the spans' target turned on in the logs, into `stderr.log` in the
+    /// storage's directory.
+    Logged,
+}
+
 /// Publishes with a client `traceparent` to a subscription whose receiver fails the first attempt (500)
-/// and takes the retry a second later (200); `traced`: with `HOOKD_OTLP_ENDPOINT` set.
-/// Once the delivery succeeded, stops hookd and returns the collector, the storage, the event id and the
-/// delivery id.
+/// and takes the retry a second later (200). Once the delivery succeeded, stops hookd and returns the
+/// collector, the storage, the event id and the delivery id.
 async fn publish_with_a_retry(
     backend: Backend,
-    traced: bool,
+    run: Run,
 ) -> Option<(Collector, Storage, String, String)> {
     let storage = Storage::new(backend).await?;
     let (collector, collector_url) = Collector::start().await;
@@ -207,11 +221,28 @@ async fn publish_with_a_retry(
         ("OTEL_BSP_SCHEDULE_DELAY", "60000".to_owned()),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", collector_url.clone()),
     ];
-    if traced {
-        env.push(("HOOKD_OTLP_ENDPOINT", collector_url.clone()));
+    match run {
+        Run::Traced => env.push(("HOOKD_OTLP_ENDPOINT", collector_url.clone())),
+        Run::Untraced => {}
+        Run::Logged => env.push(("RUST_LOG", format!("info,hookd=debug,{SPANS}=info"))),
     }
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (mut child, base) = start_child_with(&storage, &env);
+    let (mut child, base) = if run == Run::Logged {
+        let log = std::fs::File::create(storage.dir.path().join("stderr.log")).expect("log file");
+        let (mut command, base) = child_command(
+            std::process::Command::new(env!("CARGO_BIN_EXE_hookd")),
+            &storage,
+            &env,
+        );
+        let child = command
+            .arg("serve")
+            .stderr(std::process::Stdio::from(log))
+            .spawn()
+            .expect("start hookd");
+        (child, base)
+    } else {
+        start_child_with(&storage, &env)
+    };
     wait_ready(&http, &base, &mut child).await;
 
     let token = child_tenant(&http, &base, "traced").await;
@@ -264,7 +295,8 @@ async fn publish_with_a_retry(
 }
 
 async fn a_publish_and_its_attempts_are_one_trace(backend: Backend) {
-    let Some((collector, storage, event, delivery)) = publish_with_a_retry(backend, true).await
+    let Some((collector, storage, event, delivery)) =
+        publish_with_a_retry(backend, Run::Traced).await
     else {
         return;
     };
@@ -354,11 +386,43 @@ async fn a_publish_and_its_attempts_are_one_trace(backend: Backend) {
 }
 
 async fn without_an_endpoint_nothing_is_exported_or_stored(backend: Backend) {
-    let Some((collector, storage, event, _)) = publish_with_a_retry(backend, false).await else {
+    let Some((collector, storage, event, _)) = publish_with_a_retry(backend, Run::Untraced).await
+    else {
         return;
     };
     assert_eq!(*collector.requests.lock().unwrap(), 0);
     assert_eq!(stored_traceparent(&storage, &event).await, None);
+}
+
+/// With the spans' target on in the logs, a delivery's attempts can be followed there: each attempt's
+/// line carries its span's fields, and nothing is exported or stored for traces.
+async fn a_delivery_can_be_followed_in_the_logs(backend: Backend) {
+    let Some((collector, storage, event, delivery)) =
+        publish_with_a_retry(backend, Run::Logged).await
+    else {
+        return;
+    };
+    assert_eq!(*collector.requests.lock().unwrap(), 0);
+    assert_eq!(stored_traceparent(&storage, &event).await, None);
+    let logged = std::fs::read_to_string(storage.dir.path().join("stderr.log")).expect("log");
+    let attempts: Vec<&str> = logged
+        .lines()
+        .filter(|line| line.contains("attempt finished"))
+        .collect();
+    assert_eq!(attempts.len(), 2, "{logged}");
+    for (n, (line, outcome)) in attempts.iter().zip(["retrying", "succeeded"]).enumerate() {
+        let context = line.split(": ").next().unwrap_or_default();
+        for field in [
+            format!("delivery.id={delivery}"),
+            format!("event.id={event}"),
+            format!("attempt={}", n + 1),
+            "event.type=order.created".to_owned(),
+            "subscription.id=sub_".to_owned(),
+        ] {
+            assert!(context.contains(&field), "no {field} in the span of {line}");
+        }
+        assert!(line.contains(&format!("outcome=\"{outcome}\"")), "{line}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -379,4 +443,14 @@ async fn without_an_endpoint_nothing_is_exported_or_stored_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_an_endpoint_nothing_is_exported_or_stored_postgres() {
     without_an_endpoint_nothing_is_exported_or_stored(Backend::Postgres).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_can_be_followed_in_the_logs_sqlite() {
+    a_delivery_can_be_followed_in_the_logs(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_can_be_followed_in_the_logs_postgres() {
+    a_delivery_can_be_followed_in_the_logs(Backend::Postgres).await
 }

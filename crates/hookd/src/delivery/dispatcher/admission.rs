@@ -12,8 +12,8 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::{Dispatcher, Inner, PUBLISH_WAIT, READY_PER_SUBSCRIPTION, READY_WAIT};
 use crate::{
-    domain::{now_ms, Ordering as Order},
-    store::{DeliveryJob, Lease, SubscriptionRow},
+    domain::now_ms,
+    store::{DeliveryJob, Enabled, Lease},
 };
 
 /// Deliveries handed over at publish that wait in memory for a slot, served one subscription at a time
@@ -93,11 +93,13 @@ impl Dispatcher {
     /// due work is waiting in the store for slots, too many deliveries wait in memory already (the bound
     /// is checked, not reserved, so concurrent publishes may pass it by a few), or the dispatcher is
     /// stopping.
-    pub fn admit(&self, subscription: &SubscriptionRow, now: i64) -> Option<Lease> {
+    pub fn admit(&self, subscription: &Enabled, now: i64) -> Option<Lease> {
         let inner = &self.inner;
-        if Order::parse(&subscription.ordering) == Some(Order::Fifo)
-            || subscription.batch.is_some()
-            || subscription.rate_limit.is_some()
+        let takes_hand_over = subscription
+            .settings
+            .as_ref()
+            .is_ok_and(|settings| settings.takes_hand_over());
+        if !takes_hand_over
             || inner.closed.load(Ordering::Relaxed)
             || inner.starved.load(Ordering::Relaxed)
         {
@@ -106,7 +108,7 @@ impl Dispatcher {
         {
             let ready = inner.ready();
             if ready.len >= inner.config.memory_queue
-                || ready.queued(&subscription.id) >= READY_PER_SUBSCRIPTION
+                || ready.queued(&subscription.row.id) >= READY_PER_SUBSCRIPTION
             {
                 return None;
             }
@@ -231,7 +233,7 @@ impl Dispatcher {
 mod tests {
     use super::*;
     use crate::delivery::dispatcher::fresh_job;
-    use crate::store::EventRow;
+    use crate::store::{EventRow, SubscriptionRow};
 
     fn job(id: &str, subscription: &str) -> DeliveryJob {
         let event = EventRow {

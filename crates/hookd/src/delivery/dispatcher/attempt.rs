@@ -4,15 +4,16 @@
 use std::time::Duration;
 
 use serde_json::json;
+use tracing::Instrument;
 
-use super::{admission::Reservation, Dispatcher};
+use super::{admission::Reservation, render::render_unit, Dispatcher};
 use crate::{
     delivery::{
         formats::RenderError,
         ops,
         outcome::{FailureKind, Reply},
     },
-    domain::{new_id, now_ms, retry::Schedule, DeliveryStatus, Format},
+    domain::{new_id, now_ms, retry::Schedule, DeliveryStatus},
     store::{AttemptOutcome, AttemptRow, DeliveryJob, HealthChange, LockRule},
 };
 
@@ -20,54 +21,62 @@ impl Dispatcher {
     /// One request for a unit (one delivery, or a batch of one subscription's), each delivery's outcome
     /// recorded on its own. The unit's slots are given back once the request is answered.
     pub(super) async fn attempt(&self, jobs: Vec<DeliveryJob>, reservation: Reservation) {
+        let span = attempt_span(&jobs);
+        self.attempt_in(jobs, reservation, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    async fn attempt_in(
+        &self,
+        jobs: Vec<DeliveryJob>,
+        reservation: Reservation,
+        span: &tracing::Span,
+    ) {
         let inner = &self.inner;
         let job = &jobs[0];
-        let span = attempt_span(&jobs);
         let started_at = now_ms();
         let clock = std::time::Instant::now();
-        // An unreadable format gets the standard schedule; the render error below records why.
-        let schedule = Schedule::of(job.retry.as_deref(), Format::parse(&job.format));
-        let timeout = job
-            .timeout_ms
-            .and_then(|ms| u64::try_from(ms).ok())
-            .map(Duration::from_millis)
-            .or_else(|| schedule.timeout());
-        let rendered = match job.payload_expired_at {
-            Some(_) => Err((
+        let opened = self.open(job);
+        let (schedule, timeout) = match &opened {
+            Ok(opened) => (opened.delivery.schedule.clone(), opened.delivery.timeout),
+            // Settings that cannot be opened get the standard schedule; the render error records why.
+            Err(_) => (Schedule::standard(), None),
+        };
+        let rendered = match (opened, job.payload_expired_at) {
+            (_, Some(_)) => Err((
                 FailureKind::PayloadDropped,
                 RenderError::from("the event's payload was dropped by retention; nothing to send"),
             )),
-            None if jobs.len() == 1 => self
-                .render(job, started_at)
-                .map_err(|e| (FailureKind::Render, e)),
-            None => self
-                .render_batch(&jobs, started_at)
+            (Err(e), None) => Err((FailureKind::Render, e)),
+            (Ok(opened), None) => render_unit(&opened, &jobs, started_at)
+                .map(|rendered| (rendered, opened))
                 .map_err(|e| (FailureKind::Render, e)),
         };
         let reply = match rendered {
-            Ok((rendered, opened)) => {
-                if !span.is_disabled() {
-                    let host = url::Url::parse(&opened.url).ok();
-                    span.record("server.address", host.as_ref().and_then(url::Url::host_str));
+            Ok((rendered, opened)) => match &opened.target {
+                Ok(target) => {
+                    span.record("server.address", target.host());
+                    inner
+                        .sender
+                        .send(
+                            target,
+                            &job.delivery_id,
+                            &rendered,
+                            &opened.headers,
+                            timeout,
+                        )
+                        .await
                 }
-                inner
-                    .sender
-                    .send(
-                        &opened.url,
-                        &job.delivery_id,
-                        &rendered,
-                        &opened.headers,
-                        timeout,
-                    )
-                    .await
-            }
+                Err(invalid) => Reply::failed(FailureKind::Destination, invalid.message.clone()),
+            },
             Err((kind, problem)) => Reply::failed(kind, problem.0),
         };
         let duration = clock.elapsed();
         if !span.is_disabled() {
             span.record("http.response.status_code", reply.status.map(i64::from));
             span.record("error.message", reply.error.as_deref());
-            span.record("error.type", reply.failure.map(FailureKind::as_str));
+            span.record("error.type", reply.failure_code().map(FailureKind::as_str));
         }
         let recording = inner.recording.clone().acquire_owned().await;
         let from_store = reservation.counted.from_store;
@@ -76,7 +85,7 @@ impl Dispatcher {
         // A batch's outcomes are submitted together, so they share one group commit.
         futures_util::future::join_all(
             jobs.iter()
-                .map(|job| self.finish(job, &schedule, &reply, started_at, duration, &span)),
+                .map(|job| self.finish(job, &schedule, &reply, started_at, duration, span)),
         )
         .await;
         drop(recording);
@@ -102,7 +111,8 @@ impl Dispatcher {
         // Nothing can be sent again for an event whose payload retention dropped.
         let gone = reply.status == Some(410);
         let expired = job.payload_expired_at.is_some();
-        let (status, next_attempt_at) = if reply.is_success() {
+        let failure = reply.failure_code();
+        let (status, next_attempt_at) = if failure.is_none() {
             (DeliveryStatus::Succeeded, None)
         } else if gone || expired {
             (DeliveryStatus::Dead, None)
@@ -149,6 +159,7 @@ impl Dispatcher {
                 status_code: reply.status.map(i64::from),
                 error: reply.error,
                 response_excerpt: reply.excerpt,
+                failure: failure.map(|kind| kind.as_str().to_owned()),
             },
             status,
             next_attempt_at,

@@ -90,10 +90,11 @@ impl Dispatcher {
         let mut units = Vec::new();
         let mut batches: Vec<(BatchPolicy, Vec<DeliveryJob>)> = Vec::new();
         for job in jobs {
-            let policy = job
-                .batch
-                .as_deref()
-                .and_then(BatchPolicy::from_json)
+            // A job whose subscription cannot be opened goes alone: its attempt records why.
+            let policy = self
+                .open(&job)
+                .ok()
+                .and_then(|opened| opened.delivery.batch)
                 .filter(|_| job.payload_expired_at.is_none());
             let Some(policy) = policy else {
                 units.push(vec![job]);

@@ -61,6 +61,9 @@ const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 const READY_WAIT: Duration = Duration::from_secs(10);
 /// How long a paced delivery goes back to the queue when its slot could not be reserved (database trouble).
 const PACE_RETRY_MS: i64 = 1_000;
+/// All of a semaphore's permits, held (an error only once it is closed, which the dispatcher never does).
+type Permits<'a> = Result<tokio::sync::SemaphorePermit<'a>, tokio::sync::AcquireError>;
+
 /// How often expired leases are returned to the queue.
 const REAP_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -204,6 +207,51 @@ impl Dispatcher {
         self.inner.wake.notify_one();
     }
 
+    /// One step of the run loop, which tests drive instead of sleeping: leases what is due now (as a wake
+    /// would, batch after batch while batches come back full), then waits until every attempt in flight —
+    /// those it started, those handed over at publish, those already running — is answered and recorded,
+    /// and nothing waits in memory for a slot. Returns how many deliveries it leased. Runs beside the
+    /// loop of [`Dispatcher::run`], which may take some of the due work itself.
+    pub async fn tick(&self) -> usize {
+        let mut leased = 0;
+        loop {
+            self.settle().await;
+            let free = self.inner.slots.available_permits().min(CLAIM_BATCH);
+            let started = self.claim_and_start(free).await;
+            leased += started;
+            if started < free {
+                self.settle().await;
+                return leased;
+            }
+        }
+    }
+
+    /// Waits until no attempt is in flight or waiting for its record, and nothing waits in memory.
+    async fn settle(&self) {
+        let inner = &self.inner;
+        loop {
+            drop(self.idle().await);
+            self.pump();
+            if inner.ready().len == 0 && inner.slots.available_permits() == inner.config.concurrency
+            {
+                return;
+            }
+        }
+    }
+
+    /// Resolves once every attempt slot is free and every attempt's record written, holding them all (so
+    /// nothing starts meanwhile) until the result is dropped.
+    async fn idle(&self) -> (Permits<'_>, Permits<'_>) {
+        let inner = &self.inner;
+        let all = u32::try_from(inner.config.concurrency).unwrap_or(u32::MAX);
+        let all_recorded =
+            u32::try_from(inner.config.concurrency.saturating_mul(RECORDING_PER_SLOT))
+                .unwrap_or(u32::MAX);
+        let slots = inner.slots.acquire_many(all).await;
+        let recorded = inner.recording.acquire_many(all_recorded).await;
+        (slots, recorded)
+    }
+
     /// Runs until `shutdown` turns true, then waits up to `drain` for attempts in flight. Attempts still
     /// running after that are abandoned and their deliveries returned to the queue at once, for another
     /// node or the next start (a receiver may then see such a callback twice: at least once).
@@ -250,16 +298,7 @@ impl Dispatcher {
         }
         inner.closed.store(true, Ordering::Relaxed);
         self.spill(None).await;
-        let all = u32::try_from(inner.config.concurrency).unwrap_or(u32::MAX);
-        let all_recorded =
-            u32::try_from(inner.config.concurrency.saturating_mul(RECORDING_PER_SLOT))
-                .unwrap_or(u32::MAX);
-        let idle = async {
-            let slots = inner.slots.acquire_many(all).await;
-            let recorded = inner.recording.acquire_many(all_recorded).await;
-            (slots, recorded)
-        };
-        match tokio::time::timeout(drain, idle).await {
+        match tokio::time::timeout(drain, self.idle()).await {
             Ok(_) => tracing::info!("dispatcher stopped; no attempts in flight"),
             Err(_) => match inner.store.release_leases_of(&inner.node_id).await {
                 Ok(n) => tracing::warn!(

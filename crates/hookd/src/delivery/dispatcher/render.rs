@@ -7,7 +7,10 @@ use super::Dispatcher;
 use crate::{
     crypto::Sealer,
     delivery::formats::{self, RenderError},
-    domain::{ExtraHeaders, Format, SecretSet},
+    domain::{
+        batch::BatchPolicy, compiled::Stored, retry::Schedule, Corrupt, ExtraHeaders, Format,
+        Invalid, SecretSet, Settings, Target,
+    },
     sealed,
     store::{DeliveryJob, EventRow, SubscriptionRow},
 };
@@ -23,6 +26,10 @@ pub(super) struct Sealed {
     url: String,
     headers: String,
     vendor_secrets: Option<Vec<u8>>,
+    retry: Option<String>,
+    batch: Option<String>,
+    rate_limit: Option<i32>,
+    timeout_ms: Option<i64>,
 }
 
 impl Sealed {
@@ -33,6 +40,10 @@ impl Sealed {
             url: job.url.clone(),
             headers: job.headers.clone(),
             vendor_secrets: job.vendor_secrets.clone(),
+            retry: job.retry.clone(),
+            batch: job.batch.clone(),
+            rate_limit: job.rate_limit,
+            timeout_ms: job.timeout_ms,
         }
     }
 
@@ -42,6 +53,10 @@ impl Sealed {
             && self.url == job.url
             && self.headers == job.headers
             && self.vendor_secrets == job.vendor_secrets
+            && self.retry == job.retry
+            && self.batch == job.batch
+            && self.rate_limit == job.rate_limit
+            && self.timeout_ms == job.timeout_ms
     }
 }
 
@@ -65,28 +80,20 @@ impl Dispatcher {
         );
         Ok(opened)
     }
+}
 
-    /// Builds the request of one delivery.
-    pub(super) fn render(
-        &self,
-        job: &DeliveryJob,
-        now: i64,
-    ) -> Result<(formats::Rendered, Arc<Opened>), RenderError> {
-        let opened = self.open(job)?;
-        let rendered = render_opened(&opened, job, now)?;
-        Ok((rendered, opened))
-    }
-
-    /// Builds the one request of a batch (all of one subscription).
-    pub(super) fn render_batch(
-        &self,
-        jobs: &[DeliveryJob],
-        now: i64,
-    ) -> Result<(formats::Rendered, Arc<Opened>), RenderError> {
-        let opened = self.open(&jobs[0])?;
-        let events: Vec<formats::EventView<'_>> = jobs.iter().map(event_view).collect();
-        let rendered = formats::render_batch(opened.format, &events, &opened.secrets, now)?;
-        Ok((rendered, opened))
+/// Builds the request of a unit: one delivery, or a batch (all of one subscription).
+pub(super) fn render_unit(
+    opened: &Opened,
+    jobs: &[DeliveryJob],
+    now: i64,
+) -> Result<formats::Rendered, RenderError> {
+    match jobs {
+        [job] => render_opened(opened, job, now),
+        _ => {
+            let events: Vec<formats::EventView<'_>> = jobs.iter().map(event_view).collect();
+            formats::render_batch(opened.format, &events, &opened.secrets, now)
+        }
     }
 }
 
@@ -94,8 +101,12 @@ impl Dispatcher {
 pub(super) struct Opened {
     pub(super) secrets: SecretSet,
     pub(super) format: Format,
+    /// What the attempt's outcome follows: retry schedule, timeout, batch policy.
+    pub(super) delivery: Delivery,
     /// The target with a queue URL's password.
     pub(super) url: String,
+    /// `url` parsed; an unreadable one fails each attempt as a `Destination` failure.
+    pub(super) target: Result<Target, Invalid>,
     pub(super) headers: ExtraHeaders,
     pub(super) vendor: BTreeMap<String, String>,
 }
@@ -106,8 +117,8 @@ fn open_sealed(sealer: &Sealer, job: &DeliveryJob) -> Result<Opened, RenderError
         .unseal(&job.secrets)
         .map_err(|e| e.to_string())
         .and_then(|raw| SecretSet::from_json(&raw).map_err(|e| e.to_string()))?;
-    let format =
-        Format::parse(&job.format).ok_or_else(|| format!("unknown format `{}`", job.format))?;
+    let delivery = Delivery::compile(job)?;
+    let format = delivery.format;
     let url = sealed::open_url(sealer, &job.url).map_err(|e| format!("url: {e}"))?;
     let headers = sealed::open_headers(sealer, &job.headers)
         .and_then(|map| ExtraHeaders::parse(&map).map_err(|e| e.to_string()))?;
@@ -121,10 +132,43 @@ fn open_sealed(sealer: &Sealer, job: &DeliveryJob) -> Result<Opened, RenderError
     Ok(Opened {
         secrets,
         format,
+        delivery,
+        target: Target::parse(&url),
         url,
         headers,
         vendor,
     })
+}
+
+/// The settings a delivery's attempts follow, compiled from the job's copy of its subscription's.
+pub(super) struct Delivery {
+    pub(super) format: Format,
+    pub(super) schedule: Schedule,
+    pub(super) batch: Option<BatchPolicy>,
+    pub(super) timeout: Option<std::time::Duration>,
+}
+
+impl Delivery {
+    fn compile(job: &DeliveryJob) -> Result<Self, Corrupt> {
+        // A job carries only the settings an attempt needs; the filter and ordering were the publish's.
+        let settings = Settings::compile(Stored {
+            event_types: "[]",
+            channel_id: None,
+            users: "[]",
+            format: &job.format,
+            retry: job.retry.as_deref(),
+            batch: job.batch.as_deref(),
+            ordering: "none",
+            rate_limit: job.rate_limit,
+            timeout_ms: job.timeout_ms,
+        })?;
+        Ok(Self {
+            format: settings.format,
+            schedule: settings.schedule,
+            batch: settings.batch,
+            timeout: settings.timeout,
+        })
+    }
 }
 
 /// Builds the request of one delivery with its subscription's opened secrets and settings.

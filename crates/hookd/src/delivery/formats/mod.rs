@@ -50,6 +50,12 @@ impl From<String> for RenderError {
     }
 }
 
+impl From<crate::domain::Corrupt> for RenderError {
+    fn from(corrupt: crate::domain::Corrupt) -> Self {
+        Self(corrupt.to_string())
+    }
+}
+
 impl From<&str> for RenderError {
     fn from(message: &str) -> Self {
         Self(message.to_owned())

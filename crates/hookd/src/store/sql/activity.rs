@@ -1,0 +1,120 @@
+//! Counts and logs over time for the console and the metrics.
+
+macro_rules! impl_activity {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Activity for $store {
+            async fn queue_by_status(&self, account_id: Option<&str>) -> Result<Vec<(String, i64)>> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT status, COUNT(*) FROM deliveries WHERE status IN ('pending', 'retrying', 'delivering')",
+                );
+                if let Some(account_id) = account_id {
+                    select.push(" AND account_id = ").push_bind(account_id);
+                }
+                select.push(" GROUP BY status");
+                Ok(select.build_query_as().fetch_all(&self.reader).await?)
+            }
+
+            async fn list_account_attempts(
+                &self,
+                account_id: &str,
+                app_id: Option<&str>,
+                after: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<AttemptEntryRow>> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT a.id, a.delivery_id, a.attempt_no, a.started_at, a.duration_ms, a.status_code, a.error, \
+                     a.response_excerpt, a.failure, d.event_id, e.event_type, d.subscription_id, d.app_id, d.status AS delivery_status \
+                     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN events e ON e.id = d.event_id \
+                     WHERE d.account_id = ",
+                );
+                select.push_bind(account_id);
+                if let Some(app_id) = app_id {
+                    select.push(" AND d.app_id = ").push_bind(app_id);
+                }
+                match after {
+                    Some(after) => select.push(" AND a.id > ").push_bind(after).push(" ORDER BY a.id"),
+                    None => select.push(" ORDER BY a.id DESC"),
+                };
+                select.push(" LIMIT ").push_bind(limit);
+                let mut rows: Vec<AttemptEntryRow> = select.build_query_as().fetch_all(&self.reader).await?;
+                if after.is_none() {
+                    rows.reverse();
+                }
+                Ok(rows)
+            }
+
+            async fn attempt_counts(
+                &self,
+                scope: $crate::store::CountScope<'_>,
+                buckets: $crate::store::Buckets,
+            ) -> Result<Vec<$crate::store::AttemptCount>> {
+                use $crate::store::CountScope;
+                let mut select = sqlx::QueryBuilder::<$db>::new("SELECT (a.started_at - ");
+                select
+                    .push_bind(buckets.since)
+                    .push(") / ")
+                    .push_bind(buckets.width_ms)
+                    .push(concat!(
+                        " AS bucket, SUM(CASE WHEN ", attempt_succeeded!(), " THEN 1 ELSE 0 END) AS succeeded, \
+                         SUM(CASE WHEN ", attempt_succeeded!(), " THEN 0 ELSE 1 END) AS failed \
+                         FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE ",
+                    ));
+                // Within an account or a subscription the deliveries lead and each one's attempts are found
+                // by `attempts_delivery`; the time range is written so that it cannot use `attempts_started`
+                // too. Right after a burst of inserts, before statistics catch up, PostgreSQL otherwise
+                // intersects that whole range with every delivery's lookup (seconds for 10 000 attempts).
+                let started = match scope {
+                    CountScope::Server => "a.started_at",
+                    _ => "(a.started_at + 0)",
+                };
+                select
+                    .push(started)
+                    .push(" >= ")
+                    .push_bind(buckets.since)
+                    .push(" AND ")
+                    .push(started)
+                    .push(" < ")
+                    .push_bind(buckets.until);
+                match scope {
+                    CountScope::Server => {}
+                    CountScope::Account(account_id) => {
+                        select.push(" AND d.account_id = ").push_bind(account_id);
+                    }
+                    CountScope::Subscription { account_id, subscription_id } => {
+                        select
+                            .push(" AND d.account_id = ")
+                            .push_bind(account_id)
+                            .push(" AND d.subscription_id = ")
+                            .push_bind(subscription_id);
+                    }
+                }
+                select.push(" GROUP BY 1");
+                Ok(select.build_query_as().fetch_all(&self.reader).await?)
+            }
+
+            async fn event_counts(
+                &self,
+                account_id: Option<&str>,
+                buckets: $crate::store::Buckets,
+            ) -> Result<Vec<(i64, i64)>> {
+                let mut select = sqlx::QueryBuilder::<$db>::new("SELECT (created_at - ");
+                select
+                    .push_bind(buckets.since)
+                    .push(") / ")
+                    .push_bind(buckets.width_ms)
+                    .push(" AS bucket, COUNT(*) FROM events WHERE created_at >= ")
+                    .push_bind(buckets.since)
+                    .push(" AND created_at < ")
+                    .push_bind(buckets.until);
+                if let Some(account_id) = account_id {
+                    select.push(" AND account_id = ").push_bind(account_id);
+                }
+                select.push(" GROUP BY 1");
+                Ok(select.build_query_as().fetch_all(&self.reader).await?)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_activity;

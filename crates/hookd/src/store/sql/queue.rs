@@ -1,0 +1,245 @@
+//! The delivery queue: leasing due deliveries, returning them, requeueing, and retention.
+//! `$skip_locked` locks the leased rows, skipping rows others hold; `$json_strings` selects the strings of
+//! the JSON array bound as `$5`; `$stored_order` is the column that orders deliveries as they were stored.
+
+macro_rules! impl_queue {
+    ($store:ty, $db:ty, skip_locked = $skip_locked:literal, json_strings = $json_strings:literal, stored_order = $stored_order:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Queue for $store {
+            async fn requeue_delivery(&self, account_id: &str, id: &str, now: i64) -> Result<Option<DeliveryRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     next_attempt_at = $1, updated_at = $1 \
+                     WHERE account_id = $2 AND id = $3 AND status NOT IN ('delivering', 'cancelled') RETURNING ",
+                    delivery_cols!()
+                ))
+                .bind(now)
+                .bind(account_id)
+                .bind(id)
+                .fetch_optional(&self.writer)
+                .await?)
+            }
+
+            async fn requeue_failed(&self, account_id: &str, subscription_id: &str, since: i64, now: i64) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     next_attempt_at = $1, updated_at = $1 \
+                     WHERE account_id = $2 AND subscription_id = $3 AND status IN ('dead', 'retrying') AND created_at >= $4 \
+                     AND event_id IN (SELECT id FROM events WHERE payload_expired_at IS NULL)",
+                )
+                .bind(now)
+                .bind(account_id)
+                .bind(subscription_id)
+                .bind(since)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn claim_due(
+                &self,
+                owner: &str,
+                now: i64,
+                lease_until: i64,
+                limit: i64,
+                room: &std::collections::HashMap<String, i64>,
+                per_subscription: i64,
+            ) -> Result<Vec<DeliveryJob>> {
+                // Leases and the jobs' details in one transaction: a failure leaves nothing leased.
+                let mut tx = self.writer.begin().await?;
+                // The oldest due deliveries of subscriptions with free attempt slots (of a fifo subscription
+                // only its oldest unfinished one). A plain index walk: the ranking is done here, not in SQL,
+                // because planners turned a ranking subquery into a scan per row once backlogs grew.
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT d.id, d.subscription_id \
+                     FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
+                     WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ",
+                );
+                select.push_bind(now).push(concat!(
+                    " AND s.status = 'enabled' \
+                     AND (s.ordering <> 'fifo' OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_id = d.subscription_id \
+                     AND p.", $stored_order, " < d.", $stored_order, " AND p.status IN ('pending', 'retrying', 'delivering')))",
+                ));
+                let full: Vec<&String> = room.iter().filter(|(_, n)| **n <= 0).map(|(id, _)| id).collect();
+                if !full.is_empty() {
+                    select.push(" AND d.subscription_id NOT IN (");
+                    push_ids(&mut select, full);
+                }
+                select.push(" ORDER BY d.next_attempt_at, d.id LIMIT ").push_bind(limit.saturating_mul(4));
+                let candidates: Vec<(String, String)> = select.build_query_as().fetch_all(&mut *tx).await?;
+                // None gets more than its room.
+                let mut taken: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+                let mut chosen = Vec::new();
+                for (id, subscription) in &candidates {
+                    if chosen.len() as i64 >= limit {
+                        break;
+                    }
+                    let n = taken.entry(subscription.as_str()).or_default();
+                    if *n < room.get(subscription).copied().unwrap_or(per_subscription) {
+                        *n += 1;
+                        chosen.push(id);
+                    }
+                }
+                if chosen.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // The status test at the locking level makes a row another node took meanwhile drop out.
+                let mut lease = sqlx::QueryBuilder::<$db>::new("UPDATE deliveries SET status = 'delivering', lease_owner = ");
+                lease.push_bind(owner)
+                    .push(", lease_until = ")
+                    .push_bind(lease_until)
+                    .push(", updated_at = ")
+                    .push_bind(now)
+                    .push(" WHERE id IN (SELECT d.id FROM deliveries d WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ")
+                    .push_bind(now)
+                    .push(" AND d.id IN (");
+                push_ids(&mut lease, chosen);
+                lease.push($skip_locked).push(") RETURNING id");
+                let claimed: Vec<(String,)> = lease.build_query_as().fetch_all(&mut *tx).await?;
+                let jobs = Self::jobs(&mut tx, &claimed).await?;
+                tx.commit().await?;
+                Ok(jobs)
+            }
+
+            async fn claim_batch(
+                &self,
+                subscription_id: &str,
+                lead: &[String],
+                owner: &str,
+                now: i64,
+                lease_until: i64,
+                limit: i64,
+            ) -> Result<Vec<DeliveryJob>> {
+                let lead = serde_json::to_string(lead).unwrap_or_else(|_| "[]".to_owned());
+                let mut tx = self.writer.begin().await?;
+                let claimed: Vec<(String,)> = sqlx::query_as(concat!(
+                    "UPDATE deliveries SET status = 'delivering', lease_owner = $1, lease_until = $2, updated_at = $3 \
+                     WHERE id IN (SELECT d.id FROM deliveries d WHERE d.subscription_id = $4 \
+                     AND (d.status = 'pending' OR (d.status = 'retrying' AND d.next_attempt_at <= $3)) \
+                     AND d.event_id IN (SELECT id FROM events WHERE payload_expired_at IS NULL) \
+                     AND d.id NOT IN (",
+                    $json_strings,
+                    ") ORDER BY d.id LIMIT $6",
+                    $skip_locked,
+                    ") RETURNING id"
+                ))
+                .bind(owner)
+                .bind(lease_until)
+                .bind(now)
+                .bind(subscription_id)
+                .bind(&lead)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                let jobs = Self::jobs(&mut tx, &claimed).await?;
+                tx.commit().await?;
+                Ok(jobs)
+            }
+
+            async fn pending_count(&self, subscription_id: &str) -> Result<i64> {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM deliveries WHERE subscription_id = $1 AND status = 'pending'",
+                )
+                .bind(subscription_id)
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(n)
+            }
+
+            async fn defer(&self, delivery_ids: &[String], owner: &str, next_attempt_at: i64) -> Result<()> {
+                for chunk in delivery_ids.chunks(500) {
+                    let mut update = sqlx::QueryBuilder::<$db>::new(
+                        "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                         next_attempt_at = ",
+                    );
+                    update
+                        .push_bind(next_attempt_at)
+                        .push(", lease_owner = NULL, lease_until = NULL WHERE status = 'delivering' AND lease_owner = ")
+                        .push_bind(owner)
+                        .push(" AND id IN (");
+                    push_ids(&mut update, chunk);
+                    update.build().execute(&self.writer).await?;
+                }
+                Ok(())
+            }
+
+            async fn release_expired_leases(&self, now: i64) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     lease_owner = NULL, lease_until = NULL WHERE status = 'delivering' AND lease_until < $1",
+                )
+                .bind(now)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn expire(&self, cutoff: i64, now: i64, batch: i64) -> Result<(u64, u64)> {
+                let attempts = sqlx::query(
+                    "DELETE FROM attempts WHERE id IN (SELECT a.id FROM attempts a JOIN deliveries d ON d.id = a.delivery_id \
+                     WHERE d.status IN ('succeeded', 'dead', 'cancelled') AND d.updated_at < $1 LIMIT $2)",
+                )
+                .bind(cutoff)
+                .bind(batch)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+                let payloads = sqlx::query(
+                    "UPDATE events SET payload = 'null', payload_expired_at = $1 WHERE id IN (SELECT e.id FROM events e \
+                     WHERE e.payload_expired_at IS NULL AND e.created_at < $2 AND NOT EXISTS (SELECT 1 FROM deliveries d \
+                     WHERE d.event_id = e.id AND d.status IN ('pending', 'retrying', 'delivering')) LIMIT $3)",
+                )
+                .bind(now)
+                .bind(cutoff)
+                .bind(batch)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+                Ok((attempts, payloads))
+            }
+
+            async fn release_leases_of(&self, owner: &str) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     lease_owner = NULL, lease_until = NULL WHERE status = 'delivering' AND lease_owner = $1",
+                )
+                .bind(owner)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn release_all_leases(&self) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                     lease_owner = NULL, lease_until = NULL WHERE status = 'delivering'",
+                )
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn queue_depth(&self) -> Result<i64> {
+                Ok($crate::store::Activity::queue_by_status(self, None).await?.iter().map(|(_, n)| n).sum())
+            }
+        }
+
+        impl $store {
+            /// The claimed deliveries with what their attempts need.
+            async fn jobs(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                claimed: &[(String,)],
+            ) -> Result<Vec<DeliveryJob>> {
+                if claimed.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", job_cols!(), " WHERE d.id IN ("));
+                push_ids(&mut select, claimed.iter().map(|(id,)| id));
+                select.push(" ORDER BY d.next_attempt_at, d.id");
+                Ok(select.build_query_as().fetch_all(&mut **tx).await?)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_queue;
