@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::store::{self, Store};
+use crate::service::{self, Service};
 
 /// Vendor default rates (requests per second per account) by action.
 pub const DEFAULT_RATES: &[(&str, u32)] = &[
@@ -41,20 +41,27 @@ impl ActionLimits {
     /// as its rate in the last second.
     pub async fn allow(
         &self,
-        store: &dyn Store,
+        service: &Service,
         account: &str,
         action: &str,
-    ) -> store::Result<bool> {
-        match self.rates.get(action) {
-            Some(&rate) => store.allow_call(&format!("{action}:{account}"), rate).await,
+    ) -> service::Result<bool> {
+        match self.limit(account, action) {
+            Some((key, rate)) => service.allow_call(&key, rate).await,
             None => Ok(true),
         }
+    }
+
+    /// The key `account`'s calls of `action` are counted under, and their rate, if the action is limited.
+    fn limit(&self, account: &str, action: &str) -> Option<(String, u32)> {
+        let rate = *self.rates.get(action)?;
+        Some((format!("{action}:{account}"), rate))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Guards;
 
     #[tokio::test]
     async fn rates_are_per_account_and_action() {
@@ -69,7 +76,13 @@ mod tests {
         )]));
         let allow = |account: &'static str, action: &'static str| {
             let (limits, store) = (&limits, &store);
-            async move { limits.allow(store, account, action).await.unwrap() }
+            // What `allow` asks the service, which asks the store.
+            async move {
+                match limits.limit(account, action) {
+                    Some((key, rate)) => store.allow_call(&key, rate).await.unwrap(),
+                    None => true,
+                }
+            }
         };
         assert!(allow("a", "ess:ModifyApplicationCallbackInfo").await);
         assert!(allow("a", "ess:ModifyApplicationCallbackInfo").await);

@@ -210,6 +210,18 @@ impl Service {
         &self.store
     }
 
+    /// Records a signed request's nonce `key` as used until `expires_at` (Unix ms); false when it is
+    /// recorded already and not expired at `now`: a replay. Holds across all nodes on the database.
+    pub async fn first_use(&self, key: &str, now: i64, expires_at: i64) -> Result<bool> {
+        Ok(self.store.first_use(key, now, expires_at).await?)
+    }
+
+    /// Counts one call under `key`, unless `per_second` calls were counted under it in the last second:
+    /// then false, and not counted. Holds across all nodes on the database.
+    pub async fn allow_call(&self, key: &str, per_second: u32) -> Result<bool> {
+        Ok(self.store.allow_call(key, per_second).await?)
+    }
+
     /// Checks a bearer token: the admin token, or an access key written `key_id:secret`.
     pub async fn authenticate(&self, token: &str) -> Result<Principal> {
         if constant_time_eq(token.as_bytes(), self.admin_token.as_bytes()) {

@@ -174,9 +174,9 @@ impl Call<'_> {
         let allowed = self
             .state
             .dialect_limits
-            .allow(service.store().as_ref(), &scope.account_id, action)
+            .allow(service, &scope.account_id, action)
             .await
-            .map_err(|e| AcsError::from_service(e.into(), "InvalidParameter"))?;
+            .map_err(|e| AcsError::from_service(e, "InvalidParameter"))?;
         if !allowed {
             return Err(err(
                 429,
@@ -482,10 +482,9 @@ async fn authenticate(
     };
     let first = state
         .service
-        .store()
         .first_use(&format!("acs:{id}:{nonce}"), now, now + 2 * MAX_SKEW_MS)
         .await
-        .map_err(|e| AcsError::from_service(e.into(), "InvalidParameter"))?;
+        .map_err(|e| AcsError::from_service(e, "InvalidParameter"))?;
     if !first {
         return Err(err(
             400,

@@ -116,14 +116,12 @@ pub(super) async fn app_auth(
     }
     let first = state
         .service
-        .store()
         .first_use(
             &format!("hw:{}:{nonce}", auth.app_id),
             now_ms(),
             (expire + 60) * 1000,
         )
-        .await
-        .map_err(service::Error::from)?;
+        .await?;
     if !first {
         return Err(unauthorized("the nonce was already used"));
     }

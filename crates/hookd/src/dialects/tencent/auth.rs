@@ -315,14 +315,13 @@ pub(super) async fn authenticate_v1(
     let now = now_ms();
     let first = state
         .service
-        .store()
         .first_use(
             &format!("tc1:{key_id}:{signature}"),
             now,
             now + 2 * MAX_SKEW_SECS * 1000,
         )
         .await
-        .map_err(|e| TcError::from(service::Error::from(e)))?;
+        .map_err(TcError::from)?;
     if !first {
         return Err(err(
             "AuthFailure.SignatureFailure",

@@ -231,9 +231,9 @@ async fn modify_application_callback_info(
     }
     let allowed = state
         .dialect_limits
-        .allow(state.service.store().as_ref(), &scope.account_id, &action)
+        .allow(&state.service, &scope.account_id, &action)
         .await
-        .map_err(|e| TcError::from(service::Error::from(e)))?;
+        .map_err(TcError::from)?;
     if !allowed {
         return Err(err(
             "RequestLimitExceeded",
