@@ -32,6 +32,7 @@ mod rebinding;
 mod replay;
 mod retention;
 mod retries;
+mod sealed_values;
 mod secrets;
 mod signing;
 mod startup;
