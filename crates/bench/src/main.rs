@@ -97,6 +97,10 @@ enum Scenario {
     E1,
     /// N events, ten subscriptions.
     E10,
+    /// E1 with the app validating every payload against a realistic schema (`BENCH_SCHEMA`, `enforce`).
+    E1Schema,
+    /// E10 with a payload filter on every subscription (`BENCH_FILTER`, which every event matches).
+    E10Filter,
     /// A steady rate of events (E = 1) for event→receipt latency.
     Steady,
     /// Ten subscriptions: five slow (200 ms), one failing every first attempt, four healthy.
@@ -105,6 +109,58 @@ enum Scenario {
 
 /// One run's figures by name.
 type Figures = BTreeMap<&'static str, f64>;
+
+/// The schema of the events' payload (`{"n", "data": PAYLOAD}`) that `e1-schema` validates against:
+/// required fields, types, patterns, enums and bounds, as a team would write for an order event.
+fn bench_schema() -> serde_json::Value {
+    let text = |pattern: &str| json!({"type": "string", "pattern": pattern});
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["n", "data"],
+        "properties": {
+            "n": {"type": "integer", "minimum": 0},
+            "data": {
+                "type": "object",
+                "required": ["order", "customer", "shipping"],
+                "properties": {
+                    "order": {
+                        "type": "object",
+                        "required": ["id", "total", "currency", "items"],
+                        "properties": {
+                            "id": text("^ord_[0-9A-Z]{14}$"),
+                            "total": text("^[0-9]+\\.[0-9]{2}$"),
+                            "currency": {"enum": ["EUR", "USD", "GBP", "JPY"]},
+                            "items": {"type": "integer", "minimum": 1, "maximum": 1000}
+                        },
+                        "additionalProperties": false
+                    },
+                    "customer": {
+                        "type": "object",
+                        "required": ["id"],
+                        "properties": {"id": text("^cus_"), "tier": {"enum": ["basic", "silver", "gold"]}}
+                    },
+                    "shipping": {
+                        "type": "object",
+                        "properties": {
+                            "method": {"enum": ["standard", "express"]},
+                            "country": {"type": "string", "minLength": 2, "maxLength": 2}
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The payload filter of every `e10-filter` subscription: three conditions the events all meet.
+fn bench_filter() -> serde_json::Value {
+    json!({
+        "data.order.currency": {"$in": ["EUR", "USD"]},
+        "data.shipping.country": "DE",
+        "data.customer.tier": {"$ne": "blocked"}
+    })
+}
 
 /// An HTTP body the size of a small real event.
 const PAYLOAD: &str = r#"{"order":{"id":"ord_01JD8Q6Y3M4K2Z","total":"129.90","currency":"EUR","items":3},"customer":{"id":"cus_5K2Z8Q","tier":"gold"},"shipping":{"method":"express","country":"DE"}}"#;
@@ -229,8 +285,8 @@ async fn measure(
 ) -> Result<Figures> {
     let base = format!("http://{}", receiver.addr);
     let urls: Vec<String> = match scenario {
-        Scenario::E1 | Scenario::Steady => vec![format!("{base}/ok/0")],
-        Scenario::E10 => (0..10).map(|i| format!("{base}/ok/{i}")).collect(),
+        Scenario::E1 | Scenario::E1Schema | Scenario::Steady => vec![format!("{base}/ok/0")],
+        Scenario::E10 | Scenario::E10Filter => (0..10).map(|i| format!("{base}/ok/{i}")).collect(),
         Scenario::Fanout => (0..10)
             .map(|i| match i {
                 0..5 => format!("{base}/slow/{i}"),
@@ -240,7 +296,7 @@ async fn measure(
             .collect(),
         Scenario::Baseline => unreachable!("the baseline runs no hookd"),
     };
-    let token = setup(hookd, &urls).await?;
+    let token = setup(hookd, &urls, scenario).await?;
     let (events, rate) = match scenario {
         Scenario::Steady => (
             (u64::from(args.steady_rate) * args.steady_secs) as usize,
@@ -302,8 +358,9 @@ async fn measure(
     Ok(figures)
 }
 
-/// An account, a key, the app `bench` and one subscription per URL; returns the key's token.
-async fn setup(hookd: &Hookd, urls: &[String]) -> Result<String> {
+/// An account, a key, the app `bench` and one subscription per URL (with `e1-schema`, the app enforces a
+/// schema; with `e10-filter`, every subscription has a payload filter); returns the key's token.
+async fn setup(hookd: &Hookd, urls: &[String], scenario: Scenario) -> Result<String> {
     let mut conn = Conn::open(hookd.addrs()[0]).await?;
     let created = StatusCode::CREATED;
     let account = conn
@@ -329,20 +386,36 @@ async fn setup(hookd: &Hookd, urls: &[String]) -> Result<String> {
         .as_str()
         .context("key without token")?
         .to_owned();
+    let validation = if scenario == Scenario::E1Schema {
+        "enforce"
+    } else {
+        "off"
+    };
     conn.json(
         Method::POST,
         "/api/v1/apps",
         &token,
-        json!({ "id": "bench" }),
+        json!({ "id": "bench", "schema_validation": validation }),
         created,
     )
     .await?;
+    if scenario == Scenario::E1Schema {
+        conn.json(
+            Method::POST,
+            "/api/v1/apps/bench/event-types",
+            &token,
+            json!({ "name": "order.created", "schema": bench_schema() }),
+            created,
+        )
+        .await?;
+    }
+    let filter = (scenario == Scenario::E10Filter).then(bench_filter);
     for url in urls {
         conn.json(
             Method::POST,
             "/api/v1/apps/bench/subscriptions",
             &token,
-            json!({ "url": url }),
+            json!({ "url": url, "filter": filter }),
             created,
         )
         .await?;
@@ -465,8 +538,9 @@ fn median(runs: &[Figures]) -> Figures {
     out
 }
 
-/// Adds each run's deliveries/s as a share of the bare-client ceiling, and the fan-out's healthy
-/// per-subscription rate as a share of the all-healthy E = 10 one.
+/// Adds each run's deliveries/s as a share of the bare-client ceiling, the fan-out's healthy
+/// per-subscription rate as a share of the all-healthy E = 10 one, and the deliveries/s of `e1-schema` and
+/// `e10-filter` as a share of `e1` and `e10` on the same backend.
 fn with_ratios(
     mut medians: BTreeMap<(Scenario, Option<Backend>), Figures>,
 ) -> BTreeMap<(Scenario, Option<Backend>), Figures> {
@@ -478,9 +552,31 @@ fn with_ratios(
         .filter(|((s, _), _)| *s == Scenario::E10)
         .filter_map(|((_, b), m)| Some(((*b)?, m.get("deliveries_per_s")? / 10.0)))
         .collect();
+    let plain: BTreeMap<(Scenario, Backend), f64> = medians
+        .iter()
+        .filter(|((s, _), _)| matches!(s, Scenario::E1 | Scenario::E10))
+        .filter_map(|((s, b), m)| Some(((*s, (*b)?), *m.get("deliveries_per_s")?)))
+        .collect();
     for ((scenario, backend), figures) in medians.iter_mut() {
+        let counterpart = match scenario {
+            Scenario::E1Schema => Some(Scenario::E1),
+            Scenario::E10Filter => Some(Scenario::E10),
+            _ => None,
+        };
+        if let (Some(counterpart), Some(backend), Some(rate)) = (
+            counterpart,
+            backend,
+            figures.get("deliveries_per_s").copied(),
+        ) {
+            if let Some(reference) = plain.get(&(counterpart, *backend)) {
+                figures.insert("vs_plain", rate / reference);
+            }
+        }
         if let (Some(ceiling), Some(rate)) = (ceiling, figures.get("deliveries_per_s").copied()) {
-            if matches!(scenario, Scenario::E1 | Scenario::E10) {
+            if matches!(
+                scenario,
+                Scenario::E1 | Scenario::E10 | Scenario::E1Schema | Scenario::E10Filter
+            ) {
                 figures.insert("ratio_to_ceiling", rate / ceiling);
             }
         }
@@ -514,10 +610,11 @@ fn print_table(args: &Args, medians: &BTreeMap<(Scenario, Option<Backend>), Figu
         args.nodes,
         if args.nodes == 1 { "" } else { "s" }
     );
-    let columns: [(&str, &str, usize); 11] = [
+    let columns: [(&str, &str, usize); 12] = [
         ("events/s", "accepted_per_s", 0),
         ("deliv/s", "deliveries_per_s", 0),
         ("ratio", "ratio_to_ceiling", 3),
+        ("vs plain", "vs_plain", 3),
         ("pub p50", "publish_p50_ms", 1),
         ("pub p99", "publish_p99_ms", 1),
         ("e2e p50", "e2e_p50_ms", 1),
@@ -547,7 +644,8 @@ fn print_table(args: &Args, medians: &BTreeMap<(Scenario, Option<Backend>), Figu
         println!();
     }
     println!("\nlatencies in ms; ratio = deliveries/s ÷ the bare client's requests/s; healthy = fan-out's");
-    println!("per-subscription rate to its healthy receivers ÷ the all-healthy E=10 rate");
+    println!("per-subscription rate to its healthy receivers ÷ the all-healthy E=10 rate; vs plain = e1schema's");
+    println!("deliveries/s ÷ e1's, e10filter's ÷ e10's, same backend");
 }
 
 /// What the figures were measured on.

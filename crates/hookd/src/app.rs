@@ -204,14 +204,13 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let drain = Duration::from_millis(self.shutdown_grace_ms);
         let dispatcher = tokio::spawn(self.dispatcher.clone().run(stop_rx.clone(), drain));
-        if self.retention_ms > 0 {
-            let keep = Duration::from_millis(self.retention_ms);
-            tokio::spawn(crate::delivery::retention::run(
-                self.store.clone(),
-                keep,
-                stop_rx,
-            ));
-        }
+        // 0 keeps everything, except what apps with a retention of their own let go.
+        let keep = (self.retention_ms > 0).then(|| Duration::from_millis(self.retention_ms));
+        tokio::spawn(crate::delivery::retention::run(
+            self.store.clone(),
+            keep,
+            stop_rx,
+        ));
         tracing::info!(
             listen = %self.local_addr(), tls = self.tls.is_some(), backend = self.store.backend(), "hookd serving"
         );

@@ -11,14 +11,19 @@ use utoipa::ToSchema;
 use crate::{
     domain::{
         batch::BatchPolicy,
+        catalog::{SchemaVersion, Violation},
         retry::{RetryPolicy, Schedule},
-        AppKind, DeliveryStatus, Filter, Format, Ordering, Product, SubscriptionStatus,
+        AppKind, DeliveryStatus, Filter, Format, Ordering, Product, SchemaValidation,
+        SubscriptionStatus,
     },
     store::{
-        AccountRow, AppRow, AttemptEntryRow, AttemptRow, DeliveryRow, EventRow, KeyRow,
-        SubscriptionRow,
+        AccountRow, AppRow, AttemptEntryRow, AttemptRow, DeliveryRow, EventRow, EventTypeRow,
+        KeyRow, SubscriptionRow,
     },
 };
+
+/// A day in ms, the unit of an app's retention.
+pub const DAY_MS: i64 = 86_400_000;
 
 pub use crate::domain::{corrupt, Corrupt};
 
@@ -93,6 +98,12 @@ pub struct App {
     pub kind: AppKind,
     pub name: Option<String>,
     pub max_subscriptions: i64,
+    /// What a publish does with the app's event-type catalog: `off`, `warn` or `enforce`.
+    pub schema_validation: SchemaValidation,
+    /// Subscriptions may only list types of the catalog that are not archived (and wildcards that take one).
+    pub catalog_only: bool,
+    /// Days the app's payloads and attempt logs are kept; null: the server's retention.
+    pub retention_days: Option<u32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -105,6 +116,47 @@ impl TryFrom<AppRow> for App {
             id: r.id,
             name: r.name,
             max_subscriptions: r.max_subscriptions,
+            schema_validation: SchemaValidation::parse(&r.schema_validation)
+                .ok_or_else(|| corrupt("schema validation", &r.schema_validation))?,
+            catalog_only: r.catalog_only,
+            retention_days: r
+                .retention_ms
+                .map(|ms| u32::try_from(ms / DAY_MS).map_err(|_| corrupt("retention", ms)))
+                .transpose()?,
+            created_at: time(r.created_at),
+            updated_at: time(r.updated_at),
+        })
+    }
+}
+
+/// An event type of an app's catalog.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventTypeDefinition {
+    /// The event type, e.g. `order.created`.
+    pub name: String,
+    pub description: Option<String>,
+    /// Types of one group (`order`) are shown together.
+    pub group: Option<String>,
+    /// Still published and subscribable, but on its way out.
+    pub deprecated: bool,
+    /// Archived types are refused where the app asks (`catalog_only`, `schema_validation` enforce).
+    pub archived: bool,
+    /// Its schema versions, oldest first; a publish names one (`schema_version`) or gets the newest.
+    pub versions: Vec<SchemaVersion>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<EventTypeRow> for EventTypeDefinition {
+    type Error = Corrupt;
+    fn try_from(r: EventTypeRow) -> Result<Self, Corrupt> {
+        Ok(Self {
+            versions: r.versions()?,
+            name: r.name,
+            description: r.description,
+            group: r.group_name,
+            deprecated: r.deprecated,
+            archived: r.archived_at.is_some(),
             created_at: time(r.created_at),
             updated_at: time(r.updated_at),
         })
@@ -144,6 +196,9 @@ pub struct Subscription {
     pub ordering: Ordering,
     /// Several events per request (array formats); null: one per request.
     pub batch: Option<BatchPolicy>,
+    /// Only events whose payload matches this filter (docs/FILTERS.md); null: every payload.
+    #[schema(value_type = Option<Object>)]
+    pub filter: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -181,6 +236,11 @@ impl TryFrom<&SubscriptionRow> for Subscription {
             },
             ordering: Ordering::parse(&r.ordering)
                 .ok_or_else(|| corrupt("ordering", &r.ordering))?,
+            filter: r
+                .payload_filter
+                .as_deref()
+                .map(|raw| serde_json::from_str(raw).map_err(|e| corrupt("payload filter", e)))
+                .transpose()?,
             created_at: time(r.created_at),
             updated_at: time(r.updated_at),
         })
@@ -228,6 +288,12 @@ pub struct Event {
     pub channel_id: Option<String>,
     pub user_id: Option<String>,
     pub idempotency_key: Option<String>,
+    /// The schema version of the event's type the payload was checked against; null when not checked.
+    pub schema_version: Option<i64>,
+    /// How the payload fails that schema, when the app's `schema_validation` is `warn` (at most 20).
+    pub schema_violations: Vec<Violation>,
+    /// When the payload was erased on request (it is then `null`); null if it was not.
+    pub erased_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -242,6 +308,14 @@ impl TryFrom<EventRow> for Event {
             channel_id: r.channel_id,
             user_id: r.user_id,
             idempotency_key: r.idempotency_key,
+            schema_version: r.schema_version,
+            schema_violations: match &r.schema_violations {
+                Some(raw) => {
+                    serde_json::from_str(raw).map_err(|e| corrupt("schema violations", e))?
+                }
+                None => Vec::new(),
+            },
+            erased_at: r.erased_at.map(time),
             created_at: time(r.created_at),
         })
     }

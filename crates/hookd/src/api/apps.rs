@@ -11,7 +11,11 @@ use super::{
     extract::{Acting, ApiJson, ApiQuery},
     ApiState, ErrorResponses, ListQuery, ListResponse,
 };
-use crate::{domain::AppKind, views::App};
+use crate::{
+    domain::{AppKind, SchemaValidation},
+    service::AppSettings,
+    views::App,
+};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -29,6 +33,12 @@ pub struct CreateApp {
     pub name: Option<String>,
     /// Most subscriptions the app may hold (default 100).
     pub max_subscriptions: Option<i64>,
+    /// What a publish does with the app's event-type catalog: `off` (default), `warn` or `enforce`.
+    pub schema_validation: Option<SchemaValidation>,
+    /// Subscriptions may only list types of the catalog that are not archived (default false).
+    pub catalog_only: Option<bool>,
+    /// Days the app's payloads and attempt logs are kept (1–3650); default: the server's retention.
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -39,6 +49,12 @@ pub struct UpdateApp {
     #[schema(value_type = Option<String>)]
     pub name: Option<Option<String>>,
     pub max_subscriptions: Option<i64>,
+    pub schema_validation: Option<SchemaValidation>,
+    pub catalog_only: Option<bool>,
+    /// `null` returns to the server's retention.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<u32>)]
+    pub retention_days: Option<Option<u32>>,
 }
 
 /// Create an app.
@@ -57,6 +73,11 @@ async fn create_app(
             body.kind,
             body.name.as_deref(),
             body.max_subscriptions,
+            &AppSettings {
+                schema_validation: body.schema_validation,
+                catalog_only: body.catalog_only,
+                retention_days: body.retention_days.map(Some),
+            },
         )
         .await?;
     Ok((StatusCode::CREATED, Json(app)))
@@ -86,7 +107,7 @@ async fn get_app(
     Ok(Json(state.service.get_app(&scope, &app).await?))
 }
 
-/// Change an app's name or subscription quota.
+/// Change an app's name, subscription quota, schema validation, catalog rule or retention.
 #[utoipa::path(patch, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path)), request_body = UpdateApp,
     responses((status = 200, body = App), ErrorResponses), security(("bearer" = ["hookd:apps.write"])))]
 async fn update_app(
@@ -99,7 +120,17 @@ async fn update_app(
     Ok(Json(
         state
             .service
-            .update_app(&scope, &app, name, body.max_subscriptions)
+            .update_app(
+                &scope,
+                &app,
+                name,
+                body.max_subscriptions,
+                &AppSettings {
+                    schema_validation: body.schema_validation,
+                    catalog_only: body.catalog_only,
+                    retention_days: body.retention_days,
+                },
+            )
             .await?,
     ))
 }

@@ -27,6 +27,9 @@ pub struct ErrorDetail {
     /// The offending input, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For `schema_violation`: where the payload fails its schema (at most 20 listed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violations: Option<Vec<crate::domain::catalog::Violation>>,
 }
 
 /// An error on its way to the client.
@@ -37,6 +40,7 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     pub retry_after: Option<u64>,
+    pub violations: Option<Vec<crate::domain::catalog::Violation>>,
 }
 
 impl ApiError {
@@ -47,6 +51,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             retry_after: None,
+            violations: None,
         }
     }
 
@@ -101,6 +106,17 @@ impl From<service::Error> for ApiError {
             ),
             E::Invalid(invalid) => Self::invalid(invalid.field, invalid.message),
             E::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            E::SchemaViolation {
+                message,
+                violations,
+            } => Self {
+                violations: Some(violations),
+                ..Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "schema_violation",
+                    message,
+                )
+            },
             E::QuotaExceeded(msg) => Self::new(StatusCode::CONFLICT, "quota_exceeded", msg),
             E::Store(e @ (StoreError::Database(_) | StoreError::Unavailable { .. })) => {
                 // A fault of the storage is logged once per episode where writes are grouped (see
@@ -139,6 +155,7 @@ impl IntoResponse for ApiError {
                 message: self.message,
                 request_id: current_request_id(),
                 field: self.field,
+                violations: self.violations,
             },
         };
         let mut response = (self.status, Json(body)).into_response();

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     domain::DeliveryStatus,
-    service::{NewEvent, PageParams},
+    service::{EventQuery, NewEvent, PageParams},
     views::{Delivery, Event},
 };
 
@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(publish_event, list_events))
         .routes(routes!(get_event))
+        .routes(routes!(erase_event_payload))
         .routes(routes!(list_event_deliveries))
         .routes(routes!(list_subscription_deliveries))
 }
@@ -40,6 +41,9 @@ pub struct PublishEvent {
     pub payload: Box<RawValue>,
     pub channel_id: Option<String>,
     pub user_id: Option<String>,
+    /// The schema version of the type to check the payload against (when the app validates); default:
+    /// the newest.
+    pub schema_version: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,6 +90,7 @@ async fn publish_event(
         payload: body.payload,
         channel_id: body.channel_id,
         user_id: body.user_id,
+        schema_version: body.schema_version,
     };
     let published = state.service.publish(&scope, &app, new, key).await?;
     let status = if published.replayed {
@@ -109,21 +114,111 @@ async fn publish_event(
     Ok(response)
 }
 
-/// List an app's events, newest first.
-#[utoipa::path(get, path = "/api/v1/apps/{app}/events", tag = "events", params(("app" = String, Path), ListQuery),
+/// The conditions of an event search (every one given must hold), besides `limit` and `cursor`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Read by hand (`search_query`): it documents the parameters.
+pub struct EventSearchParams {
+    /// 1–250, default 50.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only events of this type.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub event_type: Option<String>,
+    /// Only events whose type begins with this (`order.`).
+    pub type_prefix: Option<String>,
+    /// Only events of this channel.
+    pub channel: Option<String>,
+    /// Created at or after this time (RFC 3339).
+    pub after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Created before this time (RFC 3339).
+    pub before: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Reads a search's query string: the named parameters, and `payload.<dotted.path>=<value>` (up to five).
+/// Any other parameter is an error naming it.
+fn search_query(pairs: Vec<(String, String)>) -> Result<(EventQuery, ListQuery), ApiError> {
+    let mut query = EventQuery::default();
+    let mut list = ListQuery {
+        limit: None,
+        cursor: None,
+    };
+    let time = |name: &str, value: &str| {
+        chrono::DateTime::parse_from_rfc3339(value)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|_| {
+                ApiError::invalid(name, "must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z")
+            })
+    };
+    for (name, value) in pairs {
+        match name.as_str() {
+            "limit" => {
+                list.limit = Some(
+                    value
+                        .parse()
+                        .map_err(|_| ApiError::invalid("limit", "must be a whole number"))?,
+                )
+            }
+            "cursor" => list.cursor = Some(value),
+            "type" => query.event_type = Some(value),
+            "type_prefix" => query.type_prefix = Some(value),
+            "channel" => query.channel_id = Some(value),
+            "after" => query.after = Some(time("after", &value)?),
+            "before" => query.before = Some(time("before", &value)?),
+            other => match other.strip_prefix("payload.") {
+                Some(path) => query.payload.push((path.to_owned(), value)),
+                None => {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_query",
+                        format!("unknown parameter `{other}`"),
+                    ))
+                }
+            },
+        }
+    }
+    Ok((query, list))
+}
+
+/// List or search an app's events, newest first. Besides the parameters listed, `payload.<dotted.path>=
+/// <value>` (up to five) keeps events whose payload has that value at that path, compared as text (a
+/// number by its digits, `true`/`false`); a path segment of digits indexes an array.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/events", tag = "events", params(("app" = String, Path), EventSearchParams),
     responses((status = 200, body = ListResponse<Event>), ErrorResponses), security(("bearer" = ["hookd:events.read"])))]
 async fn list_events(
     State(state): State<ApiState>,
     Acting(scope): Acting,
     Path(app): Path<String>,
-    ApiQuery(query): ApiQuery<ListQuery>,
+    ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> ApiResult<Json<ListResponse<Event>>> {
+    let (query, list) = search_query(pairs)?;
     Ok(Json(
         state
             .service
-            .list_events(&scope, &app, &query.page())
+            .search_events(&scope, &app, query, &list.page())
             .await?
             .into(),
+    ))
+}
+
+/// Erase an event's payload (on a privacy request): the payload becomes `null`, its attempts' response
+/// excerpts and its schema violations are dropped, and nothing sends it again. The event and its
+/// deliveries stay as records, marked with `erased_at`.
+#[utoipa::path(delete, path = "/api/v1/apps/{app}/events/{event}/payload", tag = "events",
+    params(("app" = String, Path), ("event" = String, Path)),
+    responses((status = 200, body = Event), ErrorResponses), security(("bearer" = ["hookd:events.write"])))]
+async fn erase_event_payload(
+    State(state): State<ApiState>,
+    Acting(scope): Acting,
+    Path((app, event)): Path<(String, String)>,
+) -> ApiResult<Json<Event>> {
+    Ok(Json(
+        state
+            .service
+            .erase_event_payload(&scope, &app, &event)
+            .await?,
     ))
 }
 

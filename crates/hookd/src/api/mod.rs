@@ -7,6 +7,7 @@ pub mod admission;
 mod apps;
 mod deliveries;
 pub mod error;
+mod event_types;
 mod events;
 pub mod extract;
 mod me;
@@ -78,6 +79,7 @@ fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(accounts::router())
         .merge(apps::router())
+        .merge(event_types::router())
         .merge(subscriptions::router())
         .merge(events::router())
         .merge(deliveries::router())

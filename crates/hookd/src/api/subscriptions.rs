@@ -78,6 +78,10 @@ pub struct CreateSubscription {
     pub ordering: Option<Ordering>,
     /// Several events per request, for the `cams` format: up to `max_events`, waiting at most `max_wait_ms`.
     pub batch: Option<BatchPolicy>,
+    /// Only events whose payload matches this filter (docs/FILTERS.md), e.g.
+    /// `{"amount": {"$gte": 100}, "currency": {"$in": ["EUR", "USD"]}}`; default every payload.
+    #[schema(value_type = Option<Object>)]
+    pub filter: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -116,6 +120,10 @@ pub struct UpdateSubscription {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<BatchPolicy>)]
     pub batch: Option<Option<BatchPolicy>>,
+    /// The payload filter (docs/FILTERS.md); `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Object>)]
+    pub filter: Option<Option<serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -152,6 +160,7 @@ async fn create_subscription(
         rate_limit: body.rate_limit,
         ordering: body.ordering,
         batch: body.batch,
+        payload_filter: body.filter,
         ..NewSubscription::default()
     };
     let created = state.service.create_subscription(&scope, &app, new).await?;
@@ -216,6 +225,7 @@ async fn update_subscription(
         rate_limit: body.rate_limit,
         ordering: body.ordering,
         batch: body.batch,
+        payload_filter: body.filter,
     };
     Ok(Json(
         state

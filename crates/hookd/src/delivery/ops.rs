@@ -43,8 +43,19 @@ pub async fn publish(
         request_hash: None,
         created_at: now,
         traceparent: None,
+        schema_version: None,
+        schema_violations: None,
+        erased_at: None,
     };
     // No wait for room: this runs in an attempt's recording, and ops events are few.
-    publish::store_and_start(store, dispatcher, &row, &subscriptions, false).await?;
+    publish::store_and_start(
+        store,
+        dispatcher,
+        &row,
+        Some(&payload),
+        &subscriptions,
+        false,
+    )
+    .await?;
     Ok(())
 }

@@ -28,22 +28,17 @@ pub struct Started {
 }
 
 /// Stores `row` with one delivery per subscription of `subscriptions` (the app's enabled ones) that takes
-/// it, and starts those due now. With `wait_for_room`, first waits while delivery has fallen behind
-/// publishing (`Dispatcher::make_room`).
+/// it, and starts those due now. `parsed` is the payload if the caller has parsed it already. With
+/// `wait_for_room`, first waits while delivery has fallen behind publishing (`Dispatcher::make_room`).
 pub async fn store_and_start(
     store: &dyn Store,
     dispatcher: &Dispatcher,
     row: &EventRow,
+    parsed: Option<&serde_json::Value>,
     subscriptions: &[Enabled],
     wait_for_room: bool,
 ) -> Result<Started, PublishError> {
-    let deliveries = matching_deliveries(
-        subscriptions,
-        &row.event_type,
-        row.channel_id.as_deref(),
-        row.user_id.as_deref(),
-        row.created_at,
-    )?;
+    let deliveries = matching_deliveries(subscriptions, row, parsed)?;
     start(
         store,
         dispatcher,
@@ -116,19 +111,34 @@ fn reserve(
     handed
 }
 
-/// One new delivery for each of `subscriptions` whose filter takes the event, due at `now` (a batching
-/// subscription's after its wait).
+/// One new delivery for each of `subscriptions` whose filters take the event, due when it was created (a
+/// batching subscription's after its wait). The payload is parsed (unless `parsed` is given) only if a
+/// subscription that takes the event by its type, channel and user has a payload filter, and only once.
 pub fn matching_deliveries(
     subscriptions: &[Enabled],
-    event_type: &str,
-    channel_id: Option<&str>,
-    user_id: Option<&str>,
-    now: i64,
+    event: &EventRow,
+    parsed: Option<&serde_json::Value>,
 ) -> Result<Vec<NewDelivery>, Corrupt> {
+    let now = event.created_at;
+    let parsed_here = std::cell::OnceCell::new();
+    let payload = || {
+        parsed.unwrap_or_else(|| {
+            // A stored payload is JSON (checked when published); `null` would only match `$exists: false`.
+            parsed_here.get_or_init(|| serde_json::from_str(&event.payload).unwrap_or_default())
+        })
+    };
     let mut deliveries = Vec::new();
     for sub in subscriptions {
         let settings = sub.settings.as_ref().map_err(Clone::clone)?;
-        if settings.filter.matches(event_type, channel_id, user_id) {
+        let takes = settings.filter.matches(
+            &event.event_type,
+            event.channel_id.as_deref(),
+            event.user_id.as_deref(),
+        ) && settings
+            .payload_filter
+            .as_ref()
+            .is_none_or(|filter| filter.matches(payload()));
+        if takes {
             let wait = settings.batch.map_or(0, |b| i64::from(b.max_wait_ms));
             deliveries.push(NewDelivery {
                 id: new_id("dlv"),

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::{
     batch::BatchPolicy,
+    payload_filter::PayloadFilter,
     retry::{RetryPolicy, Schedule},
     Filter, Format, Ordering,
 };
@@ -43,12 +44,16 @@ pub struct Stored<'a> {
     pub ordering: &'a str,
     pub rate_limit: Option<i32>,
     pub timeout_ms: Option<i64>,
+    /// JSON payload filter; `None`: none.
+    pub payload_filter: Option<&'a str>,
 }
 
 /// What delivering to a subscription follows, parsed.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub filter: Filter,
+    /// Narrows `filter` by the payload's content.
+    pub payload_filter: Option<PayloadFilter>,
     pub format: Format,
     /// The subscription's retry schedule, or its format's profile.
     pub schedule: Schedule,
@@ -71,6 +76,10 @@ impl Settings {
             &list("users", stored.users)?,
         )
         .map_err(|e| corrupt("filter", e))?;
+        let payload_filter = stored
+            .payload_filter
+            .map(|raw| PayloadFilter::parse(raw).map_err(|e| corrupt("payload filter", e)))
+            .transpose()?;
         let format =
             Format::parse(stored.format).ok_or_else(|| corrupt("format", stored.format))?;
         if let Some(raw) = stored.retry {
@@ -97,6 +106,7 @@ impl Settings {
         };
         Ok(Self {
             filter,
+            payload_filter,
             format,
             schedule,
             batch,
@@ -128,6 +138,7 @@ mod tests {
             ordering: "none",
             rate_limit: None,
             timeout_ms: None,
+            payload_filter: None,
         }
     }
 

@@ -1,5 +1,6 @@
-//! Which events a subscription receives: event types (all when empty), one channel or all, a set of users or
-//! all (SPEC §2).
+//! Which events a subscription receives: event types (all when empty; `prefix.*` takes every type under
+//! `prefix.`), one channel or all, a set of users or all (SPEC §2). A payload filter
+//! (`payload_filter.rs`) narrows further.
 
 use super::{EventType, Invalid};
 
@@ -34,7 +35,7 @@ impl Filter {
         let mut types = event_types
             .iter()
             .enumerate()
-            .map(|(i, t)| EventType::parse(t).map_err(|e| e.at(format!("event_types[{i}]"))))
+            .map(|(i, t)| EventType::pattern(t).map_err(|e| e.at(format!("event_types[{i}]"))))
             .collect::<Result<Vec<_>, _>>()?;
         types.sort_by(|a, b| a.as_str().cmp(b.as_str()));
         types.dedup();
@@ -61,7 +62,11 @@ impl Filter {
         channel_id: Option<&str>,
         user_id: Option<&str>,
     ) -> bool {
-        (self.event_types.is_empty() || self.event_types.iter().any(|t| t.as_str() == event_type))
+        (self.event_types.is_empty()
+            || self
+                .event_types
+                .iter()
+                .any(|t| super::catalog::type_matches(t.as_str(), event_type)))
             && self
                 .channel_id
                 .as_deref()
@@ -105,6 +110,19 @@ mod tests {
         assert!(!f.matches("order.created", None, Some("bob")));
         assert!(!f.matches("order.created", Some("room1"), Some("carol")));
         assert!(!f.matches("order.created", Some("room1"), None));
+    }
+
+    #[test]
+    fn a_wildcard_takes_the_types_under_its_prefix() {
+        let f = Filter::parse(&s(&["order.*", "user.created"]), None, &[]).unwrap();
+        assert!(f.matches("order.created", None, None));
+        assert!(f.matches("order.line.added", None, None));
+        assert!(f.matches("user.created", None, None));
+        assert!(!f.matches("orders.created", None, None));
+        assert!(!f.matches("user.deleted", None, None));
+        for bad in ["*", "order*", "order.*.x", ".*"] {
+            assert!(Filter::parse(&s(&[bad]), None, &[]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! validates and the dispatcher follows. Code past the edge receives these types and never re-checks them.
 
 pub mod batch;
+pub mod catalog;
 pub mod compiled;
 mod filter;
 mod ids;
+pub mod payload_filter;
 mod policy;
 pub mod retry;
 mod secret;
@@ -19,7 +21,7 @@ pub use policy::{Action, ActionPattern, Policy};
 pub use secret::{AsymmetricKey, SecretSet, WebhookSecret};
 pub use types::{
     AppId, AppKind, DeliveryStatus, EventType, ExtraHeaders, Format, Ordering, Product, Products,
-    SubscriptionStatus,
+    SchemaValidation, SubscriptionStatus,
 };
 pub use url::{AmqpTarget, CallbackUrl, Destination, Target};
 

@@ -55,6 +55,13 @@ impl AppKind {
 }
 
 string_enum! {
+    /// What a publish does with the app's catalog: nothing (`off`), flag a payload that does not fit its
+    /// type's schema and accept it (`warn`), or refuse it (`enforce`, which also refuses unknown and
+    /// archived types).
+    SchemaValidation { Off = "off", Warn = "warn", Enforce = "enforce" }
+}
+
+string_enum! {
     /// Dialect products an account may use.
     Product { Cams = "cams", Ess = "ess", Live = "live", Meeting = "meeting" }
 }
@@ -142,6 +149,20 @@ impl EventType {
             ));
         }
         Ok(Self(raw.to_owned()))
+    }
+
+    /// A type, or a wildcard `prefix.*` (what a subscription may list): `prefix` is itself a type.
+    pub fn pattern(raw: &str) -> Result<Self, Invalid> {
+        match raw.strip_suffix(".*") {
+            Some(prefix) => Self::parse(prefix)
+                .map_err(|_| Invalid::new("type", "a wildcard is a type followed by `.*`"))
+                .map(|_| Self(raw.to_owned())),
+            None => Self::parse(raw),
+        }
+    }
+
+    pub fn is_wildcard(&self) -> bool {
+        self.0.ends_with(".*")
     }
 
     pub fn as_str(&self) -> &str {

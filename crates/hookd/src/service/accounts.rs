@@ -4,6 +4,7 @@ use super::{paged, Error, PageParams, Paged, Result, Service};
 use crate::{
     domain::{
         new_id, new_key_id, new_key_secret, now_ms, AppKind, Invalid, Policy, Product, Products,
+        SchemaValidation,
     },
     store::{AccountRow, AppRow, KeyRow, StoreError},
     views::{AccessKey, Account, CreatedKey},
@@ -51,6 +52,9 @@ impl Service {
                 max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
                 created_at: now,
                 updated_at: now,
+                schema_validation: SchemaValidation::Off.as_str().to_owned(),
+                catalog_only: false,
+                retention_ms: None,
             })
             .collect();
         self.store.insert_account(&row, &apps).await?;

@@ -4,10 +4,46 @@ use super::{
     accounts::DEFAULT_MAX_SUBSCRIPTIONS, paged, Error, PageParams, Paged, Result, Scope, Service,
 };
 use crate::{
-    domain::{now_ms, Action, AppId, AppKind, Invalid},
+    domain::{now_ms, Action, AppId, AppKind, Invalid, SchemaValidation},
     store::{AppRow, StoreError},
-    views::App,
+    views::{App, DAY_MS},
 };
+
+/// An app's settings for its events: validation against its catalog, subscriptions kept to the catalog,
+/// and its own retention. `None` leaves (or, on create, defaults) a setting; `retention_days: Some(None)`
+/// returns to the server's retention.
+#[derive(Debug, Clone, Default)]
+pub struct AppSettings {
+    pub schema_validation: Option<SchemaValidation>,
+    pub catalog_only: Option<bool>,
+    pub retention_days: Option<Option<u32>>,
+}
+
+/// The longest retention an app may have: ten years.
+const MAX_RETENTION_DAYS: u32 = 3650;
+
+impl AppSettings {
+    fn apply(&self, row: &mut AppRow) -> Result<()> {
+        if let Some(mode) = self.schema_validation {
+            row.schema_validation = mode.as_str().to_owned();
+        }
+        if let Some(only) = self.catalog_only {
+            row.catalog_only = only;
+        }
+        match self.retention_days {
+            Some(Some(days)) if days == 0 || days > MAX_RETENTION_DAYS => {
+                return Err(Invalid::new(
+                    "retention_days",
+                    format!("must be 1 to {MAX_RETENTION_DAYS} days, or null for the server's retention"),
+                )
+                .into())
+            }
+            Some(days) => row.retention_ms = days.map(|d| i64::from(d) * DAY_MS),
+            None => {}
+        }
+        Ok(())
+    }
+}
 
 /// The largest subscription quota an app may be given.
 pub const MAX_SUBSCRIPTIONS_LIMIT: i64 = 10_000;
@@ -41,6 +77,7 @@ impl Service {
         kind: Option<AppKind>,
         name: Option<&str>,
         max_subscriptions: Option<i64>,
+        settings: &AppSettings,
     ) -> Result<App> {
         scope.require(Action::AppsWrite)?;
         let id = AppId::parse(id)?;
@@ -53,7 +90,7 @@ impl Service {
             .into());
         }
         let now = now_ms();
-        let row = AppRow {
+        let mut row = AppRow {
             account_id: scope.account_id.clone(),
             id: id.as_str().to_owned(),
             kind: kind.as_str().to_owned(),
@@ -61,7 +98,11 @@ impl Service {
             max_subscriptions: check_quota(max_subscriptions.unwrap_or(DEFAULT_MAX_SUBSCRIPTIONS))?,
             created_at: now,
             updated_at: now,
+            schema_validation: SchemaValidation::Off.as_str().to_owned(),
+            catalog_only: false,
+            retention_ms: None,
         };
+        settings.apply(&mut row)?;
         self.store.insert_app(&row).await.map_err(|e| match e {
             StoreError::Conflict(_) => Error::Conflict {
                 code: "app_exists",
@@ -98,6 +139,7 @@ impl Service {
         id: &str,
         name: Option<Option<&str>>,
         max_subscriptions: Option<i64>,
+        settings: &AppSettings,
     ) -> Result<App> {
         scope.require(Action::AppsWrite)?;
         let mut row = self.app_row(scope, id).await?;
@@ -107,6 +149,7 @@ impl Service {
         if let Some(max) = max_subscriptions {
             row.max_subscriptions = check_quota(max)?;
         }
+        settings.apply(&mut row)?;
         row.updated_at = now_ms();
         if !self.store.update_app(&row).await? {
             return Err(Error::NotFound("app"));

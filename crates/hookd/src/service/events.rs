@@ -20,6 +20,8 @@ pub struct NewEvent {
     pub payload: Box<RawValue>,
     pub channel_id: Option<String>,
     pub user_id: Option<String>,
+    /// The schema version of its type to check the payload against; `None`: the newest.
+    pub schema_version: Option<u32>,
 }
 
 /// The result of a publish.
@@ -40,6 +42,10 @@ fn request_hash(e: &NewEvent) -> String {
     ] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
+    }
+    // Only when named, so that a request without one hashes as it always did.
+    if let Some(version) = e.schema_version {
+        h.update(u64::from(version).to_be_bytes());
     }
     crate::crypto::hex(&h.finalize())
 }
@@ -121,6 +127,9 @@ impl Service {
                 return self.replayed(existing, hash.as_deref()).await;
             }
         }
+        let checked = self
+            .check_schema(&app, &event_type, new.schema_version, &new.payload)
+            .await?;
         let subscriptions = self
             .store
             .enabled_subscriptions(&scope.account_id, &app.id)
@@ -138,11 +147,15 @@ impl Service {
             created_at: now_ms(),
             // The parent of its deliveries' attempt spans; None (nothing to store) without traces.
             traceparent: telemetry::traceparent(span),
+            schema_version: checked.version,
+            schema_violations: checked.violations,
+            erased_at: None,
         };
         let started = publish::store_and_start(
             self.store.as_ref(),
             &self.dispatcher,
             &row,
+            checked.parsed.as_ref(),
             &subscriptions,
             true,
         )
@@ -168,6 +181,46 @@ impl Service {
         app_id: &str,
         subscription_id: &str,
     ) -> Result<Published> {
+        let payload = serde_json::json!({
+            "test": true,
+            "subscription_id": subscription_id,
+            "sent_at": crate::views::time(now_ms()),
+        });
+        self.send_to_one(scope, app_id, subscription_id, TEST_EVENT, &payload)
+            .await
+    }
+
+    /// Sends one of an event type's examples (of `version`, or the newest; the `index`th) to one
+    /// subscription as a test event, whatever its filter.
+    pub async fn send_example(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        subscription_id: &str,
+        event_type: &str,
+        version: Option<u32>,
+        index: usize,
+    ) -> Result<Published> {
+        // Every action it needs, before anything is looked up.
+        scope.require(Action::AppsRead)?;
+        scope.require(Action::EventsWrite)?;
+        scope.require(Action::SubscriptionsRead)?;
+        let payload = self
+            .event_type_example(scope, app_id, event_type, version, index)
+            .await?;
+        self.send_to_one(scope, app_id, subscription_id, event_type, &payload)
+            .await
+    }
+
+    /// Stores an event of `event_type` with one delivery, to `subscription_id`, and starts it.
+    async fn send_to_one(
+        &self,
+        scope: &Scope,
+        app_id: &str,
+        subscription_id: &str,
+        event_type: &str,
+        payload: &serde_json::Value,
+    ) -> Result<Published> {
         scope.require(Action::EventsWrite)?;
         scope.require(Action::SubscriptionsRead)?;
         let sub = Enabled::from(
@@ -188,19 +241,17 @@ impl Service {
             id: new_id("evt"),
             account_id: scope.account_id.clone(),
             app_id: sub.row.app_id.clone(),
-            event_type: TEST_EVENT.to_owned(),
-            payload: serde_json::json!({
-                "test": true,
-                "subscription_id": sub.row.id,
-                "sent_at": crate::views::time(now),
-            })
-            .to_string(),
+            event_type: event_type.to_owned(),
+            payload: payload.to_string(),
             channel_id: None,
             user_id: None,
             idempotency_key: None,
             request_hash: None,
             created_at: now,
             traceparent: None,
+            schema_version: None,
+            schema_violations: None,
+            erased_at: None,
         };
         let deliveries = vec![NewDelivery {
             id: new_id("dlv"),
@@ -304,33 +355,6 @@ impl Service {
             deliveries,
             replayed: true,
         })
-    }
-
-    pub async fn get_event(&self, scope: &Scope, app_id: &str, id: &str) -> Result<Event> {
-        scope.require(Action::EventsRead)?;
-        self.app_row(scope, app_id).await?;
-        let row = self
-            .store
-            .get_event(&scope.account_id, app_id, id)
-            .await?
-            .ok_or(Error::NotFound("event"))?;
-        Ok(row.try_into()?)
-    }
-
-    pub async fn list_events(
-        &self,
-        scope: &Scope,
-        app_id: &str,
-        params: &PageParams,
-    ) -> Result<Paged<Event>> {
-        scope.require(Action::EventsRead)?;
-        self.app_row(scope, app_id).await?;
-        let page = params.to_page()?;
-        let rows = self
-            .store
-            .list_events(&scope.account_id, app_id, &page)
-            .await?;
-        paged(&page, rows, |r| &r.id, Event::try_from)
     }
 
     pub async fn list_event_deliveries(

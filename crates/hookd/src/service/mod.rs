@@ -5,7 +5,9 @@
 mod accounts;
 mod activity;
 mod apps;
+mod catalog;
 mod dialect_subscriptions;
+mod event_search;
 mod events;
 mod subscription_secrets;
 mod subscriptions;
@@ -20,7 +22,10 @@ use crate::{
     views::{corrupt, Corrupt},
 };
 
+pub use apps::AppSettings;
+pub use catalog::{EventTypePatch, NewEventType};
 pub use dialect_subscriptions::DialectSubscription;
+pub use event_search::EventQuery;
 pub use events::{NewEvent, Published};
 pub use subscriptions::{NewSubscription, SubscriptionPatch};
 
@@ -46,6 +51,12 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error(transparent)]
     Corrupt(#[from] Corrupt),
+    /// A payload the app's catalog refuses (`schema_validation` enforce): why, and where it fails.
+    #[error("{message}")]
+    SchemaViolation {
+        message: String,
+        violations: Vec<crate::domain::catalog::Violation>,
+    },
 }
 
 impl From<crate::delivery::publish::PublishError> for Error {

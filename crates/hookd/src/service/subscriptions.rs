@@ -6,11 +6,12 @@ use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
 use crate::domain::{batch::BatchPolicy, retry::RetryPolicy};
 use crate::{
     domain::{
-        new_id, now_ms, url::CAMS_QUEUE, Action, AsymmetricKey, CallbackUrl, ExtraHeaders, Filter,
-        Format, Invalid, Ordering, SecretSet, SubscriptionStatus, WebhookSecret,
+        new_id, now_ms, payload_filter::PayloadFilter, url::CAMS_QUEUE, Action, AsymmetricKey,
+        CallbackUrl, ExtraHeaders, Filter, Format, Invalid, Ordering, SecretSet,
+        SubscriptionStatus, WebhookSecret,
     },
     sealed,
-    store::{StoreError, SubscriptionRow},
+    store::{AppRow, StoreError, SubscriptionRow},
     views::{corrupt, Subscription, SubscriptionWithSecret},
 };
 
@@ -40,6 +41,8 @@ pub struct NewSubscription {
     pub rate_limit: Option<u32>,
     pub ordering: Option<Ordering>,
     pub batch: Option<BatchPolicy>,
+    /// Only events whose payload matches (docs/FILTERS.md); `None`: every payload.
+    pub payload_filter: Option<serde_json::Value>,
 }
 
 /// Changes to a subscription; `None` leaves a field as it is, `Some(None)` clears a nullable one.
@@ -65,6 +68,19 @@ pub struct SubscriptionPatch {
     pub ordering: Option<Ordering>,
     /// `Some(None)` sends one event per request again.
     pub batch: Option<Option<BatchPolicy>>,
+    /// `Some(None)` removes the payload filter.
+    pub payload_filter: Option<Option<serde_json::Value>>,
+}
+
+/// A payload filter checked and compiled (`filter` in the API), kept as the JSON it was given.
+fn check_payload_filter(filter: Option<&serde_json::Value>) -> Result<Option<String>> {
+    match filter {
+        Some(source) => {
+            PayloadFilter::compile(source)?;
+            Ok(Some(source.to_string()))
+        }
+        None => Ok(None),
+    }
 }
 
 fn check_retry(policy: Option<&RetryPolicy>) -> Result<Option<String>> {
@@ -168,6 +184,28 @@ impl Service {
         Ok(i64::try_from(ms).ok())
     }
 
+    /// An app that keeps subscriptions to its catalog (`catalog_only`) refuses a type that is not in it or
+    /// is archived, and a wildcard that takes no such type.
+    async fn check_catalog_types(&self, app: &AppRow, filter: &Filter) -> Result<()> {
+        if !app.catalog_only {
+            return Ok(());
+        }
+        let catalog = self.store.catalog(&app.account_id, &app.id).await?;
+        for pattern in &filter.event_types {
+            if !catalog.offers(pattern.as_str()) {
+                let what = if pattern.is_wildcard() {
+                    "takes no type of the app's catalog that is not archived"
+                } else {
+                    "is not a type of the app's catalog, or is archived"
+                };
+                return Err(
+                    Invalid::new("event_types", format!("`{}` {what}", pattern.as_str())).into(),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Save-time URL check: syntax, then the SSRF guard.
     async fn callback_url(&self, raw: &str) -> Result<CallbackUrl> {
         let url = CallbackUrl::parse(raw)?;
@@ -242,6 +280,7 @@ impl Service {
             sealed::seal_url(&self.sealer, url.as_str())
         };
         let filter = Filter::parse(&new.event_types, new.channel_id.as_deref(), &new.users)?;
+        self.check_catalog_types(&app, &filter).await?;
         let headers = ExtraHeaders::parse(&new.headers)?;
         let secret = match new.secret.as_deref() {
             Some(raw) => WebhookSecret::parse(raw)?,
@@ -281,6 +320,7 @@ impl Service {
             rate_limit: check_rate_limit(new.rate_limit)?,
             ordering: new.ordering.unwrap_or(Ordering::None).as_str().to_owned(),
             batch: None,
+            payload_filter: check_payload_filter(new.payload_filter.as_ref())?,
         };
         let row = SubscriptionRow {
             batch: check_batch(new.batch, &row.format)?,
@@ -389,7 +429,14 @@ impl Service {
                 },
                 patch.users.as_deref().unwrap_or(&current.users),
             )?;
+            if patch.event_types.is_some() {
+                let app = self.app_row(scope, app_id).await?;
+                self.check_catalog_types(&app, &filter).await?;
+            }
             (row.event_types, row.channel_id, row.users) = filter_columns(&filter);
+        }
+        if let Some(payload_filter) = &patch.payload_filter {
+            row.payload_filter = check_payload_filter(payload_filter.as_ref())?;
         }
         if let Some(format) = patch.format {
             row.format = format.as_str().to_owned();

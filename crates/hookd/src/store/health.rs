@@ -59,7 +59,10 @@ impl Fault {
         match error {
             StoreError::Unavailable { fault, .. } => Some(*fault),
             StoreError::Database(e) => Self::of_sqlx(e),
-            StoreError::Conflict(_) | StoreError::QuotaExceeded | StoreError::Migrate(_) => None,
+            StoreError::Conflict(_)
+            | StoreError::QuotaExceeded
+            | StoreError::Migrate(_)
+            | StoreError::Corrupt(_) => None,
         }
     }
 

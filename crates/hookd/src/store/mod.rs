@@ -18,12 +18,15 @@ use std::sync::Arc;
 
 use crate::{
     config::Config,
-    domain::{compiled, Corrupt, DeliveryStatus, Settings},
+    domain::{
+        catalog::{Catalog, SchemaVersion},
+        compiled, Corrupt, DeliveryStatus, Settings,
+    },
 };
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-pub use traits::{Activity, GroupWrites, Guards, Queue, Records, Store, Tenancy};
+pub use traits::{Activity, Catalogs, GroupWrites, Guards, Queue, Records, Store, Tenancy};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -45,6 +48,9 @@ pub enum StoreError {
     },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value hookd wrote cannot be read back.
+    #[error(transparent)]
+    Corrupt(#[from] Corrupt),
 }
 
 impl StoreError {
@@ -99,6 +105,12 @@ pub struct AppRow {
     pub max_subscriptions: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// `off`, `warn` or `enforce`.
+    pub schema_validation: String,
+    /// Subscriptions may only list types of the catalog that are not archived.
+    pub catalog_only: bool,
+    /// How long payloads and attempt logs are kept; `None`: the server's retention.
+    pub retention_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -137,6 +149,8 @@ pub struct SubscriptionRow {
     pub ordering: String,
     /// JSON batch policy; `None`: one event per request.
     pub batch: Option<String>,
+    /// The payload filter as saved (JSON); `None`: none.
+    pub payload_filter: Option<String>,
 }
 
 impl SubscriptionRow {
@@ -152,6 +166,7 @@ impl SubscriptionRow {
             ordering: &self.ordering,
             rate_limit: self.rate_limit,
             timeout_ms: self.timeout_ms,
+            payload_filter: self.payload_filter.as_deref(),
         })
     }
 }
@@ -171,6 +186,65 @@ impl From<SubscriptionRow> for Enabled {
     }
 }
 
+/// An event search: every condition given holds.
+#[derive(Debug, Clone, Default)]
+pub struct EventSearch {
+    pub event_type: Option<String>,
+    /// Types that begin with this.
+    pub type_prefix: Option<String>,
+    pub channel_id: Option<String>,
+    /// Created at or after (ms).
+    pub after: Option<i64>,
+    /// Created before (ms).
+    pub before: Option<i64>,
+    /// A payload field (its path's segments) whose value, as text, equals the second.
+    pub payload: Vec<(Vec<String>, String)>,
+}
+
+impl EventSearch {
+    /// An event's id and its creation time are taken a moment apart; the id bounds allow for that.
+    pub const ID_MARGIN_MS: i64 = 60_000;
+
+    /// The least event id made at `ms` (see `domain::new_id`).
+    pub fn id_bound(ms: i64) -> String {
+        let ms = u64::try_from(ms.max(0)).unwrap_or(0);
+        let ulid = ulid::Ulid::from_parts(ms, 0);
+        format!("evt_{}", ulid.to_string().to_ascii_lowercase())
+    }
+
+    /// The type prefix as a range `[low, high)`: types are ASCII, so the bytes after the prefix's last one
+    /// bound it, and the type index serves it.
+    pub fn type_range(&self) -> Option<(String, String)> {
+        let prefix = self.type_prefix.as_deref()?;
+        let mut high = prefix.as_bytes().to_vec();
+        let last = high.pop()?;
+        high.push(last + 1);
+        Some((prefix.to_owned(), String::from_utf8(high).ok()?))
+    }
+}
+
+/// An event type of an app's catalog.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventTypeRow {
+    pub account_id: String,
+    pub app_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub group_name: Option<String>,
+    pub deprecated: bool,
+    pub archived_at: Option<i64>,
+    /// JSON list of `catalog::SchemaVersion`, oldest first.
+    pub versions: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl EventTypeRow {
+    pub fn versions(&self) -> std::result::Result<Vec<SchemaVersion>, Corrupt> {
+        serde_json::from_str(&self.versions).map_err(|e| compiled::corrupt("schema versions", e))
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
     pub id: String,
@@ -187,6 +261,13 @@ pub struct EventRow {
     pub created_at: i64,
     /// W3C `traceparent` of the span that published the event; `None` unless traces are exported.
     pub traceparent: Option<String>,
+    /// The schema version the payload was checked against (`schema_validation` warn or enforce).
+    pub schema_version: Option<i64>,
+    /// JSON list of the payload's violations of that schema (warn); `None` when it fit or was not checked.
+    pub schema_violations: Option<String>,
+    /// When the payload was erased on request; set only when read back.
+    #[sqlx(default)]
+    pub erased_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -330,6 +411,7 @@ struct ReadCaches {
     keys: cache::Cached<String, KeyRow>,
     apps: cache::Cached<String, AppRow>,
     subscriptions: cache::Cached<String, Vec<Enabled>>,
+    catalogs: cache::Cached<String, Catalog>,
 }
 
 /// The grouped writes of a store: publishes (an event with its deliveries) and attempt records.

@@ -13,8 +13,8 @@ use super::health::StorageHealth;
 use super::sql::*;
 use super::{
     cache_key, AccountRow, AppRow, AttemptEntryRow, AttemptOutcome, AttemptRow, DeliveryJob,
-    DeliveryRow, EventInsert, EventRow, HealthChange, KeyRow, NewDelivery, Page, ReadCaches,
-    Result, StoreError, SubscriptionRow, Writes,
+    DeliveryRow, EventInsert, EventRow, EventSearch, HealthChange, KeyRow, NewDelivery, Page,
+    ReadCaches, Result, StoreError, SubscriptionRow, Writes,
 };
 
 pub struct PgStore {
@@ -165,6 +165,7 @@ impl PgStore {
 }
 
 impl_store!(PgStore, sqlx::Postgres, backend = "postgres");
+impl_catalogs!(PgStore, sqlx::Postgres);
 impl_tenancy!(PgStore, sqlx::Postgres, for_update = " FOR UPDATE");
 impl_records!(PgStore, sqlx::Postgres);
 impl_queue!(
@@ -197,7 +198,7 @@ mod bulk {
             "INSERT INTO events (",
             event_cols!(),
             ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-             $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[])"
+             $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[])"
         ))
         .bind(col(events, |e| e.id.as_str()))
         .bind(col(events, |e| e.account_id.as_str()))
@@ -210,6 +211,8 @@ mod bulk {
         .bind(col(events, |e| e.request_hash.as_deref()))
         .bind(col(events, |e| e.created_at))
         .bind(col(events, |e| e.traceparent.as_deref()))
+        .bind(col(events, |e| e.schema_version))
+        .bind(col(events, |e| e.schema_violations.as_deref()))
         .execute(&mut **tx)
         .await
         .map_err(StoreError::from_write)?;
@@ -341,6 +344,38 @@ impl ScratchDatabase {
             .execute(format!("DROP DATABASE {} WITH (FORCE)", self.name).as_str())
             .await
             .unwrap();
+    }
+}
+
+impl PgStore {
+    /// A payload field's value as text (`#>>`): a string as itself, a number as its digits, `true`/`false`.
+    fn push_payload_text(query: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, path: &[String]) {
+        query
+            .push("(payload::jsonb #>> ")
+            .push_bind(path.to_vec())
+            .push("::text[])");
+    }
+}
+
+impl PgStore {
+    /// The query plan of an event search (`EXPLAIN`): how the indexes serve it.
+    pub async fn search_plan(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        search: &EventSearch,
+    ) -> Result<String> {
+        let page = Page {
+            limit: 51,
+            after: None,
+        };
+        let mut query = Self::event_search(account_id, app_id, search, &page, "EXPLAIN SELECT id");
+        let rows: Vec<(String,)> = query.build_query_as().fetch_all(&self.reader).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(line,)| line)
+            .collect::<Vec<_>>()
+            .join("\n"))
     }
 }
 

@@ -16,8 +16,8 @@ use super::health::StorageHealth;
 use super::sql::*;
 use super::{
     cache_key, AccountRow, AppRow, AttemptEntryRow, AttemptOutcome, AttemptRow, DeliveryJob,
-    DeliveryRow, EventInsert, EventRow, HealthChange, KeyRow, NewDelivery, Page, ReadCaches,
-    Result, StoreError, SubscriptionRow, Writes,
+    DeliveryRow, EventInsert, EventRow, EventSearch, HealthChange, KeyRow, NewDelivery, Page,
+    ReadCaches, Result, StoreError, SubscriptionRow, Writes,
 };
 use crate::config::SqliteSync;
 
@@ -111,6 +111,7 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, sqlx::Sqlite, backend = "sqlite");
+impl_catalogs!(SqliteStore, sqlx::Sqlite);
 impl_tenancy!(SqliteStore, sqlx::Sqlite, for_update = "");
 impl_records!(SqliteStore, sqlx::Sqlite);
 impl_queue!(
@@ -153,7 +154,9 @@ mod bulk {
                     .push_bind(&event.idempotency_key)
                     .push_bind(&event.request_hash)
                     .push_bind(event.created_at)
-                    .push_bind(&event.traceparent);
+                    .push_bind(&event.traceparent)
+                    .push_bind(event.schema_version)
+                    .push_bind(&event.schema_violations);
             });
             insert
                 .build()
@@ -247,5 +250,56 @@ mod bulk {
             update.build().execute(&mut **tx).await?;
         }
         Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// A payload field's value as text: a string as itself, a number as its digits, `true`/`false`;
+    /// digit segments index arrays.
+    fn push_payload_text(query: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>, path: &[String]) {
+        let mut json_path = String::from("$");
+        for segment in path {
+            if segment.bytes().all(|b| b.is_ascii_digit()) {
+                json_path.push_str(&format!("[{segment}]"));
+            } else {
+                // Segments are letters, digits, `_` and `-` (checked by the service): nothing to escape.
+                json_path.push_str(&format!(".\"{segment}\""));
+            }
+        }
+        query
+            .push("(CASE json_type(payload, ")
+            .push_bind(json_path.clone())
+            .push(") WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(payload, ")
+            .push_bind(json_path)
+            .push(") AS TEXT) END)");
+    }
+}
+
+impl SqliteStore {
+    /// The query plan of an event search (`EXPLAIN QUERY PLAN`), one step a line: how the indexes serve it.
+    pub async fn search_plan(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        search: &EventSearch,
+    ) -> Result<String> {
+        let page = Page {
+            limit: 51,
+            after: None,
+        };
+        let mut query = Self::event_search(
+            account_id,
+            app_id,
+            search,
+            &page,
+            "EXPLAIN QUERY PLAN SELECT id",
+        );
+        let rows: Vec<(i64, i64, i64, String)> =
+            query.build_query_as().fetch_all(&self.reader).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(_, _, _, step)| step)
+            .collect::<Vec<_>>()
+            .join("\n"))
     }
 }

@@ -10,7 +10,7 @@ use super::*;
 /// SQLite and PostgreSQL implement every part with the same SQL (`sql/`).
 #[async_trait]
 pub trait Store:
-    Tenancy + Records + Queue + Activity + Guards + GroupWrites + Send + Sync + 'static
+    Tenancy + Catalogs + Records + Queue + Activity + Guards + GroupWrites + Send + Sync + 'static
 {
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;
@@ -106,6 +106,31 @@ pub trait Tenancy: Send + Sync {
     ) -> Result<bool>;
 }
 
+/// Apps' event-type catalogs.
+#[async_trait]
+pub trait Catalogs: Send + Sync {
+    /// `Conflict` if the app has a type of that name.
+    async fn insert_event_type(&self, row: &EventTypeRow) -> Result<()>;
+    async fn get_event_type(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        name: &str,
+    ) -> Result<Option<EventTypeRow>>;
+    /// By name; archived types only with `archived`.
+    async fn list_event_types(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        archived: bool,
+        page: &Page,
+    ) -> Result<Vec<EventTypeRow>>;
+    /// Writes the row if its `updated_at` is still `was` (no concurrent change); false otherwise.
+    async fn update_event_type(&self, row: &EventTypeRow, was: i64) -> Result<bool>;
+    /// The app's catalog compiled for publishing (read through a cache).
+    async fn catalog(&self, account_id: &str, app_id: &str) -> Result<Arc<Catalog>>;
+}
+
 /// Events, deliveries and attempts read back.
 #[async_trait]
 pub trait Records: Send + Sync {
@@ -117,11 +142,12 @@ pub trait Records: Send + Sync {
         app_id: &str,
         key: &str,
     ) -> Result<Option<EventRow>>;
-    /// Newest first.
-    async fn list_events(
+    /// The app's events that meet every condition of `search`, newest first.
+    async fn search_events(
         &self,
         account_id: &str,
         app_id: &str,
+        search: &EventSearch,
         page: &Page,
     ) -> Result<Vec<EventRow>>;
     async fn list_event_deliveries(
@@ -195,9 +221,19 @@ pub trait Queue: Send + Sync {
     /// Returns deliveries whose lease ran out to the due queue.
     async fn release_expired_leases(&self, now: i64) -> Result<u64>;
     /// Retention, one batch of at most `batch` rows each: deletes the attempt logs of finished deliveries
-    /// last changed before `cutoff`, and drops the payloads of events created before it that have no
-    /// unfinished delivery. Returns (attempts deleted, payloads dropped).
-    async fn expire(&self, cutoff: i64, now: i64, batch: i64) -> Result<(u64, u64)>;
+    /// last changed longer ago than their app keeps them (its `retention_ms`, else `keep_ms`), and drops
+    /// the payloads of events that old that have no unfinished delivery. Returns (attempts deleted,
+    /// payloads dropped).
+    async fn expire(&self, keep_ms: i64, now: i64, batch: i64) -> Result<(u64, u64)>;
+    /// Erases an event's payload (and its attempts' response excerpts and schema violations) on request;
+    /// the event and its deliveries stay, marked erased. Returns the event as it is now; `None` if unknown.
+    async fn erase_event(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<EventRow>>;
     /// Returns one dispatcher's leased deliveries to the queue at once (its attempts were abandoned).
     async fn release_leases_of(&self, owner: &str) -> Result<u64>;
     /// Returns every leased delivery to the due queue (only safe when no other node can hold leases).

@@ -9,6 +9,7 @@ mod apps;
 mod backpressure;
 mod bad_input;
 mod batching;
+mod catalog;
 mod cli;
 mod cluster;
 mod cluster_guards;

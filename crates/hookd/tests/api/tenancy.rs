@@ -52,6 +52,8 @@ struct Ids {
     sub: String,
     event: String,
     delivery: String,
+    /// An event type of the app's catalog.
+    name: String,
 }
 
 impl Ids {
@@ -67,6 +69,7 @@ impl Ids {
             sub: other(&real.sub),
             event: other(&real.event),
             delivery: other(&real.delivery),
+            name: other(&real.name),
         }
     }
 
@@ -78,6 +81,7 @@ impl Ids {
             .replace("{sub}", &self.sub)
             .replace("{event}", &self.event)
             .replace("{delivery}", &self.delivery)
+            .replace("{name}", &self.name)
     }
 }
 
@@ -103,6 +107,13 @@ async fn resources_of(app: &TestApp, a: &Tenant, receiver: &Receiver) -> Ids {
         })
         .await;
     assert_eq!(done["status"], "succeeded", "{done}");
+    app.post(
+        "/api/v1/apps/shop/event-types",
+        &a.token,
+        json!({ "name": "order.created", "schema": {"type": "object"}, "examples": [{}] }),
+    )
+    .await
+    .expect(201);
     Ids {
         account: a.account_id.clone(),
         key: app
@@ -113,6 +124,7 @@ async fn resources_of(app: &TestApp, a: &Tenant, receiver: &Receiver) -> Ids {
         sub,
         event: published.str("id"),
         delivery,
+        name: "order.created".into(),
     }
 }
 
@@ -120,6 +132,9 @@ async fn resources_of(app: &TestApp, a: &Tenant, receiver: &Receiver) -> Ids {
 fn body_for(method: &Method, template: &str) -> Option<Value> {
     let body = match (method.as_str(), template) {
         ("POST", t) if t.ends_with("/events") => json!({ "type": "t", "payload": {} }),
+        ("POST", t) if t.ends_with("/event-types") => json!({ "name": "made.by.b" }),
+        ("POST", t) if t.ends_with("/send-example") => json!({ "subscription_id": "sub_nothing" }),
+        ("PATCH", t) if t.ends_with("/{name}") => json!({ "description": "changed by b" }),
         ("POST", t) if t.ends_with("/subscriptions") => json!({ "url": "http://127.0.0.1:9/b" }),
         ("POST", t) if t.ends_with("/replay") => json!({ "since": "2020-01-01T00:00:00Z" }),
         ("POST", t) if t.ends_with("/keys") => json!({ "policy": ["*"] }),

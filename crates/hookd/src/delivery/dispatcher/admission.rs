@@ -248,6 +248,9 @@ mod tests {
             request_hash: None,
             created_at: 0,
             traceparent: None,
+            schema_version: None,
+            schema_violations: None,
+            erased_at: None,
         };
         let sub = SubscriptionRow {
             id: subscription.into(),
@@ -272,6 +275,7 @@ mod tests {
             rate_limit: None,
             ordering: "none".into(),
             batch: None,
+            payload_filter: None,
         };
         fresh_job(&event, &sub, id)
     }

@@ -161,6 +161,7 @@ impl Delivery {
             ordering: "none",
             rate_limit: job.rate_limit,
             timeout_ms: job.timeout_ms,
+            payload_filter: None,
         })?;
         Ok(Self {
             format: settings.format,

@@ -11,6 +11,7 @@
 //! module imports from `store` (its rows, `Result`, `StoreError`) and from here.
 
 mod activity;
+mod catalog;
 mod group;
 mod guards;
 mod queue;
@@ -18,6 +19,7 @@ mod records;
 mod tenancy;
 
 pub(crate) use activity::impl_activity;
+pub(crate) use catalog::impl_catalogs;
 pub(crate) use group::impl_group_writes;
 pub(crate) use guards::impl_guards;
 pub(crate) use queue::impl_queue;
@@ -37,17 +39,28 @@ macro_rules! key_cols {
 }
 macro_rules! app_cols {
     () => {
-        "account_id, id, kind, name, max_subscriptions, created_at, updated_at"
+        "account_id, id, kind, name, max_subscriptions, created_at, updated_at, schema_validation, catalog_only, retention_ms"
     };
 }
 macro_rules! subscription_cols {
     () => {
-        "id, account_id, app_id, url, status, event_types, channel_id, users, format, secrets, headers, description, created_at, updated_at, source, vendor_secrets, retry, timeout_ms, public_key, rate_limit, ordering, batch"
+        "id, account_id, app_id, url, status, event_types, channel_id, users, format, secrets, headers, description, created_at, updated_at, source, vendor_secrets, retry, timeout_ms, public_key, rate_limit, ordering, batch, payload_filter"
     };
 }
 macro_rules! event_cols {
     () => {
-        "id, account_id, app_id, event_type, payload, channel_id, user_id, idempotency_key, request_hash, created_at, traceparent"
+        "id, account_id, app_id, event_type, payload, channel_id, user_id, idempotency_key, request_hash, created_at, traceparent, schema_version, schema_violations"
+    };
+}
+/// An event's columns as read (those written, and what is set later).
+macro_rules! event_read_cols {
+    () => {
+        concat!(event_cols!(), ", erased_at")
+    };
+}
+macro_rules! event_type_cols {
+    () => {
+        "account_id, app_id, name, description, group_name, deprecated, archived_at, versions, created_at, updated_at"
     };
 }
 macro_rules! delivery_cols {
@@ -147,6 +160,6 @@ pub(crate) fn push_ids<'q, DB, S>(
 }
 
 pub(crate) use {
-    account_cols, app_cols, attempt_cols, attempt_succeeded, delivery_cols, event_cols, impl_store,
-    job_cols, key_cols, subscription_cols,
+    account_cols, app_cols, attempt_cols, attempt_succeeded, delivery_cols, event_cols,
+    event_read_cols, event_type_cols, impl_store, job_cols, key_cols, subscription_cols,
 };

@@ -174,28 +174,73 @@ macro_rules! impl_queue {
                 Ok(done.rows_affected())
             }
 
-            async fn expire(&self, cutoff: i64, now: i64, batch: i64) -> Result<(u64, u64)> {
+            async fn expire(&self, keep_ms: i64, now: i64, batch: i64) -> Result<(u64, u64)> {
+                // The shortest retention of any app bounds which events can be due at all (an index range).
+                let (shortest,): (Option<i64>,) = sqlx::query_as("SELECT MIN(retention_ms) FROM apps")
+                    .fetch_one(&self.reader)
+                    .await?;
+                let oldest_kept = now.saturating_sub(shortest.map_or(keep_ms, |s| s.min(keep_ms)));
                 let attempts = sqlx::query(
                     "DELETE FROM attempts WHERE id IN (SELECT a.id FROM attempts a JOIN deliveries d ON d.id = a.delivery_id \
-                     WHERE d.status IN ('succeeded', 'dead', 'cancelled') AND d.updated_at < $1 LIMIT $2)",
+                     LEFT JOIN apps p ON p.account_id = d.account_id AND p.id = d.app_id \
+                     WHERE d.status IN ('succeeded', 'dead', 'cancelled') AND d.updated_at < $1 \
+                     AND d.updated_at < $3 - COALESCE(p.retention_ms, $4) LIMIT $2)",
                 )
-                .bind(cutoff)
+                .bind(oldest_kept)
                 .bind(batch)
+                .bind(now)
+                .bind(keep_ms)
                 .execute(&self.writer)
                 .await?
                 .rows_affected();
                 let payloads = sqlx::query(
                     "UPDATE events SET payload = 'null', payload_expired_at = $1 WHERE id IN (SELECT e.id FROM events e \
-                     WHERE e.payload_expired_at IS NULL AND e.created_at < $2 AND NOT EXISTS (SELECT 1 FROM deliveries d \
+                     LEFT JOIN apps p ON p.account_id = e.account_id AND p.id = e.app_id \
+                     WHERE e.payload_expired_at IS NULL AND e.created_at < $2 AND e.created_at < $1 - COALESCE(p.retention_ms, $4) \
+                     AND NOT EXISTS (SELECT 1 FROM deliveries d \
                      WHERE d.event_id = e.id AND d.status IN ('pending', 'retrying', 'delivering')) LIMIT $3)",
                 )
                 .bind(now)
-                .bind(cutoff)
+                .bind(oldest_kept)
                 .bind(batch)
+                .bind(keep_ms)
                 .execute(&self.writer)
                 .await?
                 .rows_affected();
                 Ok((attempts, payloads))
+            }
+
+            async fn erase_event(&self, account_id: &str, app_id: &str, id: &str, now: i64) -> Result<Option<EventRow>> {
+                let mut tx = self.writer.begin().await.map_err(StoreError::from_write)?;
+                let erased = sqlx::query(
+                    "UPDATE events SET payload = 'null', schema_violations = NULL, erased_at = COALESCE(erased_at, $1), \
+                     payload_expired_at = COALESCE(payload_expired_at, $1) WHERE account_id = $2 AND app_id = $3 AND id = $4",
+                )
+                .bind(now)
+                .bind(account_id)
+                .bind(app_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?
+                .rows_affected();
+                if erased == 0 {
+                    return Ok(None);
+                }
+                sqlx::query(
+                    "UPDATE attempts SET response_excerpt = NULL WHERE response_excerpt IS NOT NULL \
+                     AND delivery_id IN (SELECT id FROM deliveries WHERE event_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?;
+                let event = sqlx::query_as(concat!("SELECT ", event_read_cols!(), " FROM events WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await.map_err(StoreError::from_write)?;
+                Ok(event)
             }
 
             async fn release_leases_of(&self, owner: &str) -> Result<u64> {

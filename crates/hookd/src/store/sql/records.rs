@@ -6,7 +6,7 @@ macro_rules! impl_records {
         impl $crate::store::Records for $store {
             async fn get_event(&self, account_id: &str, app_id: &str, id: &str) -> Result<Option<EventRow>> {
                 Ok(sqlx::query_as(concat!(
-                    "SELECT ", event_cols!(), " FROM events WHERE account_id = $1 AND app_id = $2 AND id = $3"
+                    "SELECT ", event_read_cols!(), " FROM events WHERE account_id = $1 AND app_id = $2 AND id = $3"
                 ))
                 .bind(account_id)
                 .bind(app_id)
@@ -17,7 +17,7 @@ macro_rules! impl_records {
 
             async fn get_event_by_idempotency_key(&self, account_id: &str, app_id: &str, key: &str) -> Result<Option<EventRow>> {
                 Ok(sqlx::query_as(concat!(
-                    "SELECT ", event_cols!(), " FROM events WHERE account_id = $1 AND app_id = $2 AND idempotency_key = $3"
+                    "SELECT ", event_read_cols!(), " FROM events WHERE account_id = $1 AND app_id = $2 AND idempotency_key = $3"
                 ))
                 .bind(account_id)
                 .bind(app_id)
@@ -26,16 +26,9 @@ macro_rules! impl_records {
                 .await?)
             }
 
-            async fn list_events(&self, account_id: &str, app_id: &str, page: &Page) -> Result<Vec<EventRow>> {
-                Ok(sqlx::query_as(concat!(
-                    "SELECT ", event_cols!(), " FROM events WHERE account_id = $1 AND app_id = $2 AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
-                ))
-                .bind(account_id)
-                .bind(app_id)
-                .bind(&page.after)
-                .bind(page.limit)
-                .fetch_all(&self.reader)
-                .await?)
+            async fn search_events(&self, account_id: &str, app_id: &str, search: &EventSearch, page: &Page) -> Result<Vec<EventRow>> {
+                let mut query = Self::event_search(account_id, app_id, search, page, concat!("SELECT ", event_read_cols!()));
+                Ok(query.build_query_as().fetch_all(&self.reader).await?)
             }
 
             async fn list_event_deliveries(&self, account_id: &str, event_id: &str, page: &Page) -> Result<Vec<DeliveryRow>> {
@@ -93,6 +86,51 @@ macro_rules! impl_records {
                     .bind(id)
                     .fetch_optional(&self.reader)
                     .await?)
+            }
+        }
+
+        impl $store {
+            /// The search's statement: `select` and the conditions `search` asks for, newest first. Times
+            /// bound the id too (ids begin with their creation time, `new_id`), so that a time range reads a
+            /// range of the app's index rather than filtering all of it.
+            fn event_search<'q>(
+                account_id: &'q str,
+                app_id: &'q str,
+                search: &'q EventSearch,
+                page: &'q Page,
+                select: &'static str,
+            ) -> sqlx::QueryBuilder<'q, $db> {
+                let mut query = sqlx::QueryBuilder::<$db>::new(select);
+                query.push(" FROM events WHERE account_id = ").push_bind(account_id);
+                query.push(" AND app_id = ").push_bind(app_id);
+                if let Some(t) = &search.event_type {
+                    query.push(" AND event_type = ").push_bind(t.as_str());
+                }
+                if let Some((low, high)) = &search.type_range() {
+                    query.push(" AND event_type >= ").push_bind(low.clone());
+                    query.push(" AND event_type < ").push_bind(high.clone());
+                }
+                if let Some(c) = &search.channel_id {
+                    query.push(" AND channel_id = ").push_bind(c.as_str());
+                }
+                if let Some(after) = search.after {
+                    query.push(" AND created_at >= ").push_bind(after);
+                    query.push(" AND id >= ").push_bind(EventSearch::id_bound(after - EventSearch::ID_MARGIN_MS));
+                }
+                if let Some(before) = search.before {
+                    query.push(" AND created_at < ").push_bind(before);
+                    query.push(" AND id < ").push_bind(EventSearch::id_bound(before + EventSearch::ID_MARGIN_MS));
+                }
+                for (path, value) in &search.payload {
+                    query.push(" AND ");
+                    Self::push_payload_text(&mut query, path);
+                    query.push(" = ").push_bind(value.as_str());
+                }
+                if let Some(after) = &page.after {
+                    query.push(" AND id < ").push_bind(after.as_str());
+                }
+                query.push(" ORDER BY id DESC LIMIT ").push_bind(page.limit);
+                query
             }
         }
     };

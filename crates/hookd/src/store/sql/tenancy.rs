@@ -152,13 +152,17 @@ macro_rules! impl_tenancy {
 
             async fn update_app(&self, app: &AppRow) -> Result<bool> {
                 let done = sqlx::query(
-                    "UPDATE apps SET name = $1, max_subscriptions = $2, updated_at = $3 WHERE account_id = $4 AND id = $5",
+                    "UPDATE apps SET name = $1, max_subscriptions = $2, updated_at = $3, schema_validation = $6, catalog_only = $7, \
+                     retention_ms = $8 WHERE account_id = $4 AND id = $5",
                 )
                 .bind(&app.name)
                 .bind(app.max_subscriptions)
                 .bind(app.updated_at)
                 .bind(&app.account_id)
                 .bind(&app.id)
+                .bind(&app.schema_validation)
+                .bind(app.catalog_only)
+                .bind(app.retention_ms)
                 .execute(&self.writer)
                 .await?;
                 self.caches.apps.clear();
@@ -202,7 +206,7 @@ macro_rules! impl_tenancy {
                     return Err(StoreError::QuotaExceeded);
                 }
                 sqlx::query(concat!(
-                    "INSERT INTO subscriptions (", subscription_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+                    "INSERT INTO subscriptions (", subscription_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
                 ))
                 .bind(&sub.id)
                 .bind(&sub.account_id)
@@ -226,6 +230,7 @@ macro_rules! impl_tenancy {
                 .bind(sub.rate_limit)
                 .bind(&sub.ordering)
                 .bind(&sub.batch)
+                .bind(&sub.payload_filter)
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from_write)?;
@@ -290,8 +295,8 @@ macro_rules! impl_tenancy {
                 let done = sqlx::query(
                     "UPDATE subscriptions SET url = $1, status = $2, event_types = $3, channel_id = $4, users = $5, format = $6, \
                      secrets = $7, headers = $8, description = $9, updated_at = $10, vendor_secrets = $11, \
-                     retry = $12, timeout_ms = $13, public_key = $14, rate_limit = $15, ordering = $16, batch = $17 \
-                     WHERE account_id = $18 AND app_id = $19 AND id = $20",
+                     retry = $12, timeout_ms = $13, public_key = $14, rate_limit = $15, ordering = $16, batch = $17, \
+                     payload_filter = $21 WHERE account_id = $18 AND app_id = $19 AND id = $20",
                 )
                 .bind(&sub.url)
                 .bind(&sub.status)
@@ -313,6 +318,7 @@ macro_rules! impl_tenancy {
                 .bind(&sub.account_id)
                 .bind(&sub.app_id)
                 .bind(&sub.id)
+                .bind(&sub.payload_filter)
                 .execute(&self.writer)
                 .await?;
                 self.caches.subscriptions.clear();
@@ -369,7 +375,7 @@ macro_rules! impl_tenancy {
         where
             E: sqlx::Executor<'c, Database = $db>,
         {
-            sqlx::query(concat!("INSERT INTO apps (", app_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+            sqlx::query(concat!("INSERT INTO apps (", app_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
                 .bind(&app.account_id)
                 .bind(&app.id)
                 .bind(&app.kind)
@@ -377,6 +383,9 @@ macro_rules! impl_tenancy {
                 .bind(app.max_subscriptions)
                 .bind(app.created_at)
                 .bind(app.updated_at)
+                .bind(&app.schema_validation)
+                .bind(app.catalog_only)
+                .bind(app.retention_ms)
                 .execute(conn)
                 .await
                 .map_err(StoreError::from_write)?;

@@ -1,0 +1,240 @@
+//! On the store itself, both backends: the indexes serve the common event searches (their query plans
+//! name them), and each app's retention decides when its payloads are dropped.
+
+use hookd::{
+    config::SqliteSync,
+    store::{EventSearch, PgStore, Queue, SqliteStore},
+};
+
+use crate::helpers::PgDatabase;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The searches the console and the API make most: all of an app's events, by type, by type prefix, by
+/// channel, by time, by a payload field; and the indexes that may serve each (for a type prefix that many
+/// events have, walking the app's index newest first and stopping at a page is as good as the type index;
+/// a payload field is read from the app's events, found by any index that begins with the app).
+fn searches() -> Vec<(&'static str, EventSearch, &'static [&'static str])> {
+    let t = |s: &str| Some(s.to_owned());
+    vec![
+        ("newest", EventSearch::default(), &["events_app"]),
+        (
+            "type",
+            EventSearch {
+                event_type: t("order.created"),
+                ..EventSearch::default()
+            },
+            &["events_app_type"],
+        ),
+        (
+            "type prefix",
+            EventSearch {
+                type_prefix: t("order."),
+                ..EventSearch::default()
+            },
+            &["events_app_type", "events_app"],
+        ),
+        (
+            "channel",
+            EventSearch {
+                channel_id: t("web"),
+                ..EventSearch::default()
+            },
+            &["events_app_channel"],
+        ),
+        (
+            "time",
+            EventSearch {
+                after: Some(1_000),
+                before: Some(2_000),
+                ..EventSearch::default()
+            },
+            &["events_app", "events_pkey"],
+        ),
+        (
+            "payload field",
+            EventSearch {
+                payload: vec![(vec!["n".into()], "7".into())],
+                ..EventSearch::default()
+            },
+            &["events_app", "events_app_type"],
+        ),
+    ]
+}
+
+/// Seeds an account, apps `shop` (the server's retention) and `brief` (one day), and `n` events of `shop`
+/// plus `4 n` of another app, over 20 types and 1 channel in 7.
+const SEED: &[&str] = &[
+    "INSERT INTO accounts (id, name, parent_id, products, created_at) VALUES ('acc', 'a', NULL, '[]', 0)",
+    "INSERT INTO apps (account_id, id, kind, name, max_subscriptions, created_at, updated_at, retention_ms) VALUES \
+     ('acc', 'shop', 'native', NULL, 100, 0, 0, NULL), ('acc', 'other', 'native', NULL, 100, 0, 0, NULL), \
+     ('acc', 'brief', 'native', NULL, 100, 0, 0, 86400000)",
+];
+
+fn events_sql(app: &str, n: i64, series: &str) -> String {
+    format!(
+        "INSERT INTO events (id, account_id, app_id, event_type, payload, channel_id, created_at) \
+         SELECT 'evt_{app}_' || i, 'acc', '{app}', CASE WHEN i % 20 < 3 THEN 'order.t' || (i % 20) ELSE 'type' || (i % 20) END, \
+         '{{\"n\": ' || i || '}}', CASE WHEN i % 7 = 0 THEN 'web' END, i FROM {series} WHERE i <= {n}"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_searches_use_the_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("hookd.db").display());
+    let store = SqliteStore::open(&url, SqliteSync::Normal).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    for sql in SEED {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    let series = "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 20000) SELECT i FROM s)";
+    sqlx::query(&events_sql("shop", 5_000, series))
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(&events_sql("other", 20_000, series))
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    for (what, search, indexes) in searches() {
+        let plan = store.search_plan("acc", "shop", &search).await.unwrap();
+        println!("SQLite, {what}:\n{plan}\n");
+        let uses = |index: &&str| plan.contains(&format!("INDEX {index} "));
+        assert!(
+            indexes.iter().any(uses),
+            "{what} uses one of {indexes:?}:\n{plan}"
+        );
+        assert!(
+            !plan.contains("SCAN events\n") && !plan.ends_with("SCAN events"),
+            "{what}: no full scan:\n{plan}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_searches_use_the_indexes() {
+    let Some(db) = PgDatabase::create().await else {
+        return;
+    };
+    let store = PgStore::open(&db.url, 4, 0, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    for sql in SEED {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    let series = "generate_series(1, 20000) AS s(i)";
+    sqlx::query(&events_sql("shop", 5_000, series))
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(&events_sql("other", 20_000, series))
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("ANALYZE events").execute(&pool).await.unwrap();
+    for (what, search, indexes) in searches() {
+        let plan = store.search_plan("acc", "shop", &search).await.unwrap();
+        println!("PostgreSQL, {what}:\n{plan}\n");
+        let uses = |index: &&str| {
+            plan.contains(&format!("using {index} "))
+                || plan.contains(&format!("Index Scan on {index} "))
+        };
+        assert!(
+            indexes.iter().any(uses),
+            "{what} uses one of {indexes:?}:\n{plan}"
+        );
+        assert!(
+            !plan.contains("Seq Scan on events"),
+            "{what}: no full scan:\n{plan}"
+        );
+    }
+    drop(store);
+    pool.close().await;
+}
+
+/// Two events two days old, one of `shop` and one of `brief`; each sweep drops what its app's retention
+/// (or the server's, `keep_ms`) lets go.
+async fn expire_by_app<S: Queue>(
+    store: &S,
+    pool_exec: impl AsyncFn(&str),
+    payload_of: impl AsyncFn(&str) -> String,
+) {
+    let now = 10 * DAY_MS;
+    let old = now - 2 * DAY_MS;
+    pool_exec(&format!(
+        "INSERT INTO events (id, account_id, app_id, event_type, payload, created_at) VALUES \
+         ('evt_s', 'acc', 'shop', 't', '{{\"a\": 1}}', {old}), ('evt_b', 'acc', 'brief', 't', '{{\"a\": 1}}', {old})"
+    ))
+    .await;
+    store.expire(30 * DAY_MS, now, 100).await.unwrap();
+    assert_eq!(payload_of("evt_b").await, "null", "brief keeps a day");
+    assert_eq!(
+        payload_of("evt_s").await,
+        "{\"a\": 1}",
+        "shop keeps the server's 30 days"
+    );
+    store.expire(DAY_MS / 24, now, 100).await.unwrap();
+    assert_eq!(
+        payload_of("evt_s").await,
+        "null",
+        "and the server's retention applies to shop"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_apps_have_their_own_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("hookd.db").display());
+    let store = SqliteStore::open(&url, SqliteSync::Normal).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    for sql in SEED {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    expire_by_app(
+        &store,
+        async |sql: &str| {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        },
+        async |id: &str| {
+            sqlx::query_scalar("SELECT payload FROM events WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_apps_have_their_own_retention() {
+    let Some(db) = PgDatabase::create().await else {
+        return;
+    };
+    let store = PgStore::open(&db.url, 4, 0, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    for sql in SEED {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    expire_by_app(
+        &store,
+        async |sql: &str| {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        },
+        async |id: &str| {
+            sqlx::query_scalar("SELECT payload FROM events WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        },
+    )
+    .await;
+    drop(store);
+    pool.close().await;
+}
