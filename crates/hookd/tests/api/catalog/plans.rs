@@ -155,33 +155,31 @@ async fn postgres_searches_use_the_indexes() {
     pool.close().await;
 }
 
-/// Two events two days old, one of `shop` and one of `brief`; each sweep drops what its app's retention
-/// (or the server's, `keep_ms`) lets go.
-async fn expire_by_app<S: Queue>(
-    store: &S,
-    pool_exec: impl AsyncFn(&str),
-    payload_of: impl AsyncFn(&str) -> String,
-) {
-    let now = 10 * DAY_MS;
-    let old = now - 2 * DAY_MS;
-    pool_exec(&format!(
-        "INSERT INTO events (id, account_id, app_id, event_type, payload, created_at) VALUES \
-         ('evt_s', 'acc', 'shop', 't', '{{\"a\": 1}}', {old}), ('evt_b', 'acc', 'brief', 't', '{{\"a\": 1}}', {old})"
-    ))
-    .await;
-    store.expire(30 * DAY_MS, now, 100).await.unwrap();
-    assert_eq!(payload_of("evt_b").await, "null", "brief keeps a day");
-    assert_eq!(
-        payload_of("evt_s").await,
-        "{\"a\": 1}",
-        "shop keeps the server's 30 days"
-    );
-    store.expire(DAY_MS / 24, now, 100).await.unwrap();
-    assert_eq!(
-        payload_of("evt_s").await,
-        "null",
-        "and the server's retention applies to shop"
-    );
+/// Two events two days old, one of `shop` and one of `brief`; each sweep of `$store` drops what its app's
+/// retention (or the server's, `keep_ms`) lets go. `$pool` reaches the same database.
+macro_rules! expires_by_app {
+    ($store:expr, $pool:expr) => {{
+        let now = 10 * DAY_MS;
+        let old = now - 2 * DAY_MS;
+        sqlx::query(
+            "INSERT INTO events (id, account_id, app_id, event_type, payload, created_at) VALUES \
+             ('evt_s', 'acc', 'shop', 't', '{\"a\": 1}', $1), ('evt_b', 'acc', 'brief', 't', '{\"a\": 1}', $1)",
+        )
+        .bind(old)
+        .execute($pool)
+        .await
+        .unwrap();
+        let payload_of = |id: &'static str| {
+            sqlx::query_scalar::<_, String>("SELECT payload FROM events WHERE id = $1")
+                .bind(id)
+                .fetch_one($pool)
+        };
+        $store.expire(30 * DAY_MS, now, 100).await.unwrap();
+        assert_eq!(payload_of("evt_b").await.unwrap(), "null", "brief keeps a day");
+        assert_eq!(payload_of("evt_s").await.unwrap(), "{\"a\": 1}", "shop keeps the server's 30 days");
+        $store.expire(DAY_MS / 24, now, 100).await.unwrap();
+        assert_eq!(payload_of("evt_s").await.unwrap(), "null", "the server's retention applies to shop");
+    }};
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,20 +191,7 @@ async fn sqlite_apps_have_their_own_retention() {
     for sql in SEED {
         sqlx::query(sql).execute(&pool).await.unwrap();
     }
-    expire_by_app(
-        &store,
-        async |sql: &str| {
-            sqlx::query(sql).execute(&pool).await.unwrap();
-        },
-        async |id: &str| {
-            sqlx::query_scalar("SELECT payload FROM events WHERE id = $1")
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        },
-    )
-    .await;
+    expires_by_app!(store, &pool);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,20 +206,7 @@ async fn postgres_apps_have_their_own_retention() {
     for sql in SEED {
         sqlx::query(sql).execute(&pool).await.unwrap();
     }
-    expire_by_app(
-        &store,
-        async |sql: &str| {
-            sqlx::query(sql).execute(&pool).await.unwrap();
-        },
-        async |id: &str| {
-            sqlx::query_scalar("SELECT payload FROM events WHERE id = $1")
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        },
-    )
-    .await;
+    expires_by_app!(store, &pool);
     drop(store);
     pool.close().await;
 }
