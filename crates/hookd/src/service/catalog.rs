@@ -322,69 +322,82 @@ impl Service {
         let parsed: Value =
             serde_json::from_str(payload.get()).map_err(|e| corrupt("payload", e))?;
         let name = event_type.as_str();
-        let problem = |message: String| {
-            vec![Violation {
-                path: String::new(),
-                message,
-            }]
-        };
-        let (checked, violations) = match catalog.check(event_type, version, &parsed) {
-            Verdict::Unchecked => (None, Vec::new()),
+        // What is wrong with the publish, where (the field it names, or the payload) and why.
+        let (version, refusal) = match catalog.check(event_type, version, &parsed) {
+            Verdict::Unchecked => (None, None),
+            Verdict::Checked {
+                version, total: 0, ..
+            } => (Some(i64::from(version)), None),
             Verdict::Checked {
                 version,
                 violations,
                 total,
             } => {
-                if mode == SchemaValidation::Enforce && total > 0 {
-                    count_violation(mode);
-                    return Err(Error::SchemaViolation {
-                        message: format!(
-                            "the payload does not match schema version {version} of `{name}`: {total} violation(s)"
-                        ),
-                        violations,
-                    });
-                }
-                (Some(i64::from(version)), violations)
+                let message = format!(
+                    "the payload does not match schema version {version} of `{name}`: {total} violation(s)"
+                );
+                (
+                    Some(i64::from(version)),
+                    Some(Refusal::Payload(message, violations)),
+                )
             }
             Verdict::Unknown => (
                 None,
-                problem(format!("`{name}` is not a type of the app's catalog")),
+                Some(Refusal::Field(
+                    "type",
+                    format!("`{name}` is not a type of the app's catalog"),
+                )),
             ),
-            Verdict::Archived => (None, problem(format!("`{name}` is archived"))),
-            Verdict::NoSuchVersion(v) => {
-                (None, problem(format!("`{name}` has no schema version {v}")))
-            }
+            Verdict::Archived => (
+                None,
+                Some(Refusal::Field("type", format!("`{name}` is archived"))),
+            ),
+            Verdict::NoSuchVersion(v) => (
+                None,
+                Some(Refusal::Field(
+                    "schema_version",
+                    format!("`{name}` has no schema version {v}"),
+                )),
+            ),
         };
-        if violations.is_empty() {
+        let Some(refusal) = refusal else {
             return Ok(SchemaCheck {
-                version: checked,
+                version,
                 violations: None,
                 parsed: Some(parsed),
             });
-        }
+        };
         count_violation(mode);
-        if mode == SchemaValidation::Enforce {
-            // Only the catalog's own refusals reach here (the payload's were returned above).
-            let field = if version.is_some()
-                && checked.is_none()
-                && catalog.get(name).is_some_and(|t| !t.archived)
-            {
-                "schema_version"
-            } else {
-                "type"
-            };
-            let message = violations
-                .into_iter()
-                .map(|v| v.message)
-                .collect::<String>();
-            return Err(Invalid::new(field, message).into());
-        }
+        let violations = match (mode, refusal) {
+            (SchemaValidation::Enforce, Refusal::Payload(message, violations)) => {
+                return Err(Error::SchemaViolation {
+                    message,
+                    violations,
+                })
+            }
+            (SchemaValidation::Enforce, Refusal::Field(field, message)) => {
+                return Err(Invalid::new(field, message).into())
+            }
+            (_, Refusal::Payload(_, violations)) => violations,
+            (_, Refusal::Field(_, message)) => vec![Violation {
+                path: String::new(),
+                message,
+            }],
+        };
         Ok(SchemaCheck {
-            version: checked,
+            version,
             violations: Some(serde_json::to_string(&violations).expect("violations serialise")),
             parsed: Some(parsed),
         })
     }
+}
+
+/// Why a publish does not fit the catalog.
+enum Refusal {
+    /// The payload fails its schema: the summary, and the violations listed.
+    Payload(String, Vec<Violation>),
+    /// A field of the publish names what the catalog does not offer.
+    Field(&'static str, String),
 }
 
 fn count_violation(mode: SchemaValidation) {
