@@ -11,185 +11,26 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createServer } from "node:http";
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import {
+  ADMIN,
+  api,
+  assertContrast,
+  assertDocumentedRequests,
+  assertLabelled,
+  base,
+  newPage,
+  pageErrors,
+  received,
+  receiverUrl,
+  setFailing,
+  shot,
+  signIn,
+  start,
+  stop,
+} from "./harness.mjs";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = resolve(ROOT, process.env.CONSOLE_E2E_BIN ?? "target/debug/hookd");
-const CHROMIUM = process.env.CONSOLE_E2E_CHROMIUM ?? "/usr/bin/chromium";
-const SHOTS = process.env.CONSOLE_E2E_SCREENSHOTS ? resolve(ROOT, process.env.CONSOLE_E2E_SCREENSHOTS) : null;
-const ADMIN = "console-e2e-admin-token-0123456789";
-const STEP = 15_000; // the longest any one expectation waits
-
-let hookd, receiver, browser, base, dir, receiverUrl;
-let failing = false;
-const received = [];
-const requests = []; // every request the page made: [method, url, authorized]
-const pageErrors = []; // uncaught errors in the page
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function api(method, path, body, token = ADMIN, account) {
-  const headers = { authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (account) headers["hookd-account"] = account;
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  const json = text ? JSON.parse(text) : null;
-  assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
-  return json;
-}
-
-async function shot(page, name) {
-  if (!SHOTS) return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-before(async () => {
-  assert.ok(existsSync(BIN), `hookd binary ${BIN} is missing: build it first (cargo build -p hookd)`);
-  assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: install Debian's chromium package`);
-
-  receiver = createServer((req, res) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => {
-      received.push({ failing, body: Buffer.concat(chunks).toString() });
-      if (failing) {
-        res.writeHead(503, { "content-type": "text/plain" });
-        res.end("receiver is down: simulated outage for the console test");
-      } else {
-        res.writeHead(200, { "content-type": "text/plain" });
-        res.end("ok, thanks");
-      }
-    });
-  });
-  await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
-  receiverUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
-
-  dir = mkdtempSync(join(tmpdir(), "hookd-console-e2e-"));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  hookd = spawn(BIN, ["serve"], {
-    env: {
-      // hookd refuses HOOKD_ variables it does not know, so only these are passed.
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("HOOKD_"))),
-      HOOKD_LISTEN: `127.0.0.1:${port}`,
-      HOOKD_DATA_DIR: dir,
-      HOOKD_DATABASE_URL: process.env.CONSOLE_E2E_DATABASE_URL || `sqlite://${join(dir, "hookd.db")}`,
-      HOOKD_ADMIN_TOKEN: ADMIN,
-      HOOKD_ALLOWED_TARGETS: "127.0.0.0/8",
-      HOOKD_DELIVERY__POLL_INTERVAL_MS: "100",
-      RUST_LOG: "warn",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    assert.equal(hookd.exitCode, null, "hookd exited before it was ready");
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
-    } catch {}
-    assert.ok(Date.now() < deadline, "hookd was not ready within 30 s");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  if (hookd && hookd.exitCode === null) {
-    hookd.kill("SIGTERM");
-    await new Promise((r) => {
-      const t = setTimeout(() => (hookd.kill("SIGKILL"), r()), 10_000);
-      hookd.on("exit", () => (clearTimeout(t), r()));
-    });
-  }
-  await new Promise((r) => (receiver ? receiver.close(r) : r()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function newPage(viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport, colorScheme: "light" });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP);
-  page.on("request", (r) => requests.push([r.method(), r.url(), "authorization" in r.headers()]));
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  return page;
-}
-
-async function signIn(page, token) {
-  await page.goto(`${base}/console/`);
-  // By keyboard: the field is labelled and the form submits on Enter.
-  await page.getByLabel("Access key or admin token").fill(token);
-  await page.keyboard.press("Enter");
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
-}
-
-/** Every form control on the page has an accessible name. */
-async function assertLabelled(page) {
-  const unlabelled = await page.evaluate(() =>
-    [...document.querySelectorAll("input, select, textarea, button")]
-      .filter((e) => !(e.labels?.length || e.getAttribute("aria-label") || e.textContent.trim()))
-      .map((e) => e.outerHTML.slice(0, 80)),
-  );
-  assert.deepEqual(unlabelled, [], "form controls without a label");
-}
-
-/** Every piece of text has a contrast of at least 4.5:1 against its background (WCAG AA). */
-async function assertContrast(page) {
-  const poor = await page.evaluate(() => {
-    const rgb = (c) => c.match(/[\d.]+/g).map(Number);
-    const lum = ([r, g, b]) => {
-      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-    };
-    const background = (e) => {
-      for (; e; e = e.parentElement) {
-        const c = rgb(getComputedStyle(e).backgroundColor);
-        if (c.length < 4 || c[3] > 0) return c;
-      }
-      return [255, 255, 255];
-    };
-    const out = [];
-    for (const e of document.querySelectorAll("body *")) {
-      if (e.closest("svg, :disabled, .sr-only, .skip")) continue;
-      if (![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
-      const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(background(e))];
-      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-      if (ratio < 4.5) out.push(`${ratio.toFixed(2)}: ${e.outerHTML.slice(0, 80)}`);
-    }
-    return out;
-  });
-  assert.deepEqual(poor, [], "text with too little contrast");
-}
+before(() => start());
+after(() => stop());
 
 test("account view: subscribe, deliver, fail, see the excerpt, retry, succeed", async () => {
   const account = await api("POST", "/api/v1/accounts", { name: "Console Test Shop" });
@@ -234,7 +75,7 @@ test("account view: subscribe, deliver, fail, see the excerpt, retry, succeed", 
   );
 
   // The receiver fails: the next delivery is seen retrying, with the receiver's answer.
-  failing = true;
+  setFailing(true);
   await page.getByRole("link", { name: "shop", exact: true }).click();
   await page.getByLabel("Event type", { exact: true }).fill("order.paid");
   await page.getByLabel("Payload (JSON)").fill('{"order": 1002}');
@@ -260,7 +101,7 @@ test("account view: subscribe, deliver, fail, see the excerpt, retry, succeed", 
   await shot(page, "delivery-failed");
 
   // The receiver is back; retry now succeeds.
-  failing = false;
+  setFailing(false);
   const before = await attempts.count();
   // By keyboard: the action is a real button that takes focus and Enter.
   await page.getByRole("button", { name: "Retry now" }).focus();
@@ -412,18 +253,5 @@ test("10 000 deliveries: the pages stay paged on the server", async () => {
 });
 
 test("the console uses nothing but its own files and the documented native API", async () => {
-  const doc = await (await fetch(`${base}/api/v1/openapi.json`)).json();
-  const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
-    Object.keys(ops).map((method) => [method.toUpperCase(), new RegExp(`^${path.replace(/\{[^}]+\}/g, "[^/]+")}$`)]),
-  );
-  assert.ok(requests.length > 50, `the tests above made requests (${requests.length})`);
-  const stray = requests.filter(([method, url, authorized]) => {
-    const u = new URL(url);
-    if (u.origin !== base) return true;
-    if (u.pathname.startsWith("/console/")) return method !== "GET";
-    if (!u.pathname.startsWith("/api/v1/")) return true;
-    const documented = operations.some(([m, re]) => m === method && re.test(u.pathname));
-    return !documented || !authorized;
-  });
-  assert.deepEqual(stray, [], "requests that are not a console file or an authorized documented API call");
+  await assertDocumentedRequests(50);
 });

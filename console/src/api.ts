@@ -1,6 +1,8 @@
 // The console's only way to the server: the native API under /api/v1, with the signed-in token as
 // `Authorization: Bearer` and, for the operator acting in one account, `Hookd-Account`.
 
+import { parseJson, type Json } from "./json";
+
 export type Me = { kind: "admin" } | { kind: "key"; account_id: string; key_id: string; policy: string[] };
 
 export interface Paged<T> {
@@ -15,12 +17,42 @@ export interface Account {
   created_at: string;
 }
 
+export type SchemaValidation = "off" | "warn" | "enforce";
+
 export interface App {
   id: string;
   kind: string;
   name: string | null;
   max_subscriptions: number;
+  schema_validation: SchemaValidation;
+  catalog_only: boolean;
+  retention_days: number | null;
   created_at: string;
+  updated_at: string;
+}
+
+export interface SchemaVersion {
+  version: number;
+  schema: unknown;
+  examples: unknown[];
+  created_at: string;
+}
+
+export interface EventType {
+  name: string;
+  description: string | null;
+  group: string | null;
+  deprecated: boolean;
+  archived: boolean;
+  versions: SchemaVersion[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** One way a payload fails its schema: a JSON pointer into the payload, and why. */
+export interface Violation {
+  path: string;
+  message: string;
 }
 
 export type SubscriptionStatus = "enabled" | "disabled" | "locked";
@@ -39,6 +71,7 @@ export interface Subscription {
   rate_limit: number | null;
   ordering: string;
   timeout_ms: number | null;
+  filter: Record<string, unknown> | null;
   created_at: string;
   updated_at: string;
 }
@@ -54,6 +87,9 @@ export interface Event {
   payload: unknown;
   channel_id: string | null;
   user_id: string | null;
+  schema_version?: number | null;
+  schema_violations?: Violation[];
+  erased_at?: string | null;
   created_at: string;
 }
 
@@ -140,6 +176,7 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    readonly violations?: Violation[],
   ) {
     super(message);
   }
@@ -181,12 +218,45 @@ export function query(params: Record<string, string | number | null | undefined>
   return s ? `?${s}` : "";
 }
 
+/** JSON text sent as it is inside a request body, so that a filter keeps its numbers exactly as typed. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** A request body as JSON text, each `RawJson` in it written as its own text. */
+function serialize(body: unknown): string {
+  if (body instanceof RawJson) return body.text;
+  if (Array.isArray(body)) return `[${body.map(serialize).join(",")}]`;
+  if (body !== null && typeof body === "object") {
+    const entries = Object.entries(body).filter(([, v]) => v !== undefined);
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${serialize(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(body) ?? "null";
+}
+
+type Options = { token?: string; acting?: string | null };
+
 export async function api<T>(
   method: "GET" | "POST" | "PATCH" | "DELETE",
   url: string,
   body?: unknown,
-  options: { token?: string; acting?: string | null } = {},
+  options: Options = {},
 ): Promise<T> {
+  return (await request(method, url, body, options)).json as T;
+}
+
+/** A GET whose answer is also read with its numbers exact (`json.ts`), for values shown to be edited. */
+export async function getExact<T>(url: string): Promise<{ data: T; exact: Json }> {
+  const { json, text } = await request("GET", url, undefined, {});
+  return { data: json as T, exact: parseJson(text) };
+}
+
+async function request(
+  method: "GET" | "POST" | "PATCH" | "DELETE",
+  url: string,
+  body: unknown,
+  options: Options,
+): Promise<{ json: unknown; text: string }> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const token = options.token ?? session.token();
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -198,7 +268,7 @@ export async function api<T>(
     response = await fetch(`/api/v1${url}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : serialize(body),
       credentials: "omit",
       cache: "no-store",
     });
@@ -224,11 +294,20 @@ export async function api<T>(
     dispatchEvent(new CustomEvent(SIGNED_OUT));
   }
   if (!response.ok) {
-    const e = (json as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
-    throw new ApiError(response.status, e?.code ?? "error", e?.message ?? `HTTP ${response.status}`, e?.field);
+    const e = (json as { error?: { code?: string; message?: string; field?: string; violations?: Violation[] } } | null)
+      ?.error;
+    throw new ApiError(
+      response.status,
+      e?.code ?? "error",
+      e?.message ?? `HTTP ${response.status}`,
+      e?.field ?? undefined,
+      e?.violations ?? undefined,
+    );
   }
-  return json as T;
+  return { json, text };
 }
 
 export const get = <T>(url: string) => api<T>("GET", url);
 export const post = <T>(url: string, body: unknown = {}) => api<T>("POST", url, body);
+export const patch = <T>(url: string, body: unknown) => api<T>("PATCH", url, body);
+export const del = <T>(url: string) => api<T>("DELETE", url);

@@ -5,6 +5,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { get, session, SIGNED_OUT, type Me } from "./api";
 import { AppPage, AppsPage } from "./pages/apps";
+import { CatalogPage } from "./pages/catalog";
 import { DeliveryPage } from "./pages/delivery";
 import { EventPage } from "./pages/event";
 import { LivePage } from "./pages/live";
@@ -157,6 +158,7 @@ function route(parts: string[], operator: boolean, actAs: (a: string | null) => 
     case "apps":
       if (!b) return <AppsPage />;
       if (!c) return <AppPage app={b} />;
+      if (c === "catalog" && !d) return <CatalogPage app={b} />;
       if (c === "subscriptions" && d && !e) return <SubscriptionPage app={b} sub={d} />;
       if (c === "events" && d && !e) return <EventPage app={b} event={d} />;
       return <NotFound />;

@@ -53,6 +53,15 @@ export function ErrorBox({ error }: { error: ApiError | undefined }) {
   return (
     <div class="error" role="alert">
       <strong>{error.status ? `${error.status} ${error.code}` : error.code}</strong>: {error.message}
+      {error.violations && error.violations.length > 0 && (
+        <ul>
+          {error.violations.map((v, i) => (
+            <li key={i}>
+              <code>{v.path || "(payload)"}</code>: {v.message}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }
@@ -85,6 +94,8 @@ const TONE: Record<string, string> = {
   cancelled: "muted",
   dead: "bad",
   locked: "bad",
+  deprecated: "warn",
+  archived: "muted",
 };
 
 export function Badge({ status }: { status: string }) {

@@ -5,7 +5,6 @@ import {
   post,
   query,
   type App,
-  type Event,
   type Paged,
   type PublishedEvent,
   type Subscription,
@@ -13,6 +12,9 @@ import {
   type SubscriptionWithSecret,
 } from "../api";
 import { Badge, ErrorBox, Link, PagedTable, percent, Sparkline, Time, useForm, useLoad, usePager } from "../ui";
+import { AppTabs } from "../widgets";
+import { EventSearch, EventState } from "./search";
+import { AppSettings } from "./settings";
 
 export function AppsPage() {
   const pager = usePager("apps");
@@ -93,6 +95,8 @@ export function AppPage({ app }: { app: string }) {
       <h1>
         App <code>{app}</code>
       </h1>
+      <AppTabs app={app} current="overview" />
+      <AppSettings app={app} />
       <h2>Subscriptions</h2>
       <PagedTable
         loaded={subs}
@@ -116,7 +120,7 @@ export function AppPage({ app }: { app: string }) {
         }}
       />
       <PublishEvent app={app} />
-      <Events app={app} />
+      <EventSearch app={app} />
     </section>
   );
 }
@@ -130,6 +134,7 @@ function SubscriptionRow({ sub }: { sub: Subscription }) {
     sub.event_types.length ? sub.event_types.join(", ") : "all types",
     sub.channel_id ? `channel ${sub.channel_id}` : null,
     sub.users.length ? `users ${sub.users.join(", ")}` : null,
+    sub.filter ? "payload filter" : null,
   ]
     .filter(Boolean)
     .join("; ");
@@ -260,40 +265,10 @@ function PublishEvent({ app }: { app: string }) {
       {published && (
         <p role="status">
           Published <Link to={path`/apps/${app}/events/${published.id}`}>{published.id}</Link> to{" "}
-          {published.deliveries.length} subscription{published.deliveries.length === 1 ? "" : "s"}.
+          {published.deliveries.length} subscription{published.deliveries.length === 1 ? "" : "s"}.{" "}
+          <EventState event={published} unchecked={false} />
         </p>
       )}
     </form>
-  );
-}
-
-function Events({ app }: { app: string }) {
-  const pager = usePager(`events:${app}`);
-  const events = useLoad(
-    () => get<Paged<Event>>(path`/apps/${app}/events` + query({ limit: 20, cursor: pager.cursor })),
-    [app, pager.cursor],
-  );
-  return (
-    <>
-      <h2>Events</h2>
-      <PagedTable
-        loaded={events}
-        pager={pager}
-        label="Events"
-        empty="No events yet."
-        columns={["Event", "Type", "Published"]}
-        row={(e) => (
-          <tr key={e.id}>
-            <td>
-              <Link to={path`/apps/${app}/events/${e.id}`}>{e.id}</Link>
-            </td>
-            <td>{e.type}</td>
-            <td>
-              <Time at={e.created_at} />
-            </td>
-          </tr>
-        )}
-      />
-    </>
   );
 }

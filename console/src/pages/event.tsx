@@ -1,10 +1,14 @@
-import { get, path, query, type Delivery, type Event, type Paged } from "../api";
-import { Link, PagedTable, Show, Time, useLoad, usePager } from "../ui";
+import { useState } from "preact/hooks";
+import { del, getExact, path, query, get, type Delivery, type Event, type Paged } from "../api";
+import { at } from "../json";
+import { ErrorBox, Link, PagedTable, Show, Time, useLoad, usePager, useRun } from "../ui";
+import { ConfirmDialog, JsonView } from "../widgets";
+import { EventState, ViolationList } from "./search";
 import { deliveryColumns, deliveryRow } from "./subscription";
 
 /** One event with its deliveries across the app's subscriptions. */
 export function EventPage({ app, event }: { app: string; event: string }) {
-  const loaded = useLoad(() => get<Event>(path`/apps/${app}/events/${event}`), [app, event]);
+  const loaded = useLoad(() => getExact<Event>(path`/apps/${app}/events/${event}`), [app, event]);
   const pager = usePager(event);
   const deliveries = useLoad(
     () =>
@@ -18,10 +22,10 @@ export function EventPage({ app, event }: { app: string; event: string }) {
         <span aria-current="page">{event}</span>
       </nav>
       <Show loaded={loaded}>
-        {(e) => (
+        {({ data: e, exact }) => (
           <>
             <h1>
-              Event <code>{e.id}</code>
+              Event <code>{e.id}</code> <EventState event={e} unchecked={false} />
             </h1>
             <dl class="facts">
               <dt>Type</dt>
@@ -42,9 +46,46 @@ export function EventPage({ app, event }: { app: string; event: string }) {
                   <dd>{e.user_id}</dd>
                 </>
               )}
+              {e.erased_at && (
+                <>
+                  <dt>Payload erased</dt>
+                  <dd>
+                    <Time at={e.erased_at} />
+                  </dd>
+                </>
+              )}
+              {e.schema_version != null && (
+                <>
+                  <dt>Schema</dt>
+                  <dd>
+                    checked against version {e.schema_version} of{" "}
+                    <Link to={path`/apps/${app}/catalog`}>
+                      <code>{e.type}</code>
+                    </Link>
+                  </dd>
+                </>
+              )}
             </dl>
-            <h2>Payload</h2>
-            <pre class="body">{JSON.stringify(e.payload, null, 2)}</pre>
+            {(e.schema_violations ?? []).length > 0 && (
+              <>
+                <h2>Schema violations</h2>
+                <ViolationList violations={e.schema_violations ?? []} />
+              </>
+            )}
+            <div class="heading-row">
+              <h2>Payload</h2>
+              {!e.erased_at && <Erase app={app} event={e.id} done={loaded.reload} />}
+            </div>
+            {e.erased_at ? (
+              <p class="erased" role="status">
+                <span class="badge muted">erased</span> The payload was erased <Time at={e.erased_at} />. The event and
+                its deliveries stay as records; a delivery still due is not sent.
+              </p>
+            ) : e.payload === null ? (
+              <p class="muted">No payload (retention dropped it, or it was null).</p>
+            ) : (
+              <JsonView value={at(exact, "payload") ?? null} label="Payload" />
+            )}
           </>
         )}
       </Show>
@@ -59,5 +100,37 @@ export function EventPage({ app, event }: { app: string; event: string }) {
         row={deliveryRow(true)}
       />
     </section>
+  );
+}
+
+/** Erases the event's payload, once confirmed in a dialog. */
+function Erase({ app, event, done }: { app: string; event: string; done: () => void }) {
+  const [asking, setAsking] = useState(false);
+  const action = useRun();
+  return (
+    <span class="action">
+      <button type="button" class="danger" disabled={action.busy} onClick={() => setAsking(true)}>
+        Erase payload
+      </button>
+      <ErrorBox error={action.error} />
+      <ConfirmDialog
+        open={asking}
+        title="Erase this payload?"
+        confirm="Erase"
+        onCancel={() => setAsking(false)}
+        onConfirm={() => {
+          setAsking(false);
+          void action.run(async () => {
+            await del<Event>(path`/apps/${app}/events/${event}/payload`);
+            done();
+          });
+        }}
+      >
+        <p>
+          The payload of <code>{event}</code> is deleted for good, with the response excerpts of its attempts and its
+          schema violations. The event and its deliveries stay as records; a delivery still due is not sent.
+        </p>
+      </ConfirmDialog>
+    </span>
   );
 }

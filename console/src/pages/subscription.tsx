@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import {
   get,
+  getExact,
   path,
   post,
   query,
@@ -29,11 +30,13 @@ import {
   usePager,
 } from "../ui";
 import { Attempts, RequestShown, useDelivery } from "./delivery";
+import { FilterSection } from "./subscription-filter";
+import { at, printJson } from "../json";
 
 const STATUSES: DeliveryStatus[] = ["pending", "delivering", "succeeded", "retrying", "dead", "cancelled"];
 
 export function SubscriptionPage({ app, sub }: { app: string; sub: string }) {
-  const subscription = useLoad(() => get<Subscription>(path`/apps/${app}/subscriptions/${sub}`), [app, sub]);
+  const subscription = useLoad(() => getExact<Subscription>(path`/apps/${app}/subscriptions/${sub}`), [app, sub]);
   const stats = useLoad(
     () => get<SubscriptionStats>(path`/apps/${app}/subscriptions/${sub}/stats` + query({ hours: 24 })),
     [app, sub],
@@ -52,7 +55,7 @@ export function SubscriptionPage({ app, sub }: { app: string; sub: string }) {
         <span aria-current="page">{sub}</span>
       </nav>
       <Show loaded={subscription}>
-        {(s) => (
+        {({ data: s, exact }) => (
           <>
             <h1>
               Subscription {s.description ? <>“{s.description}”</> : <code>{s.id}</code>} <Badge status={s.status} />
@@ -64,6 +67,8 @@ export function SubscriptionPage({ app, sub }: { app: string; sub: string }) {
               <dd>{s.format}</dd>
               <dt>Event types</dt>
               <dd>{s.event_types.length ? s.event_types.join(", ") : "all"}</dd>
+              <dt>Payload filter</dt>
+              <dd>{s.filter ? <code>{printJson(at(exact, "filter") ?? null, 0)}</code> : "none: every payload"}</dd>
               <dt>Rate limit</dt>
               <dd>{s.rate_limit ? `${s.rate_limit} per second` : "none"}</dd>
               <dt>Ordering</dt>
@@ -121,6 +126,7 @@ export function SubscriptionPage({ app, sub }: { app: string; sub: string }) {
                 {notice}
               </div>
             )}
+            <FilterSection app={app} sub={sub} filter={at(exact, "filter")} saved={changed} />
           </>
         )}
       </Show>
