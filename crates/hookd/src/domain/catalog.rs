@@ -89,6 +89,10 @@ pub fn compile_schema(schema: &Value, field: &str) -> Result<Schema, Invalid> {
 
 /// Every way `payload` fails `schema`, at most [`MAX_VIOLATIONS`] of them, and how many there were.
 pub fn violations(schema: &Schema, payload: &Value) -> (Vec<Violation>, usize) {
+    // Most payloads fit: answering yes or no is much cheaper than collecting errors.
+    if schema.is_valid(payload) {
+        return (Vec::new(), 0);
+    }
     let mut listed = Vec::new();
     let mut total = 0;
     for error in schema.iter_errors(payload) {
