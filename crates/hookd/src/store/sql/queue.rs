@@ -194,7 +194,7 @@ macro_rules! impl_queue {
                 .await?
                 .rows_affected();
                 let payloads = sqlx::query(
-                    "UPDATE events SET payload = 'null', payload_expired_at = $1 WHERE id IN (SELECT e.id FROM events e \
+                    "UPDATE events SET payload = 'null', schema_violations = NULL, payload_expired_at = $1 WHERE id IN (SELECT e.id FROM events e \
                      LEFT JOIN apps p ON p.account_id = e.account_id AND p.id = e.app_id \
                      WHERE e.payload_expired_at IS NULL AND e.created_at < $2 AND e.created_at < $1 - COALESCE(p.retention_ms, $4) \
                      AND NOT EXISTS (SELECT 1 FROM deliveries d \

@@ -162,8 +162,9 @@ macro_rules! expires_by_app {
         let now = 10 * DAY_MS;
         let old = now - 2 * DAY_MS;
         sqlx::query(
-            "INSERT INTO events (id, account_id, app_id, event_type, payload, created_at) VALUES \
-             ('evt_s', 'acc', 'shop', 't', '{\"a\": 1}', $1), ('evt_b', 'acc', 'brief', 't', '{\"a\": 1}', $1)",
+            "INSERT INTO events (id, account_id, app_id, event_type, payload, created_at, schema_violations) VALUES \
+             ('evt_s', 'acc', 'shop', 't', '{\"a\": 1}', $1, NULL), \
+             ('evt_b', 'acc', 'brief', 't', '{\"a\": 1}', $1, '[{\"path\": \"/a\", \"message\": \"1 is not a string\"}]')",
         )
         .bind(old)
         .execute($pool)
@@ -176,6 +177,12 @@ macro_rules! expires_by_app {
         };
         $store.expire(30 * DAY_MS, now, 100).await.unwrap();
         assert_eq!(payload_of("evt_b").await.unwrap(), "null", "brief keeps a day");
+        let violations: Option<String> =
+            sqlx::query_scalar("SELECT schema_violations FROM events WHERE id = 'evt_b'")
+                .fetch_one($pool)
+                .await
+                .unwrap();
+        assert_eq!(violations, None, "violations quote the payload: they go with it");
         assert_eq!(payload_of("evt_s").await.unwrap(), "{\"a\": 1}", "shop keeps the server's 30 days");
         $store.expire(DAY_MS / 24, now, 100).await.unwrap();
         assert_eq!(payload_of("evt_s").await.unwrap(), "null", "the server's retention applies to shop");
