@@ -17,6 +17,17 @@ pub fn new_id(prefix: &str) -> String {
         .generate()
         // The random part overflowed within one millisecond (2^80 ids): take a fresh one.
         .unwrap_or_else(|_| ulid::Ulid::new());
+    with_prefix(prefix, ulid)
+}
+
+/// The least id `new_id(prefix)` can make at `ms` (Unix ms): ids made then sort at or after it, ids made
+/// earlier before it.
+pub fn least_id_at(prefix: &str, ms: i64) -> String {
+    let ms = u64::try_from(ms).unwrap_or(0);
+    with_prefix(prefix, ulid::Ulid::from_parts(ms, 0))
+}
+
+fn with_prefix(prefix: &str, ulid: ulid::Ulid) -> String {
     format!("{prefix}_{}", ulid.to_string().to_ascii_lowercase())
 }
 
@@ -46,6 +57,16 @@ mod tests {
         let b = new_id("evt");
         assert!(a.starts_with("evt_") && a.len() == 30, "{a}");
         assert!(a < b);
+    }
+
+    #[test]
+    fn an_id_sorts_between_the_bounds_of_its_time() {
+        let before = now_ms();
+        let id = new_id("evt");
+        let after = now_ms();
+        assert!(least_id_at("evt", before) <= id, "{id}");
+        assert!(id < least_id_at("evt", after + 1), "{id}");
+        assert_eq!(least_id_at("evt", -5), least_id_at("evt", 0));
     }
 
     #[test]

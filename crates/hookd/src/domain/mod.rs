@@ -16,7 +16,7 @@ pub mod url;
 
 pub use compiled::{corrupt, Corrupt, Settings};
 pub use filter::{attribute, Filter};
-pub use ids::{new_id, new_key_id, new_key_secret, now_ms};
+pub use ids::{least_id_at, new_id, new_key_id, new_key_secret, now_ms};
 pub use policy::{Action, ActionPattern, Policy};
 pub use secret::{AsymmetricKey, SecretSet, WebhookSecret};
 pub use types::{

@@ -205,11 +205,9 @@ impl EventSearch {
     /// An event's id and its creation time are taken a moment apart; the id bounds allow for that.
     pub const ID_MARGIN_MS: i64 = 60_000;
 
-    /// The least event id made at `ms` (see `domain::new_id`).
+    /// The least event id made at `ms`.
     pub fn id_bound(ms: i64) -> String {
-        let ms = u64::try_from(ms.max(0)).unwrap_or(0);
-        let ulid = ulid::Ulid::from_parts(ms, 0);
-        format!("evt_{}", ulid.to_string().to_ascii_lowercase())
+        crate::domain::least_id_at("evt", ms)
     }
 
     /// The type prefix as a range `[low, high)`: types are ASCII, so the bytes after the prefix's last one
