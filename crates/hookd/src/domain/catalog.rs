@@ -76,15 +76,19 @@ pub fn compile_schema(schema: &Value, field: &str) -> Result<Schema, Invalid> {
             format!("not a valid JSON Schema (draft 2020-12): {error}"),
         ));
     }
+    build(schema).map_err(|error| {
+        Invalid::new(
+            format!("{field}{}", error.schema_path().as_str()),
+            format!("the schema cannot be used: {error}"),
+        )
+    })
+}
+
+/// Compiles a schema as publishing checks against it (formats asserted).
+fn build(schema: &Value) -> Result<Schema, jsonschema::ValidationError<'static>> {
     jsonschema::draft202012::options()
         .should_validate_formats(true)
         .build(schema)
-        .map_err(|error| {
-            Invalid::new(
-                format!("{field}{}", error.schema_path().as_str()),
-                format!("the schema cannot be used: {error}"),
-            )
-        })
 }
 
 /// Every way `payload` fails `schema`, at most [`MAX_VIOLATIONS`] of them, and how many there were.
@@ -179,8 +183,10 @@ pub enum Verdict {
 }
 
 impl Catalog {
-    /// Adds a type with its stored schema versions (oldest first). A stored schema that no longer compiles
-    /// (a newer hookd being stricter) leaves that version out, so publishing falls back to an older one.
+    /// Adds a type with its stored schema versions (oldest first), compiled without the checks they passed
+    /// when saved (`compile_schema`): this runs whenever the cache is filled. A stored schema that no longer
+    /// compiles (a newer hookd being stricter) leaves that version out, so publishing falls back to an older
+    /// one.
     pub fn insert(
         &mut self,
         name: String,
@@ -190,12 +196,7 @@ impl Catalog {
     ) {
         let versions = versions
             .iter()
-            .filter_map(|v| {
-                Some((
-                    v.version,
-                    Arc::new(compile_schema(&v.schema, "schema").ok()?),
-                ))
-            })
+            .filter_map(|v| Some((v.version, Arc::new(build(&v.schema).ok()?))))
             .collect();
         self.types.insert(
             name,
