@@ -199,8 +199,35 @@ pub struct Subscription {
     /// Only events whose payload matches this filter (docs/FILTERS.md); null: every payload.
     #[schema(value_type = Option<Object>)]
     pub filter: Option<serde_json::Value>,
+    pub health: Health,
+    /// When the current run of failed attempts began; null when the latest attempt succeeded (or none was
+    /// made).
+    pub failing_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How a subscription is doing: `disabled` and `locked` follow its status; an enabled one is `failing`
+/// while its latest attempt failed, else `healthy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    Healthy,
+    Failing,
+    Disabled,
+    Locked,
+}
+
+impl Health {
+    /// The health of a subscription with `status` whose latest attempt failed (`failing`) or not.
+    pub fn of(status: SubscriptionStatus, failing: bool) -> Self {
+        match status {
+            SubscriptionStatus::Disabled => Self::Disabled,
+            SubscriptionStatus::Locked => Self::Locked,
+            SubscriptionStatus::Enabled if failing => Self::Failing,
+            SubscriptionStatus::Enabled => Self::Healthy,
+        }
+    }
 }
 
 impl TryFrom<&SubscriptionRow> for Subscription {
@@ -210,12 +237,15 @@ impl TryFrom<&SubscriptionRow> for Subscription {
         if let Some(stored) = &r.retry {
             RetryPolicy::from_json(stored).ok_or_else(|| corrupt("retry policy", stored))?;
         }
+        let status = SubscriptionStatus::parse(&r.status)
+            .ok_or_else(|| corrupt("subscription status", &r.status))?;
         Ok(Self {
             id: r.id.clone(),
             app_id: r.app_id.clone(),
             url: crate::domain::url::redact(&r.url),
-            status: SubscriptionStatus::parse(&r.status)
-                .ok_or_else(|| corrupt("subscription status", &r.status))?,
+            status,
+            health: Health::of(status, r.failing_since.is_some()),
+            failing_since: r.failing_since.map(time),
             event_types: json_list("event types", &r.event_types)?,
             channel_id: r.channel_id.clone(),
             users: json_list("users", &r.users)?,
@@ -321,10 +351,22 @@ impl TryFrom<EventRow> for Event {
     }
 }
 
+/// An event as lists show it: with how its deliveries are doing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ListedEvent {
+    #[serde(flatten)]
+    pub event: Event,
+    /// How many of its deliveries are in each status (every status, zeros included); null for a key
+    /// without `hookd:deliveries.read`.
+    pub deliveries: Option<BTreeMap<String, i64>>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Delivery {
     pub id: String,
     pub event_id: String,
+    /// The event's type.
+    pub event_type: String,
     pub subscription_id: String,
     pub app_id: String,
     pub status: DeliveryStatus,
@@ -334,6 +376,9 @@ pub struct Delivery {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_status_code: Option<i64>,
     pub last_error: Option<String>,
+    /// Why the last attempt failed, as an attempt's `failure` code (`GET /api/v1/failure-kinds` explains
+    /// each); null when it succeeded or no attempt was made.
+    pub last_failure: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -354,6 +399,8 @@ impl TryFrom<DeliveryRow> for Delivery {
             next_attempt_at: r.next_attempt_at.filter(|_| waiting).map(time),
             last_status_code: r.last_status_code,
             last_error: r.last_error,
+            last_failure: r.last_failure,
+            event_type: r.event_type,
             created_at: time(r.created_at),
             updated_at: time(r.updated_at),
         })
@@ -375,7 +422,8 @@ pub struct Attempt {
     /// Whether the attempt delivered the callback: a 2xx answer, or a queue's confirmation.
     pub succeeded: bool,
     /// Why it failed, absent when it succeeded: `status` (the receiver answered other than 2xx),
-    /// `redirect`, `timeout`, `connect`, `dns`, `blocked` (the target's address is not public),
+    /// `redirect`, `timeout`, `connection_refused` (nothing listens at the port), `tls` (the handshake
+    /// failed), `connect` (any other connection failure), `dns`, `blocked` (the target's address is not public),
     /// `destination` (not a URL hookd can deliver to), `no_operator_queue`, `queue` (the broker refused or
     /// failed), `render` (the request could not be prepared), `payload_dropped` (retention dropped the
     /// event's payload) or `request` (any other failure of the request).
@@ -531,4 +579,46 @@ pub struct QueueDepth {
     pub depth: i64,
     /// Per unfinished status: `pending`, `delivering`, `retrying` (zeros included).
     pub by_status: BTreeMap<String, i64>,
+}
+
+/// How many subscriptions of one app of one account are in each health.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct HealthCount {
+    pub account_id: String,
+    pub app_id: String,
+    pub healthy: i64,
+    pub failing: i64,
+    pub disabled: i64,
+    pub locked: i64,
+}
+
+/// One kind of attempt failure (an attempt's `failure`, a delivery's `last_failure`), told to people.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FailureKindInfo {
+    pub code: &'static str,
+    /// What happened, in a line.
+    pub title: &'static str,
+    /// What the subscription's owner can try.
+    pub advice: &'static str,
+    /// What the operator can do besides, where that differs; null otherwise.
+    pub operator_advice: Option<&'static str>,
+}
+
+/// A subscription's retrying and dead deliveries whose last attempts failed alike: the same failure kind,
+/// status code and error.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FailureGroup {
+    /// The failure kind (`GET /api/v1/failure-kinds`); null for deliveries whose last attempt is older
+    /// than the kinds were kept with deliveries.
+    pub failure: Option<String>,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    /// Deliveries of the group that will be tried again.
+    pub retrying: i64,
+    /// Deliveries of the group that ran out of attempts.
+    pub dead: i64,
+    /// When the group's latest delivery last changed.
+    pub latest_at: DateTime<Utc>,
+    /// The group's latest delivery.
+    pub delivery_id: String,
 }

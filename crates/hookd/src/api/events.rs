@@ -19,7 +19,7 @@ use super::{
 use crate::{
     domain::DeliveryStatus,
     service::{EventQuery, NewEvent, PageParams},
-    views::{Delivery, Event},
+    views::{Delivery, Event, ListedEvent},
 };
 
 pub fn router() -> OpenApiRouter<ApiState> {
@@ -186,13 +186,13 @@ fn search_query(pairs: Vec<(String, String)>) -> Result<(EventQuery, ListQuery),
 /// <value>` (up to five) keeps events whose payload has that value at that path, compared as text (a
 /// number by its digits, `true`/`false`); a path segment of digits indexes an array.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/events", tag = "events", params(("app" = String, Path), EventSearchParams),
-    responses((status = 200, body = ListResponse<Event>), ErrorResponses), security(("bearer" = ["hookd:events.read"])))]
+    responses((status = 200, body = ListResponse<ListedEvent>), ErrorResponses), security(("bearer" = ["hookd:events.read"])))]
 async fn list_events(
     State(state): State<ApiState>,
     Acting(scope): Acting,
     Path(app): Path<String>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
-) -> ApiResult<Json<ListResponse<Event>>> {
+) -> ApiResult<Json<ListResponse<ListedEvent>>> {
     let (query, list) = search_query(pairs)?;
     Ok(Json(
         state

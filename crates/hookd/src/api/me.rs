@@ -1,6 +1,6 @@
 //! `/api/v1/me`: who the caller is, so a client can tell the operator's token from an account's key.
 
-use axum::Json;
+use axum::{extract::State, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -21,6 +21,8 @@ pub enum Me {
     /// An access key of an account.
     Key {
         account_id: String,
+        /// The account's name.
+        account_name: String,
         key_id: String,
         /// The actions the key may take.
         policy: Vec<String>,
@@ -30,7 +32,7 @@ pub enum Me {
 /// Who the caller is. Needs no policy action.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
     responses((status = 200, body = Me), ErrorResponses), security(("bearer" = [])))]
-async fn get_me(Caller(principal): Caller) -> ApiResult<Json<Me>> {
+async fn get_me(State(state): State<ApiState>, Caller(principal): Caller) -> ApiResult<Json<Me>> {
     Ok(Json(match principal {
         Principal::Admin => Me::Admin,
         Principal::Key {
@@ -39,6 +41,7 @@ async fn get_me(Caller(principal): Caller) -> ApiResult<Json<Me>> {
             policy,
             ..
         } => Me::Key {
+            account_name: state.service.get_account(&account_id).await?.name,
             account_id,
             key_id,
             policy: policy.entries().map(str::to_owned).collect(),

@@ -10,6 +10,7 @@ pub mod error;
 mod event_types;
 mod events;
 pub mod extract;
+mod health;
 mod me;
 mod subscriptions;
 mod system;
@@ -84,6 +85,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .merge(events::router())
         .merge(deliveries::router())
         .merge(activity::router())
+        .merge(health::router())
         .merge(me::router())
         .merge(system::router())
 }

@@ -312,14 +312,21 @@ async fn rotate_subscription_secret(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Replay {
-    /// Deliveries created at or after this time (RFC 3339) are sent again.
-    pub since: chrono::DateTime<chrono::Utc>,
+    /// Deliveries created at or after this time (RFC 3339) are sent again; absent: all of them ("retry
+    /// all failing").
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Count them only: nothing is queued, and `matching` says how many would be.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, serde::Serialize, ToSchema)]
 pub struct Replayed {
-    /// How many dead or retrying deliveries were queued again.
+    /// How many dead or retrying deliveries were queued again (0 for a dry run).
     pub requeued: u64,
+    /// How many dead or retrying deliveries the replay covers (those queued, or for a dry run those it
+    /// would queue).
+    pub matching: u64,
 }
 
 /// Send a synthetic `hookd.test` event to this subscription, whatever its filter.
@@ -341,22 +348,28 @@ async fn send_test_event(
     ))
 }
 
-/// Send again every dead or retrying delivery of this subscription since a time (one more attempt each,
-/// at the subscription's rate limit).
+/// Send again every dead or retrying delivery of this subscription, or those created since a time (one
+/// more attempt each, at the subscription's rate limit). With `dry_run`, only count them (200).
 #[utoipa::path(post, path = "/api/v1/apps/{app}/subscriptions/{sub}/replay", tag = "subscriptions",
     params(("app" = String, Path), ("sub" = String, Path)), request_body = Replay,
-    responses((status = 202, body = Replayed), ErrorResponses), security(("bearer" = ["hookd:deliveries.write", "hookd:subscriptions.read"])))]
+    responses((status = 202, body = Replayed), (status = 200, description = "A dry run's count", body = Replayed), ErrorResponses),
+    security(("bearer" = ["hookd:deliveries.write", "hookd:subscriptions.read"])))]
 async fn replay_subscription(
     State(state): State<ApiState>,
     Acting(scope): Acting,
     Path((app, sub)): Path<(String, String)>,
     ApiJson(body): ApiJson<Replay>,
 ) -> ApiResult<(StatusCode, Json<Replayed>)> {
-    let requeued = state
+    let (matching, requeued) = state
         .service
-        .replay_subscription(&scope, &app, &sub, body.since)
+        .replay_subscription(&scope, &app, &sub, body.since, body.dry_run)
         .await?;
-    Ok((StatusCode::ACCEPTED, Json(Replayed { requeued })))
+    let status = if body.dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok((status, Json(Replayed { requeued, matching })))
 }
 
 /// The subscription's current signing secret, and the vendor secrets a dialect stored with it.

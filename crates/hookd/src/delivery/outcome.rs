@@ -13,8 +13,12 @@ use super::ssrf::Blocked;
 pub enum FailureKind {
     /// No answer (or no broker confirmation) within the timeout.
     Timeout,
-    /// The connection (TCP or TLS) could not be made.
+    /// The connection could not be made, for a reason other than those below.
     Connect,
+    /// Nothing listens at the target's port: the host answered the connection with a refusal.
+    ConnectionRefused,
+    /// The TLS handshake failed: an untrusted or mismatched certificate, or no common protocol.
+    Tls,
     /// The target's host name could not be resolved.
     Dns,
     /// The SSRF guard refused the target's address.
@@ -46,6 +50,8 @@ impl FailureKind {
         match self {
             Self::Timeout => "timeout",
             Self::Connect => "connect",
+            Self::ConnectionRefused => "connection_refused",
+            Self::Tls => "tls",
             Self::Dns => "dns",
             Self::Blocked => "blocked",
             Self::Destination => "destination",
@@ -66,10 +72,123 @@ impl FailureKind {
     }
 }
 
+/// A failure kind told to people: what happened, and what to try.
+#[derive(Debug, Clone, Copy)]
+pub struct Explanation {
+    pub title: &'static str,
+    /// What the subscription's owner can do.
+    pub advice: &'static str,
+    /// What the operator can do besides, where that differs.
+    pub operator_advice: Option<&'static str>,
+}
+
+impl FailureKind {
+    /// The plain-language line and advice the console and the API show for this kind.
+    pub fn explain(self) -> Explanation {
+        let (title, advice, operator_advice) = match self {
+            Self::Timeout => (
+                "The receiver did not answer in time",
+                "Make the endpoint answer quickly: acknowledge the callback at once and do the work \
+                 afterwards, or raise the subscription's timeout.",
+                None,
+            ),
+            Self::Connect => (
+                "The connection could not be made",
+                "Check that the receiver's host is up and reachable, and that no firewall drops \
+                 connections to it.",
+                None,
+            ),
+            Self::ConnectionRefused => (
+                "Nothing is listening at this address",
+                "Check the host and port in the subscription's URL, and that the receiving service is \
+                 running.",
+                None,
+            ),
+            Self::Tls => (
+                "The secure connection (TLS) failed",
+                "Check the receiver's certificate: valid, not expired, issued by a trusted authority and \
+                 naming the URL's host.",
+                None,
+            ),
+            Self::Dns => (
+                "The host name does not resolve",
+                "Check the spelling of the URL's host name and that its DNS records exist.",
+                None,
+            ),
+            Self::Blocked => (
+                "The receiver's address is not public",
+                "hookd delivers only to public addresses. Use a public URL, or ask the operator of this \
+                 hookd to allow this address.",
+                Some("Allow the address range with HOOKD_ALLOWED_TARGETS if receivers on this network are \
+                      meant to be reached."),
+            ),
+            Self::Destination => (
+                "The URL is not one hookd can deliver to",
+                "Edit the subscription's URL: an http(s) URL, or a queue URL of a broker this hookd \
+                 supports.",
+                None,
+            ),
+            Self::NoOperatorQueue => (
+                "No queue is set up for queued receipts",
+                "Turn the queue flag off to receive receipts by HTTP, or ask the operator to set up the \
+                 queue.",
+                Some("Set HOOKD_CAMS_QUEUE to a queue destination."),
+            ),
+            Self::Redirect => (
+                "The receiver answered with a redirect",
+                "hookd never follows redirects: set the subscription's URL to the address the redirect \
+                 points to.",
+                None,
+            ),
+            Self::ResponseBody => (
+                "The receiver's answer broke off",
+                "The receiver closed the connection or sent a malformed answer; check its logs.",
+                None,
+            ),
+            Self::Queue => (
+                "The message broker did not take the message",
+                "Check that the broker is up, that the queue or subject exists, and that the URL's \
+                 credentials may publish to it.",
+                None,
+            ),
+            Self::Render => (
+                "The callback could not be prepared",
+                "The subscription's format or secrets could not be applied to this event; check the \
+                 subscription's settings, or rotate its secret.",
+                Some("hookd's log names the reason, with the delivery's id."),
+            ),
+            Self::PayloadDropped => (
+                "The event's payload is gone",
+                "Retention or an erasure dropped the payload, so nothing can be sent. Publish the event \
+                 again if it is still needed.",
+                None,
+            ),
+            Self::Request => (
+                "The request failed",
+                "The error text says what went wrong; check the receiver and the network between.",
+                None,
+            ),
+            Self::Status => (
+                "The receiver answered with an error status",
+                "The status code and the start of the receiver's answer are shown; fix what the receiver \
+                 reports, then retry.",
+                None,
+            ),
+        };
+        Explanation {
+            title,
+            advice,
+            operator_advice,
+        }
+    }
+}
+
 /// Every failure kind.
-pub const ALL: [FailureKind; 13] = [
+pub const ALL: [FailureKind; 15] = [
     FailureKind::Timeout,
     FailureKind::Connect,
+    FailureKind::ConnectionRefused,
+    FailureKind::Tls,
     FailureKind::Dns,
     FailureKind::Blocked,
     FailureKind::Destination,
@@ -149,8 +268,21 @@ impl Reply {
     }
 }
 
-/// The kind of a failed HTTP request: the guard's refusal if it is among the causes, else timeout,
-/// connect or any other request failure.
+/// A refused connection or a failed TLS handshake inside an I/O error. The TLS stack wraps its error in
+/// I/O errors, and an `io::Error`'s `source` skips the error it wraps, so they are unwrapped here.
+fn io_failure(io: &std::io::Error) -> Option<FailureKind> {
+    if io.kind() == std::io::ErrorKind::ConnectionRefused {
+        return Some(FailureKind::ConnectionRefused);
+    }
+    let inner = io.get_ref()?;
+    if inner.is::<rustls::Error>() {
+        return Some(FailureKind::Tls);
+    }
+    inner.downcast_ref::<std::io::Error>().and_then(io_failure)
+}
+
+/// The kind of a failed HTTP request: the guard's refusal, a refused connection or a failed TLS handshake
+/// if one is among the causes, else timeout, connect or any other request failure.
 pub fn request_failure(err: &reqwest::Error) -> FailureKind {
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
@@ -159,6 +291,12 @@ pub fn request_failure(err: &reqwest::Error) -> FailureKind {
                 Blocked::Unresolvable { .. } => FailureKind::Dns,
                 Blocked::NonPublic { .. } => FailureKind::Blocked,
             };
+        }
+        if cause.is::<rustls::Error>() {
+            return FailureKind::Tls;
+        }
+        if let Some(kind) = cause.downcast_ref::<std::io::Error>().and_then(io_failure) {
+            return kind;
         }
         source = cause.source();
     }

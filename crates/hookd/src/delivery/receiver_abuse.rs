@@ -210,10 +210,21 @@ async fn tls_errors_name_the_problem() {
     assert_eq!(reply.status, None);
     assert_eq!(
         reply.failure,
-        Some(FailureKind::Connect),
-        "the TLS handshake is part of connecting"
+        Some(FailureKind::Tls),
+        "an untrusted certificate fails the handshake"
     );
     let error = reply.error.expect("an error");
     assert!(error.contains("certificate"), "{error}");
+    assert!(took < TIMEOUT, "{took:?}");
+}
+
+#[tokio::test]
+async fn a_port_where_nothing_listens_is_a_refused_connection() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let (reply, took) = attempt(&format!("http://{addr}/")).await;
+    assert_eq!(reply.status, None);
+    assert_eq!(reply.failure, Some(FailureKind::ConnectionRefused));
     assert!(took < TIMEOUT, "{took:?}");
 }

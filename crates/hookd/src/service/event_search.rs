@@ -7,7 +7,7 @@ use super::{paged, Error, PageParams, Paged, Result, Scope, Service};
 use crate::{
     domain::{attribute, now_ms, Action, EventType, Invalid},
     store::EventSearch,
-    views::Event,
+    views::{Event, ListedEvent},
 };
 
 /// An event search as the caller asks for it; every condition given must hold.
@@ -123,7 +123,7 @@ impl Service {
         app_id: &str,
         query: EventQuery,
         params: &PageParams,
-    ) -> Result<Paged<Event>> {
+    ) -> Result<Paged<ListedEvent>> {
         scope.require(Action::EventsRead)?;
         let search = query.check()?;
         self.app_row(scope, app_id).await?;
@@ -132,7 +132,25 @@ impl Service {
             .store
             .search_events(&scope.account_id, app_id, &search, &page)
             .await?;
-        paged(&page, rows, |r| &r.id, Event::try_from)
+        let found = paged(&page, rows, |r| &r.id, Event::try_from)?;
+        // The deliveries' states are the deliveries' to read.
+        let mut counts = if scope.allows(Action::DeliveriesRead) {
+            let ids: Vec<&str> = found.data.iter().map(|e| e.id.as_str()).collect();
+            Some(self.delivery_counts(&scope.account_id, &ids).await?)
+        } else {
+            None
+        };
+        Ok(Paged {
+            data: found
+                .data
+                .into_iter()
+                .map(|event| ListedEvent {
+                    deliveries: counts.as_mut().and_then(|c| c.remove(&event.id)),
+                    event,
+                })
+                .collect(),
+            next_cursor: found.next_cursor,
+        })
     }
 
     /// Erases an event's payload, its attempts' response excerpts and its schema violations; the event and

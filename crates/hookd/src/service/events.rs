@@ -271,31 +271,41 @@ impl Service {
         published(row, started.deliveries)
     }
 
-    /// Sends again every dead or retrying delivery of a subscription created at or after `since`, in one
-    /// transaction (so a crash cannot leave a replay half done); they go out at the subscription's pace.
+    /// Sends again every dead or retrying delivery of a subscription (created at or after `since`, if
+    /// given), in one transaction (so a crash cannot leave a replay half done); they go out at the
+    /// subscription's pace. Returns (matching, requeued); a dry run only counts.
     pub async fn replay_subscription(
         &self,
         scope: &Scope,
         app_id: &str,
         subscription_id: &str,
-        since: chrono::DateTime<chrono::Utc>,
-    ) -> Result<u64> {
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        dry_run: bool,
+    ) -> Result<(u64, u64)> {
         scope.require(Action::DeliveriesWrite)?;
         let sub = self
             .get_subscription(scope, app_id, subscription_id)
             .await?;
         let now = now_ms();
-        if since.timestamp_millis() > now {
+        let since = since.map_or(i64::MIN, |t| t.timestamp_millis());
+        if since > now {
             return Err(crate::domain::Invalid::new("since", "must not be in the future").into());
+        }
+        if dry_run {
+            let matching = self
+                .store
+                .count_failed(&scope.account_id, &sub.id, since)
+                .await?;
+            return Ok((matching, 0));
         }
         let count = self
             .store
-            .requeue_failed(&scope.account_id, &sub.id, since.timestamp_millis(), now)
+            .requeue_failed(&scope.account_id, &sub.id, since, now)
             .await?;
         if count > 0 {
             self.dispatcher.wake();
         }
-        Ok(count)
+        Ok((count, count))
     }
 }
 
@@ -312,6 +322,7 @@ fn published(row: EventRow, deliveries: Vec<NewDelivery>) -> Result<Published> {
             .map(|d| Delivery {
                 id: d.id,
                 event_id: event.id.clone(),
+                event_type: event.event_type.clone(),
                 subscription_id: d.subscription_id,
                 app_id: event.app_id.clone(),
                 status: DeliveryStatus::Pending,
@@ -319,6 +330,7 @@ fn published(row: EventRow, deliveries: Vec<NewDelivery>) -> Result<Published> {
                 next_attempt_at: Some(crate::views::time(d.due_at)),
                 last_status_code: None,
                 last_error: None,
+                last_failure: None,
                 created_at: crate::views::time(created_at),
                 updated_at: crate::views::time(created_at),
             })

@@ -9,6 +9,7 @@ mod catalog;
 mod dialect_subscriptions;
 mod event_search;
 mod events;
+mod health;
 mod subscription_secrets;
 mod subscriptions;
 
@@ -27,6 +28,7 @@ pub use catalog::{EventTypePatch, NewEventType};
 pub use dialect_subscriptions::DialectSubscription;
 pub use event_search::EventQuery;
 pub use events::{NewEvent, Published};
+pub use health::failure_kinds;
 pub use subscriptions::{NewSubscription, SubscriptionPatch};
 
 /// Default and largest page sizes of list operations.

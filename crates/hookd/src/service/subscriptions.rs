@@ -321,6 +321,7 @@ impl Service {
             ordering: new.ordering.unwrap_or(Ordering::None).as_str().to_owned(),
             batch: None,
             payload_filter: check_payload_filter(new.payload_filter.as_ref())?,
+            failing_since: None,
         };
         let row = SubscriptionRow {
             batch: check_batch(new.batch, &row.format)?,

@@ -151,6 +151,9 @@ pub struct SubscriptionRow {
     pub batch: Option<String>,
     /// The payload filter as saved (JSON); `None`: none.
     pub payload_filter: Option<String>,
+    /// When the current run of failed attempts began; `None` after a success. Set only when read back.
+    #[sqlx(default)]
+    pub failing_since: Option<i64>,
 }
 
 impl SubscriptionRow {
@@ -282,6 +285,10 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The failure kind of the last attempt (`FailureKind`'s code); `None` if it succeeded or none was made.
+    pub last_failure: Option<String>,
+    /// The event's type (read from the event).
+    pub event_type: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -296,6 +303,29 @@ pub struct AttemptRow {
     pub response_excerpt: Option<String>,
     /// Why it failed (`FailureKind`'s code); `None` when it succeeded.
     pub failure: Option<String>,
+}
+
+/// How many subscriptions of one app have one status, and how many of those are failing.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HealthCountRow {
+    pub account_id: String,
+    pub app_id: String,
+    pub status: String,
+    pub failing: bool,
+    pub count: i64,
+}
+
+/// A subscription's retrying and dead deliveries whose last attempts failed alike.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FailureGroupRow {
+    pub failure: Option<String>,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub retrying: i64,
+    pub dead: i64,
+    pub latest_at: i64,
+    /// The group's latest delivery.
+    pub delivery_id: String,
 }
 
 /// An attempt with what identifies its delivery, for the account's attempt feed.

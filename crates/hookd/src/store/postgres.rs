@@ -274,10 +274,10 @@ mod bulk {
         sqlx::query(
             "UPDATE deliveries SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, \
              lease_owner = NULL, lease_until = NULL, last_status_code = v.status_code, last_error = v.error, \
-             updated_at = v.updated_at \
+             updated_at = v.updated_at, last_failure = v.failure \
              FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], \
-             $7::bigint[], $8::text[]) \
-             AS v(id, status, attempts, next_attempt_at, status_code, error, updated_at, lease_owner) \
+             $7::bigint[], $8::text[], $9::text[]) \
+             AS v(id, status, attempts, next_attempt_at, status_code, error, updated_at, lease_owner, failure) \
              WHERE deliveries.id = v.id AND deliveries.status = 'delivering' \
              AND deliveries.lease_owner = v.lease_owner",
         )
@@ -289,6 +289,7 @@ mod bulk {
         .bind(col(outcomes, |o| o.attempt.error.as_deref()))
         .bind(col(outcomes, |o| o.attempt.started_at + o.attempt.duration_ms))
         .bind(col(outcomes, |o| o.lease_owner.as_str()))
+        .bind(col(outcomes, |o| o.attempt.failure.as_deref()))
         .execute(&mut **tx)
         .await?;
         Ok(())

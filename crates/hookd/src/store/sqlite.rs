@@ -230,7 +230,7 @@ mod bulk {
             let mut update = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "UPDATE deliveries SET status = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
                  lease_owner = NULL, lease_until = NULL, last_status_code = v.column5, last_error = v.column6, \
-                 updated_at = v.column7 FROM (",
+                 updated_at = v.column7, last_failure = v.column9 FROM (",
             );
             update.push_values(chunk, |mut row, outcome| {
                 let a = &outcome.attempt;
@@ -241,7 +241,8 @@ mod bulk {
                     .push_bind(a.status_code)
                     .push_bind(&a.error)
                     .push_bind(a.started_at + a.duration_ms)
-                    .push_bind(&outcome.lease_owner);
+                    .push_bind(&outcome.lease_owner)
+                    .push_bind(&a.failure);
             });
             update.push(
                 ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'delivering' \

@@ -191,6 +191,13 @@ pub trait Queue: Send + Sync {
         since: i64,
         now: i64,
     ) -> Result<u64>;
+    /// How many deliveries `requeue_failed` would re-queue now.
+    async fn count_failed(
+        &self,
+        account_id: &str,
+        subscription_id: &str,
+        since: i64,
+    ) -> Result<u64>;
     /// Leases up to `limit` due deliveries, oldest due first: for each subscription at most its `room`
     /// (`per_subscription` for one not listed), skipping any fifo delivery with an unfinished one before it.
     async fn claim_due(
@@ -270,6 +277,22 @@ pub trait Activity: Send + Sync {
         account_id: Option<&str>,
         buckets: Buckets,
     ) -> Result<Vec<(i64, i64)>>;
+    /// Subscriptions per (account, app, status, failing or not), of one account or of all.
+    async fn subscription_health(&self, account_id: Option<&str>) -> Result<Vec<HealthCountRow>>;
+    /// A subscription's retrying and dead deliveries grouped by how their last attempt failed, most
+    /// deliveries first; at most `limit` groups.
+    async fn failure_groups(
+        &self,
+        account_id: &str,
+        subscription_id: &str,
+        limit: i64,
+    ) -> Result<Vec<FailureGroupRow>>;
+    /// How many of each event's deliveries are in each status: (event id, status, count).
+    async fn delivery_counts(
+        &self,
+        account_id: &str,
+        event_ids: &[&str],
+    ) -> Result<Vec<(String, String, i64)>>;
 }
 
 /// Replay, rate and pacing guards, holding across all nodes on the database.

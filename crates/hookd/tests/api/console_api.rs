@@ -106,7 +106,8 @@ async fn me_tells_the_admin_from_a_key(app: TestApp) {
     let key_id = t.token.split_once(':').unwrap().0;
     assert_eq!(
         me.body,
-        json!({ "kind": "key", "account_id": t.account_id, "key_id": key_id, "policy": ["hookd:apps.read"] })
+        json!({ "kind": "key", "account_id": t.account_id, "account_name": "me", "key_id": key_id,
+                "policy": ["hookd:apps.read"] })
     );
     let secret = t.token.split_once(':').unwrap().1;
     assert!(

@@ -22,6 +22,7 @@ mod events;
 mod fault_fs;
 mod fifo;
 mod formats;
+mod health;
 mod helpers;
 mod isolation;
 mod locking;

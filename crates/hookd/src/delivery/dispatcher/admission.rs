@@ -276,6 +276,7 @@ mod tests {
             ordering: "none".into(),
             batch: None,
             payload_filter: None,
+            failing_since: None,
         };
         fresh_job(&event, &sub, id)
     }

@@ -16,7 +16,7 @@ use crate::domain::CallbackUrl;
 /// Why a target was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Blocked {
-    #[error("{host} resolves to {addr}, a non-public address (loopback, private, link-local, multicast, CGNAT or reserved); allow it with HOOKD_ALLOWED_TARGETS")]
+    #[error("{host} resolves to {addr}, a non-public address (loopback, private, link-local, multicast, CGNAT or reserved); the operator can allow it with HOOKD_ALLOWED_TARGETS")]
     NonPublic { host: String, addr: IpAddr },
     #[error("{host} could not be resolved: {reason}")]
     Unresolvable { host: String, reason: String },

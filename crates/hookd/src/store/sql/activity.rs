@@ -15,6 +15,47 @@ macro_rules! impl_activity {
                 Ok(select.build_query_as().fetch_all(&self.reader).await?)
             }
 
+            async fn subscription_health(&self, account_id: Option<&str>) -> Result<Vec<$crate::store::HealthCountRow>> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT account_id, app_id, status, failing_since IS NOT NULL AS failing, COUNT(*) AS count FROM subscriptions",
+                );
+                if let Some(account_id) = account_id {
+                    select.push(" WHERE account_id = ").push_bind(account_id);
+                }
+                select.push(" GROUP BY account_id, app_id, status, failing_since IS NOT NULL ORDER BY account_id, app_id");
+                Ok(select.build_query_as().fetch_all(&self.reader).await?)
+            }
+
+            async fn failure_groups(&self, account_id: &str, subscription_id: &str, limit: i64) -> Result<Vec<$crate::store::FailureGroupRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT last_failure AS failure, last_status_code AS status_code, last_error AS error, \
+                     SUM(CASE WHEN status = 'retrying' THEN 1 ELSE 0 END) AS retrying, \
+                     SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead, \
+                     MAX(updated_at) AS latest_at, MAX(id) AS delivery_id \
+                     FROM deliveries WHERE subscription_id = $1 AND account_id = $2 AND status IN ('retrying', 'dead') \
+                     GROUP BY last_failure, last_status_code, last_error ORDER BY COUNT(*) DESC, MAX(id) DESC LIMIT $3",
+                )
+                .bind(subscription_id)
+                .bind(account_id)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
+            async fn delivery_counts(&self, account_id: &str, event_ids: &[&str]) -> Result<Vec<(String, String, i64)>> {
+                if event_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut select = sqlx::QueryBuilder::<$db>::new("SELECT event_id, status, COUNT(*) FROM deliveries WHERE account_id = ");
+                select.push_bind(account_id).push(" AND event_id IN (");
+                let mut list = select.separated(", ");
+                for id in event_ids {
+                    list.push_bind(*id);
+                }
+                select.push(") GROUP BY event_id, status");
+                Ok(select.build_query_as().fetch_all(&self.reader).await?)
+            }
+
             async fn list_account_attempts(
                 &self,
                 account_id: &str,

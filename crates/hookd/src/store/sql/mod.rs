@@ -47,6 +47,12 @@ macro_rules! subscription_cols {
         "id, account_id, app_id, url, status, event_types, channel_id, users, format, secrets, headers, description, created_at, updated_at, source, vendor_secrets, retry, timeout_ms, public_key, rate_limit, ordering, batch, payload_filter"
     };
 }
+/// A subscription's columns as read: those written, and its health, which attempts maintain.
+macro_rules! subscription_read_cols {
+    () => {
+        concat!(subscription_cols!(), ", failing_since")
+    };
+}
 macro_rules! event_cols {
     () => {
         "id, account_id, app_id, event_type, payload, channel_id, user_id, idempotency_key, request_hash, created_at, traceparent, schema_version, schema_violations"
@@ -65,7 +71,8 @@ macro_rules! event_type_cols {
 }
 macro_rules! delivery_cols {
     () => {
-        "id, event_id, subscription_id, account_id, app_id, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at"
+        "id, event_id, subscription_id, account_id, app_id, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at, last_failure, \
+         (SELECT e.event_type FROM events e WHERE e.id = deliveries.event_id) AS event_type"
     };
 }
 macro_rules! attempt_cols {
@@ -162,4 +169,5 @@ pub(crate) fn push_ids<'q, DB, S>(
 pub(crate) use {
     account_cols, app_cols, attempt_cols, attempt_succeeded, delivery_cols, event_cols,
     event_read_cols, event_type_cols, impl_store, job_cols, key_cols, subscription_cols,
+    subscription_read_cols,
 };

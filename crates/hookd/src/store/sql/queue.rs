@@ -36,6 +36,20 @@ macro_rules! impl_queue {
                 Ok(done.rows_affected())
             }
 
+            async fn count_failed(&self, account_id: &str, subscription_id: &str, since: i64) -> Result<u64> {
+                let (count,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM deliveries \
+                     WHERE account_id = $1 AND subscription_id = $2 AND status IN ('dead', 'retrying') AND created_at >= $3 \
+                     AND event_id IN (SELECT id FROM events WHERE payload_expired_at IS NULL)",
+                )
+                .bind(account_id)
+                .bind(subscription_id)
+                .bind(since)
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(u64::try_from(count).unwrap_or(0))
+            }
+
             async fn claim_due(
                 &self,
                 owner: &str,

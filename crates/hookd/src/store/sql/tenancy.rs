@@ -241,7 +241,7 @@ macro_rules! impl_tenancy {
 
             async fn get_subscription(&self, account_id: &str, app_id: &str, id: &str) -> Result<Option<SubscriptionRow>> {
                 Ok(sqlx::query_as(concat!(
-                    "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND id = $3"
+                    "SELECT ", subscription_read_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND id = $3"
                 ))
                 .bind(account_id)
                 .bind(app_id)
@@ -252,7 +252,7 @@ macro_rules! impl_tenancy {
 
             async fn list_subscriptions(&self, account_id: &str, app_id: &str, page: &Page) -> Result<Vec<SubscriptionRow>> {
                 Ok(sqlx::query_as(concat!(
-                    "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                    "SELECT ", subscription_read_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
                 ))
                 .bind(account_id)
                 .bind(app_id)
@@ -281,7 +281,7 @@ macro_rules! impl_tenancy {
 
             async fn subscriptions_by_source(&self, account_id: &str, app_id: &str, prefix: &str) -> Result<Vec<SubscriptionRow>> {
                 Ok(sqlx::query_as(concat!(
-                    "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 \
+                    "SELECT ", subscription_read_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 \
                      AND substr(source, 1, length($3)) = $3 ORDER BY id"
                 ))
                 .bind(account_id)
