@@ -12,6 +12,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   api,
+  assertAccessible,
   assertContrast,
   assertDocumentedRequests,
   assertLabelled,
@@ -164,6 +165,7 @@ test("catalog: add a type with its schema and examples, see it, version, depreca
 
   await assertLabelled(page);
   await assertContrast(page);
+  await assertAccessible(page);
   await type.getByText("Add a schema version").click();
   await shot(page, "catalog");
   await page.context().close();
@@ -347,6 +349,7 @@ test("app settings and event search: by type, prefix, channel, time and payload,
   await flagged.getByText(/\/total.*number/).waitFor();
   await assertLabelled(page);
   await assertContrast(page);
+  await assertAccessible(page);
   await shot(page, "event-search");
 
   // Paging by the cursor: 25 more events, 20 to a page.

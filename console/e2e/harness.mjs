@@ -1,6 +1,7 @@
 // What the console's end-to-end tests share: a real hookd process and a real receiver on loopback, headless
 // Chromium, the API as a test calls it, screenshots, and the checks every page must pass (labels,
-// contrast, and that the page calls nothing but the documented API).
+// contrast, axe-core's accessibility rules, no sideways scrolling, and that the page calls nothing but
+// the documented API).
 //
 // `start()` and `stop()` run before and after a test file; the values below are set by `start()` (they
 // are live bindings: read them after it ran).
@@ -8,7 +9,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -203,6 +205,45 @@ export async function assertContrast(page) {
     return out;
   });
   assert.deepEqual(poor, [], "text with too little contrast");
+}
+
+/** axe-core's browser script, from the pinned npm package (`console/package.json`). */
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core finds no violation of impact "serious" or "critical" on the page as it is now. */
+export async function assertAccessible(page) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({
+        rule: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary.replace(/\s+/g, " ")}`),
+      }));
+  });
+  const url = page.url();
+  assert.deepEqual(
+    violations.map((v) => `${v.impact} ${v.rule} (${v.help}) on ${url}:\n    ${v.nodes.join("\n    ")}`),
+    [],
+    "serious or critical accessibility violations (axe-core)",
+  );
+}
+
+/** The page is no wider than the window: nothing scrolls sideways. */
+export async function assertNoSidewaysScroll(page) {
+  const { width, inner, wide } = await page.evaluate(() => ({
+    width: document.documentElement.scrollWidth,
+    inner: window.innerWidth,
+    // What sticks out, to say where the page is too wide.
+    wide: [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(0, 5)
+      .map((e) => e.outerHTML.slice(0, 100)),
+  }));
+  assert.ok(width <= inner, `the page scrolls sideways: ${width} px in a window of ${inner} px: ${wide.join(" | ")}`);
 }
 
 /** Every request the pages made is a console file or an authorized, documented native API operation. */

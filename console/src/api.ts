@@ -3,7 +3,8 @@
 
 import { parseJson, type Json } from "./json";
 
-export type Me = { kind: "admin" } | { kind: "key"; account_id: string; key_id: string; policy: string[] };
+export type Me =
+  { kind: "admin" } | { kind: "key"; account_id: string; account_name: string; key_id: string; policy: string[] };
 
 export interface Paged<T> {
   data: T[];
@@ -57,6 +58,48 @@ export interface Violation {
 
 export type SubscriptionStatus = "enabled" | "disabled" | "locked";
 
+/** Derived by the server: `disabled` and `locked` from the status; otherwise `failing` while its latest
+ * attempt failed (since `failing_since`), else `healthy`. */
+export type Health = "healthy" | "failing" | "disabled" | "locked";
+
+/** How many subscriptions of one app of one account are in each health (`GET /subscription-health`). */
+export interface HealthCount {
+  account_id: string;
+  app_id: string;
+  healthy: number;
+  failing: number;
+  disabled: number;
+  locked: number;
+}
+
+/** One failure kind of the closed set the server classifies attempt errors into (`GET /failure-kinds`). */
+export interface FailureKind {
+  code: string;
+  title: string;
+  /** What the account owner can try. */
+  advice: string;
+  /** What the operator can do besides, when it differs (e.g. allowing private targets). */
+  operator_advice: string | null;
+}
+
+/** The subscription's retrying and dead deliveries that failed the same way (`GET …/failures`). */
+export interface FailureGroup {
+  failure: string | null;
+  status_code: number | null;
+  error: string | null;
+  retrying: number;
+  dead: number;
+  latest_at: string;
+  /** One delivery of the group, the latest. */
+  delivery_id: string;
+}
+
+/** `POST …/replay`: with `dry_run`, `matching` is how many would be queued and nothing changes. */
+export interface Replayed {
+  requeued: number;
+  matching: number;
+}
+
 export interface Subscription {
   id: string;
   app_id: string;
@@ -71,7 +114,14 @@ export interface Subscription {
   rate_limit: number | null;
   ordering: string;
   timeout_ms: number | null;
+  /** The retry policy in force: a profile's name (`standard`, `live`, `meeting`) or delays in seconds. */
+  retry: string | number[];
+  /** Several events per request (array formats); null: one per request. */
+  batch: { max_events: number; max_wait_ms: number } | null;
   filter: Record<string, unknown> | null;
+  health: Health;
+  /** When its current run of failed attempts began; null when the latest attempt succeeded. */
+  failing_since: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -91,6 +141,8 @@ export interface Event {
   schema_violations?: Violation[];
   erased_at?: string | null;
   created_at: string;
+  /** In event lists and searches: how many of its deliveries are in each status. */
+  deliveries?: Record<DeliveryStatus, number>;
 }
 
 export type DeliveryStatus = "pending" | "delivering" | "succeeded" | "retrying" | "dead" | "cancelled";
@@ -98,6 +150,7 @@ export type DeliveryStatus = "pending" | "delivering" | "succeeded" | "retrying"
 export interface Delivery {
   id: string;
   event_id: string;
+  event_type: string;
   subscription_id: string;
   app_id: string;
   status: DeliveryStatus;
@@ -105,11 +158,14 @@ export interface Delivery {
   next_attempt_at: string | null;
   last_status_code: number | null;
   last_error: string | null;
+  /** The failure kind (`FailureKind.code`) of the last attempt; null if it succeeded or none was made. */
+  last_failure: string | null;
   created_at: string;
   updated_at: string;
 }
 
-export interface PublishedEvent extends Event {
+/** The publish answer: the event with the deliveries it made (not their counts, as in lists). */
+export interface PublishedEvent extends Omit<Event, "deliveries"> {
   deliveries: Delivery[];
 }
 
@@ -121,6 +177,9 @@ export interface Attempt {
   status_code: number | null;
   error: string | null;
   response_excerpt: string | null;
+  succeeded: boolean;
+  /** A `FailureKind.code`; null when the attempt succeeded. */
+  failure: string | null;
 }
 
 export interface RequestPreview {

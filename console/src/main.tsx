@@ -2,9 +2,10 @@
 // browser can bookmark; the server only ever serves the same static files).
 
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
-import { get, session, SIGNED_OUT, type Me } from "./api";
-import { AppPage, AppsPage } from "./pages/apps";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { get, path, session, SIGNED_OUT, type Account, type App, type Me } from "./api";
+import { AppPage, AppsPage, MissingApp } from "./pages/apps";
 import { CatalogPage } from "./pages/catalog";
 import { DeliveryPage } from "./pages/delivery";
 import { EventPage } from "./pages/event";
@@ -12,7 +13,7 @@ import { LivePage } from "./pages/live";
 import { AccountsPage, OverviewPage } from "./pages/operator";
 import { SignIn } from "./pages/signin";
 import { SubscriptionPage } from "./pages/subscription";
-import { go } from "./ui";
+import { go, Missing, useLoad } from "./ui";
 import "./style.css";
 
 function useHash(): string {
@@ -65,19 +66,26 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   const hash = useHash();
   const [acting, setActing] = useState(session.acting());
   const operator = me.kind === "admin";
+  const accountName = useAccountName(me, acting);
   const actAs = (account: string | null) => {
     session.actAs(account);
     setActing(account);
   };
-  const parts = hash.split("/").filter(Boolean);
+  const [route, search = ""] = hash.split("?");
+  const parts = route.split("/").filter(Boolean);
+  const params = new URLSearchParams(search);
   const needsAccount = operator && !acting && !["accounts", "overview"].includes(parts[0] ?? "overview");
   const page = needsAccount ? (
     <AccountsPage actAs={actAs} hint="Choose the account to look into." />
   ) : (
-    route(parts, operator, actAs)
+    page_(parts, params, operator, actAs, accountName)
   );
   useEffect(() => {
     document.getElementById("main")?.focus({ preventScroll: true });
+  }, [hash]);
+  // The title the route alone can tell; a page that loads a name replaces it (its effect runs after this).
+  useLayoutEffect(() => {
+    document.title = routeTitle(parts, operator);
   }, [hash]);
   const here = (p: string) => (parts[0] ?? "") === p || (p === "apps" && parts.length === 0 && !operator);
   return (
@@ -122,7 +130,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
               {acting && (
                 <span>
                   {" "}
-                  in <code>{acting}</code>{" "}
+                  in <strong title={acting}>{accountName}</strong>{" "}
                   <button type="button" class="link" onClick={() => (actAs(null), go("/accounts"))}>
                     leave
                   </button>
@@ -131,7 +139,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
             </>
           ) : (
             <span>
-              account <code>{me.account_id}</code>
+              account <strong>{accountName}</strong>
             </span>
           )}{" "}
           <button type="button" onClick={onSignOut}>
@@ -146,21 +154,74 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   );
 }
 
-function route(parts: string[], operator: boolean, actAs: (a: string | null) => void) {
+/** The name of the account the pages are of (the key's, or the one the operator acts in); its id until the
+ * name is known; none for the operator acting in no account. */
+function useAccountName(me: Me, acting: string | null): string | undefined {
+  const account = useLoad(
+    () => (acting ? get<Account>(path`/accounts/${acting}`) : Promise.resolve(undefined)),
+    [acting],
+  );
+  if (me.kind === "key") return me.account_name || me.account_id;
+  if (!acting) return undefined;
+  return account.data?.id === acting ? account.data.name : acting;
+}
+
+/** A page inside an app; when the app does not exist, only that is said (and nothing of the page). */
+function OfApp({ app, page }: { app: string; page: ComponentChildren }) {
+  const loaded = useLoad(() => get<App>(path`/apps/${app}`), [app]);
+  return loaded.error?.status === 404 ? <MissingApp app={app} /> : <>{page}</>;
+}
+
+function routeTitle(parts: string[], operator: boolean): string {
+  const [a, b, c, d] = parts;
+  const title = (() => {
+    switch (a) {
+      case undefined:
+        return operator ? "Overview" : "Apps";
+      case "overview":
+        return operator ? "Overview" : "Charts";
+      case "accounts":
+        return "Accounts";
+      case "apps":
+        if (!b) return "Apps";
+        if (!c) return `App ${b}`;
+        if (c === "catalog") return `Catalog · ${b}`;
+        if (c === "subscriptions") return `Subscription ${d} · ${b}`;
+        if (c === "events") return `Event ${d} · ${b}`;
+        return "Not found";
+      case "deliveries":
+        return `Delivery ${b}`;
+      case "live":
+        return "Live";
+      default:
+        return "Not found";
+    }
+  })();
+  return `${title} · hookd`;
+}
+
+function page_(
+  parts: string[],
+  params: URLSearchParams,
+  operator: boolean,
+  actAs: (a: string | null) => void,
+  accountName: string | undefined,
+) {
   const [a, b, c, d, e] = parts;
+  const health = params.get("health") ?? undefined;
   switch (a) {
     case undefined:
-      return operator ? <OverviewPage /> : <AppsPage />;
+      return operator ? <OverviewPage account={accountName} /> : <AppsPage />;
     case "overview":
-      return <OverviewPage />;
+      return <OverviewPage account={accountName} />;
     case "accounts":
-      return operator ? <AccountsPage actAs={actAs} /> : <NotFound />;
+      return operator ? <AccountsPage actAs={actAs} health={health} /> : <NotFound />;
     case "apps":
-      if (!b) return <AppsPage />;
+      if (!b) return <AppsPage health={health} />;
       if (!c) return <AppPage app={b} />;
-      if (c === "catalog" && !d) return <CatalogPage app={b} />;
-      if (c === "subscriptions" && d && !e) return <SubscriptionPage app={b} sub={d} />;
-      if (c === "events" && d && !e) return <EventPage app={b} event={d} />;
+      if (c === "catalog" && !d) return <OfApp app={b} page={<CatalogPage app={b} />} />;
+      if (c === "subscriptions" && d && !e) return <OfApp app={b} page={<SubscriptionPage app={b} sub={d} />} />;
+      if (c === "events" && d && !e) return <OfApp app={b} page={<EventPage app={b} event={d} />} />;
       return <NotFound />;
     case "deliveries":
       return b && !c ? <DeliveryPage id={b} /> : <NotFound />;
@@ -173,12 +234,9 @@ function route(parts: string[], operator: boolean, actAs: (a: string | null) => 
 
 function NotFound() {
   return (
-    <section>
-      <h1>Not found</h1>
-      <p>
-        There is no such page. <a href="#/">Go to the start.</a>
-      </p>
-    </section>
+    <Missing title="There is no such page" back="/" backLabel="Go to the start">
+      The console has no page at this address.
+    </Missing>
   );
 }
 

@@ -3,7 +3,7 @@
 
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, type Paged } from "./api";
+import { ApiError, type Paged, type Subscription } from "./api";
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -66,8 +66,51 @@ export function ErrorBox({ error }: { error: ApiError | undefined }) {
   );
 }
 
-/** The standard frame of something loaded: its error, a loading line the first time, then its content. */
+/** What a `…_not_found` error code names, in words. */
+const MISSING: Record<string, string> = {
+  app_not_found: "app",
+  subscription_not_found: "subscription",
+  delivery_not_found: "delivery",
+  event_not_found: "event",
+  event_type_not_found: "event type",
+  account_not_found: "account",
+};
+
+/**
+ * The whole page when what it shows does not exist: one message saying what was not found, and a way
+ * back. Nothing else is rendered beneath it.
+ */
+export function Missing({
+  title,
+  children,
+  back = "/apps",
+  backLabel = "Back to the apps",
+}: {
+  title: string;
+  children?: ComponentChildren;
+  back?: string;
+  backLabel?: string;
+}) {
+  useTitle(`Not found · hookd`);
+  return (
+    <div class="missing" role="alert">
+      <h1>{title}</h1>
+      <p>{children ?? "It may have been deleted, or the link is mistyped."}</p>
+      <p>
+        <a href={`#${back}`}>{backLabel}</a>
+      </p>
+    </div>
+  );
+}
+
+/** The standard frame of something loaded: its error, a loading line the first time, then its content. A
+ * 404 before anything loaded is the page's one message (`Missing`). */
 export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (data: T) => ComponentChildren }) {
+  const e = loaded.error;
+  if (loaded.data === undefined && e?.status === 404) {
+    const thing = MISSING[e.code];
+    return thing ? <Missing title={`There is no such ${thing}`} /> : <ErrorBox error={e} />;
+  }
   return (
     <>
       <ErrorBox error={loaded.error} />
@@ -94,6 +137,8 @@ const TONE: Record<string, string> = {
   cancelled: "muted",
   dead: "bad",
   locked: "bad",
+  healthy: "ok",
+  failing: "bad",
   deprecated: "warn",
   archived: "muted",
 };
@@ -108,12 +153,16 @@ export function HttpStatus({ code, error }: { code: number | null; error?: strin
   return <span class={`badge ${tone}`}>{code}</span>;
 }
 
+/** A time as "5 min ago"; its date and time (local, with the zone) show beside it on hover, keyboard focus
+ * or a tap, and are read out by screen readers. */
 export function Time({ at }: { at: string | null | undefined }) {
   if (!at) return <span class="muted">—</span>;
   const date = new Date(at);
+  const absolute = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "long" });
   return (
-    <time dateTime={at} title={date.toISOString()}>
+    <time class="when" dateTime={at} title={absolute} tabIndex={0}>
       {ago(date)}
+      <span class="absolute"> ({absolute})</span>
     </time>
   );
 }
@@ -126,6 +175,44 @@ export function ago(date: Date, now = Date.now()): string {
   if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
   if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
   return date.toISOString().slice(0, 16).replace("T", " ");
+}
+
+/** The browser tab's title while a page is shown, e.g. `Subscription “Orders” · shop · hookd`. */
+export function useTitle(title: string | undefined) {
+  useEffect(() => {
+    if (title) document.title = title;
+  }, [title, location.hash]);
+}
+
+/** An id shown small beside a name, selected whole by one click or tap so that it can be copied. */
+export function Id({ id }: { id: string }) {
+  return <code class="id">{id}</code>;
+}
+
+/** A subscription's name: its description, else its URL's host and path. */
+export function subscriptionName(s: Pick<Subscription, "description" | "url">): string {
+  if (s.description) return s.description;
+  try {
+    const u = new URL(s.url);
+    return u.host + (u.pathname === "/" ? "" : u.pathname);
+  } catch {
+    return s.url;
+  }
+}
+
+/** A subscription's health as a badge with its word (not colour only) and, when failing, since when. */
+export function HealthBadge({ sub }: { sub: Pick<Subscription, "health" | "failing_since"> }) {
+  return (
+    <span class="health">
+      <Badge status={sub.health} />
+      {sub.health === "failing" && sub.failing_since && (
+        <span class="muted small">
+          {" "}
+          since <Time at={sub.failing_since} />
+        </span>
+      )}
+    </span>
+  );
 }
 
 export function Link({ to, children, label }: { to: string; children: ComponentChildren; label?: string }) {
@@ -236,9 +323,10 @@ export function LineChart({
   unit?: string;
   max?: number;
 }) {
-  const w = 600;
+  // Drawn at the size it is shown (one unit a pixel), so that the axis text keeps its size on a phone.
+  const [box, w] = useWidth(600);
   const h = 160;
-  const pad = { l: 44, r: 8, t: 8, b: 20 };
+  const pad = { l: 48, r: 8, t: 10, b: 22 };
   const all = series.flatMap((s) => s.values);
   const max = fixedMax ?? niceMax(Math.max(0, ...all));
   const n = Math.max(2, labels.length);
@@ -246,11 +334,11 @@ export function LineChart({
   const y = (v: number) => pad.t + (1 - v / max) * (h - pad.t - pad.b);
   const last = series.map((s) => `${s.name} ${fmt(s.values[s.values.length - 1] ?? 0)}${unit ?? ""}`).join(", ");
   return (
-    <figure class="chart">
+    <figure class="chart" ref={box}>
       <figcaption>
         {title} <span class="muted">(now: {last})</span>
       </figcaption>
-      <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`${title}; now ${last}`}>
+      <svg width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`${title}; now ${last}`}>
         {[0, 0.5, 1].map((f) => (
           <g key={f}>
             <line class="grid" x1={pad.l} x2={w - pad.r} y1={y(max * f)} y2={y(max * f)} />
@@ -289,6 +377,22 @@ export function LineChart({
   );
 }
 
+/** A ref for an element and its content width, followed as it changes (`initial` until it is measured). */
+function useWidth(initial: number): [{ current: HTMLElement | null }, number] {
+  const ref = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(initial);
+  useEffect(() => {
+    const e = ref.current;
+    if (!e) return;
+    const measure = () => setWidth(Math.max(160, Math.floor(e.clientWidth - 20)));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(e);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
+
 function niceMax(v: number): number {
   if (v <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
@@ -324,6 +428,7 @@ export function PagedTable<T>({
   row,
   label,
   class: className,
+  cards,
 }: {
   loaded: Loaded<Paged<T>>;
   pager?: ReturnType<typeof usePager>;
@@ -332,7 +437,10 @@ export function PagedTable<T>({
   row: (item: T) => ComponentChildren;
   label?: string;
   class?: string;
+  /** On narrow screens each row becomes a card; its cells name themselves by their `data-label`. */
+  cards?: boolean;
 }) {
+  const classes = [className, cards ? "cards" : undefined].filter(Boolean).join(" ") || undefined;
   return (
     <Show loaded={loaded}>
       {(page) =>
@@ -341,7 +449,7 @@ export function PagedTable<T>({
         ) : (
           <>
             <div class="scroll">
-              <table class={className}>
+              <table class={classes}>
                 {label && <caption class="sr-only">{label}</caption>}
                 <thead>
                   <tr>

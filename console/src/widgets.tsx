@@ -97,10 +97,11 @@ export function JsonInput({
   );
 }
 
-/** JSON as indented text with keys, strings, numbers and literals told apart by colour. */
+/** JSON as indented text with keys, strings, numbers and literals told apart by colour. It may scroll, so
+ * it takes keyboard focus (to scroll by keys) and is a region named by its label. */
 export function JsonView({ value, label }: { value: Json; label?: string }) {
   return (
-    <pre class="body json" aria-label={label}>
+    <pre class="body json" role={label ? "region" : undefined} aria-label={label} tabIndex={0}>
       <JsonPart value={value} indent="" />
     </pre>
   );

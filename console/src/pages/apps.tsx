@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import {
   get,
@@ -5,37 +6,129 @@ import {
   post,
   query,
   type App,
+  type Health,
+  type HealthCount,
   type Paged,
   type PublishedEvent,
   type Subscription,
   type SubscriptionStats,
   type SubscriptionWithSecret,
 } from "../api";
-import { Badge, ErrorBox, Link, PagedTable, percent, Sparkline, Time, useForm, useLoad, usePager } from "../ui";
+import {
+  ErrorBox,
+  HealthBadge,
+  Id,
+  Link,
+  Missing,
+  PagedTable,
+  percent,
+  Show,
+  Sparkline,
+  subscriptionName,
+  Time,
+  useForm,
+  useLoad,
+  usePager,
+  useTitle,
+} from "../ui";
 import { AppTabs } from "../widgets";
 import { EventSearch, EventState } from "./search";
 import { AppSettings } from "./settings";
 
-export function AppsPage() {
+/** The apps hookd makes and uses itself, by kind, each with what it is for. */
+export const SYSTEM_APPS: Record<string, string> = {
+  ops: "hookd's own operational events (delivery.dead, subscription.locked, subscription.recovered): subscribe to be told when deliveries fail.",
+  cams: "The callback configuration of the CAMS (Alibaba Cloud) dialect: its webhooks of message status and inbound messages.",
+  ess: "The callback configuration of the ESS (Tencent Cloud) dialect: its application callback URLs.",
+  meeting: "The callback configuration of the Huawei Cloud Meeting dialect: its webhook link config.",
+};
+
+/** The order health is told in, worst first. */
+const WORST_FIRST: Health[] = ["failing", "locked", "disabled", "healthy"];
+
+/** Sort key: failing first, then locked, disabled, and what is fine. */
+export function healthRank(c: Pick<HealthCount, Health> | undefined): number {
+  if (!c) return WORST_FIRST.length;
+  const i = WORST_FIRST.findIndex((h) => c[h] > 0);
+  return i < 0 ? WORST_FIRST.length : i;
+}
+
+/** Health counts summed by a key (the app, or the account). */
+export function sumHealth(rows: HealthCount[], key: (r: HealthCount) => string): Map<string, Record<Health, number>> {
+  const out = new Map<string, Record<Health, number>>();
+  for (const r of rows) {
+    const sum = out.get(key(r)) ?? { healthy: 0, failing: 0, disabled: 0, locked: 0 };
+    for (const h of WORST_FIRST) sum[h] += r[h];
+    out.set(key(r), sum);
+  }
+  return out;
+}
+
+/** "2 failing of 3": the worst health present with its count, of how many subscriptions. */
+export function HealthSummary({ counts }: { counts: Record<Health, number> | undefined }) {
+  const total = counts ? WORST_FIRST.reduce((n, h) => n + counts[h], 0) : 0;
+  if (!counts || total === 0) return <span class="muted">no subscriptions</span>;
+  const worst = WORST_FIRST.find((h) => counts[h] > 0)!;
+  const others = WORST_FIRST.filter((h) => h !== worst && counts[h] > 0);
+  return (
+    <span class="health">
+      <span class={`badge ${worst === "healthy" ? "ok" : worst === "disabled" ? "muted" : "bad"}`}>
+        {counts[worst]} {worst}
+      </span>
+      {counts[worst] < total && ` of ${total}`}
+      {others.length > 0 && <span class="muted small"> ({others.map((h) => `${counts[h]} ${h}`).join(", ")})</span>}
+    </span>
+  );
+}
+
+export function loadHealth(): Promise<{ data: HealthCount[] }> {
+  return get<{ data: HealthCount[] }>("/subscription-health");
+}
+
+export function AppsPage({ health: only }: { health?: string }) {
+  useTitle("Apps · hookd");
   const pager = usePager("apps");
   const apps = useLoad(() => get<Paged<App>>(`/apps${query({ limit: 50, cursor: pager.cursor })}`), [pager.cursor]);
+  const health = useLoad(loadHealth, []);
+  const byApp = sumHealth(health.data?.data ?? [], (r) => r.app_id);
+  const filter = WORST_FIRST.find((h) => h === only);
+  const sorted = apps.data && {
+    ...apps.data,
+    data: apps.data.data
+      .filter((a) => !filter || (byApp.get(a.id)?.[filter] ?? 0) > 0)
+      .map((a, i) => [a, i] as const)
+      .sort(([a, i], [b, j]) => healthRank(byApp.get(a.id)) - healthRank(byApp.get(b.id)) || i - j)
+      .map(([a]) => a),
+  };
   return (
     <section>
       <h1>Apps</h1>
+      {filter && (
+        <p class="filtered">
+          Only the apps with a {filter} subscription. <a href="#/apps">Show every app</a>
+        </p>
+      )}
+      <ErrorBox error={health.error} />
       <PagedTable
-        loaded={apps}
+        loaded={{ ...apps, data: sorted }}
         pager={pager}
         label="Apps"
-        empty="No apps yet."
-        columns={["App", "Kind", "Name", "Created"]}
+        cards
+        empty={filter ? `No app has a ${filter} subscription.` : "No apps yet."}
+        columns={["App", "Subscriptions", "Kind", "Created"]}
         row={(a) => (
           <tr key={a.id}>
-            <td>
+            <th scope="row">
               <Link to={path`/apps/${a.id}`}>{a.id}</Link>
+              {a.name && <div class="small">{a.name}</div>}
+            </th>
+            <td data-label="Subscriptions">
+              {health.data ? <HealthSummary counts={byApp.get(a.id)} /> : <span class="muted">…</span>}
             </td>
-            <td>{a.kind}</td>
-            <td>{a.name ?? <span class="muted">—</span>}</td>
-            <td>
+            <td data-label="Kind">
+              <AppKind app={a} />
+            </td>
+            <td data-label="Created">
               <Time at={a.created_at} />
             </td>
           </tr>
@@ -43,6 +136,18 @@ export function AppsPage() {
       />
       <CreateApp done={apps.reload} />
     </section>
+  );
+}
+
+/** An app's kind; a system app says so, and what it is for. */
+function AppKind({ app }: { app: App }) {
+  const system = SYSTEM_APPS[app.kind];
+  if (!system) return <>{app.kind}</>;
+  return (
+    <>
+      <span class="badge wait">system</span> {app.kind}
+      <div class="muted small">{system}</div>
+    </>
   );
 }
 
@@ -80,13 +185,40 @@ function CreateApp({ done }: { done: () => void }) {
   );
 }
 
+/** An app's page, once the app is known to exist: an unknown app is one message and nothing else. */
 export function AppPage({ app }: { app: string }) {
+  const loaded = useLoad(() => get<App>(path`/apps/${app}`), [app]);
+  if (!loaded.data && loaded.error?.status === 404) return <MissingApp app={app} />;
+  return <Show loaded={loaded}>{(a) => <AppOverview app={a} saved={loaded.reload} />}</Show>;
+}
+
+export function MissingApp({ app }: { app: string }) {
+  return (
+    <Missing title={`There is no app “${app}”`}>
+      This account has no app with the id <code>{app}</code>. It may have been deleted, or the link is mistyped.
+    </Missing>
+  );
+}
+
+function AppOverview({ app: a, saved }: { app: App; saved: () => void }) {
+  const app = a.id;
+  useTitle(`App ${a.name ? `“${a.name}” (${app})` : app} · hookd`);
   const pager = usePager(`subs:${app}`);
   const subs = useLoad(
     () => get<Paged<Subscription>>(path`/apps/${app}/subscriptions` + query({ limit: 50, cursor: pager.cursor })),
     [app, pager.cursor],
   );
   const [created, setCreated] = useState<SubscriptionWithSecret>();
+  const [open, setOpen] = useState<"subscribe" | "publish" | null>(null);
+  const system = SYSTEM_APPS[a.kind];
+  const sorted = subs.data && {
+    ...subs.data,
+    data: subs.data.data
+      .map((s, i) => [s, i] as const)
+      .sort(([s, i], [t, j]) => WORST_FIRST.indexOf(s.health) - WORST_FIRST.indexOf(t.health) || i - j)
+      .map(([s]) => s),
+  };
+  const toggle = (form: "subscribe" | "publish") => setOpen((o) => (o === form ? null : form));
   return (
     <section>
       <nav class="crumbs" aria-label="Breadcrumb">
@@ -94,32 +226,66 @@ export function AppPage({ app }: { app: string }) {
       </nav>
       <h1>
         App <code>{app}</code>
+        {a.name && <span class="muted h1-name"> {a.name}</span>}
       </h1>
+      {system && (
+        <p class="system-note">
+          <span class="badge wait">system</span> {system}
+        </p>
+      )}
       <AppTabs app={app} current="overview" />
-      <AppSettings app={app} />
-      <h2>Subscriptions</h2>
-      <PagedTable
-        loaded={subs}
-        pager={pager}
-        label="Subscriptions"
-        empty="No subscriptions yet."
-        columns={["Subscription", "Status", "Format", "Filter", "Rate limit", "Success, 24 h", "Attempts, 24 h"]}
-        row={(s) => <SubscriptionRow key={s.id} sub={s} />}
-      />
+      <AppSettings app={a} saved={saved} />
+      <div class="heading-row">
+        <h2>Subscriptions</h2>
+        <div class="actions" role="group" aria-label="Add">
+          <button
+            type="button"
+            aria-expanded={open === "subscribe"}
+            aria-controls={open === "subscribe" ? "new-subscription" : undefined}
+            onClick={() => toggle("subscribe")}
+          >
+            New subscription
+          </button>
+          {a.kind !== "ops" && (
+            <button
+              type="button"
+              aria-expanded={open === "publish"}
+              aria-controls={open === "publish" ? "publish-event" : undefined}
+              onClick={() => toggle("publish")}
+            >
+              Publish an event
+            </button>
+          )}
+        </div>
+      </div>
+      {open === "subscribe" && (
+        <CreateSubscription
+          app={app}
+          close={() => setOpen(null)}
+          done={(s) => {
+            setCreated(s);
+            setOpen(null);
+            subs.reload();
+          }}
+        />
+      )}
+      {open === "publish" && <PublishEvent app={app} close={() => setOpen(null)} />}
       {created && (
         <div class="notice" role="status">
           Subscription <code>{created.id}</code> created. Its signing secret, shown once here:{" "}
           <code class="secret">{created.secret}</code>
         </div>
       )}
-      <CreateSubscription
-        app={app}
-        done={(s) => {
-          setCreated(s);
-          subs.reload();
-        }}
+      <PagedTable
+        loaded={{ ...subs, data: sorted }}
+        pager={pager}
+        label="Subscriptions"
+        cards
+        class="subscriptions"
+        empty="No subscriptions yet."
+        columns={["Subscription", "Health", "Format", "Filter", "Rate limit", "Success, 24 h", "Attempts, 24 h"]}
+        row={(s) => <SubscriptionRow key={s.id} sub={s} />}
       />
-      <PublishEvent app={app} />
       <EventSearch app={app} />
     </section>
   );
@@ -139,19 +305,20 @@ function SubscriptionRow({ sub }: { sub: Subscription }) {
     .filter(Boolean)
     .join("; ");
   return (
-    <tr>
-      <td>
-        <Link to={path`/apps/${sub.app_id}/subscriptions/${sub.id}`}>{sub.description || sub.id}</Link>
+    <tr data-health={sub.health}>
+      <th scope="row">
+        <Link to={path`/apps/${sub.app_id}/subscriptions/${sub.id}`}>{subscriptionName(sub)}</Link>
         <div class="muted small url">{sub.url}</div>
+        <Id id={sub.id} />
+      </th>
+      <td data-label="Health">
+        <HealthBadge sub={sub} />
       </td>
-      <td>
-        <Badge status={sub.status} />
-      </td>
-      <td>{sub.format}</td>
-      <td>{filter}</td>
-      <td>{sub.rate_limit ? `${sub.rate_limit}/s` : <span class="muted">none</span>}</td>
-      <td>{stats.data ? percent(stats.data.success_rate) : stats.error ? "?" : "…"}</td>
-      <td>
+      <td data-label="Format">{sub.format}</td>
+      <td data-label="Filter">{filter}</td>
+      <td data-label="Rate limit">{sub.rate_limit ? `${sub.rate_limit}/s` : <span class="muted">none</span>}</td>
+      <td data-label="Success, 24 h">{stats.data ? percent(stats.data.success_rate) : stats.error ? "?" : "…"}</td>
+      <td data-label="Attempts, 24 h">
         {stats.data && (
           <Sparkline
             buckets={stats.data.buckets}
@@ -163,16 +330,52 @@ function SubscriptionRow({ sub }: { sub: Subscription }) {
   );
 }
 
-function CreateSubscription({ app, done }: { app: string; done: (s: SubscriptionWithSecret) => void }) {
+/** A form that opens from a button: a card with its heading, its fields and a way to close it. */
+function FormCard({
+  id,
+  title,
+  close,
+  onSubmit,
+  children,
+}: {
+  id: string;
+  title: string;
+  close: () => void;
+  onSubmit: (e: SubmitEvent) => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <form class="card" id={id} aria-labelledby={`${id}-title`} onSubmit={onSubmit}>
+      <div class="heading-row">
+        <h2 id={`${id}-title`}>{title}</h2>
+        <button type="button" class="link" onClick={close}>
+          Close
+        </button>
+      </div>
+      {children}
+    </form>
+  );
+}
+
+function CreateSubscription({
+  app,
+  done,
+  close,
+}: {
+  app: string;
+  done: (s: SubscriptionWithSecret) => void;
+  close: () => void;
+}) {
   const [url, setUrl] = useState("");
   const [types, setTypes] = useState("");
   const [description, setDescription] = useState("");
   const [rate, setRate] = useState("");
   const form = useForm();
   return (
-    <form
-      class="card"
-      aria-labelledby="create-sub"
+    <FormCard
+      id="new-subscription"
+      title="New subscription"
+      close={close}
       onSubmit={form.submit(async () => {
         const s = await post<SubscriptionWithSecret>(path`/apps/${app}/subscriptions`, {
           url: url.trim(),
@@ -190,7 +393,6 @@ function CreateSubscription({ app, done }: { app: string; done: (s: Subscription
         done(s);
       })}
     >
-      <h2 id="create-sub">New subscription</h2>
       <div class="row">
         <label class="grow">
           Receiver URL
@@ -218,24 +420,25 @@ function CreateSubscription({ app, done }: { app: string; done: (s: Subscription
           </span>
           <input type="number" min={1} max={10000} value={rate} onInput={(e) => setRate(e.currentTarget.value)} />
         </label>
-        <button type="submit" disabled={form.busy}>
+        <button type="submit" class="primary" disabled={form.busy}>
           Create subscription
         </button>
       </div>
       <ErrorBox error={form.error} />
-    </form>
+    </FormCard>
   );
 }
 
-function PublishEvent({ app }: { app: string }) {
+function PublishEvent({ app, close }: { app: string; close: () => void }) {
   const [type, setType] = useState("");
   const [payload, setPayload] = useState("{}");
   const form = useForm();
   const [published, setPublished] = useState<PublishedEvent>();
   return (
-    <form
-      class="card"
-      aria-labelledby="publish"
+    <FormCard
+      id="publish-event"
+      title="Publish an event"
+      close={close}
       onSubmit={form.submit(async () => {
         setPublished(undefined);
         let body: unknown;
@@ -247,7 +450,6 @@ function PublishEvent({ app }: { app: string }) {
         setPublished(await post<PublishedEvent>(path`/apps/${app}/events`, { type: type.trim(), payload: body }));
       })}
     >
-      <h2 id="publish">Publish an event</h2>
       <div class="row">
         <label>
           Event type
@@ -257,7 +459,7 @@ function PublishEvent({ app }: { app: string }) {
           Payload (JSON)
           <textarea rows={3} value={payload} onInput={(e) => setPayload(e.currentTarget.value)} spellcheck={false} />
         </label>
-        <button type="submit" disabled={form.busy}>
+        <button type="submit" class="primary" disabled={form.busy}>
           Publish
         </button>
       </div>
@@ -269,6 +471,6 @@ function PublishEvent({ app }: { app: string }) {
           <EventState event={published} unchecked={false} />
         </p>
       )}
-    </form>
+    </FormCard>
   );
 }

@@ -4,7 +4,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { patch, path, post, RawJson, type EventType, type PublishedEvent, type Subscription } from "../api";
-import { Link, useForm } from "../ui";
+import { Link, subscriptionName, useForm } from "../ui";
 import { FieldError, FormError, isAbout, JsonInput, readJson } from "../widgets";
 
 /** JSON text as typed, checked here, sent with its exact digits. */
@@ -106,7 +106,7 @@ export function SendExample({
         <select value={target} onChange={(e) => setSub(e.currentTarget.value)}>
           {subs.map((s) => (
             <option key={s.id} value={s.id}>
-              {s.description ? `${s.description} (${s.id})` : s.id}
+              {subscriptionName(s)}
             </option>
           ))}
         </select>

@@ -17,7 +17,7 @@ import {
 } from "../api";
 import { at, fromPlain, type Json } from "../json";
 import { SchemaOutline } from "../schema";
-import { Action, Badge, Link, Show, Time, useLoad } from "../ui";
+import { Action, Badge, Link, Show, useLoad } from "../ui";
 import { AppTabs, JsonView } from "../widgets";
 import { AddVersion, CreateType, SendExample } from "./catalog-forms";
 
@@ -209,7 +209,8 @@ function VersionView({
       <summary>
         Version {v.version}{" "}
         <span class="muted small">
-          · added <Time at={v.created_at} /> · {list.length} example{list.length === 1 ? "" : "s"}
+          · added {new Date(v.created_at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })} ·{" "}
+          {list.length} example{list.length === 1 ? "" : "s"}
         </span>
       </summary>
       <div class="version-body">

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
-import { get, path, post, type DeliveryDetail } from "../api";
-import { Action, Badge, HttpStatus, Link, Show, Time, useInterval, useLoad } from "../ui";
+import { get, path, post, type DeliveryDetail, type Subscription } from "../api";
+import { failureTitle, LastAnswer, NextAttempt, useFailureKinds } from "../failures";
+import { Action, Badge, HttpStatus, Link, Show, subscriptionName, Time, useInterval, useLoad, useTitle } from "../ui";
 
 const SETTLED = ["succeeded", "dead", "cancelled"];
 
@@ -15,16 +16,26 @@ export function useDelivery(id: string) {
 
 export function DeliveryPage({ id }: { id: string }) {
   const delivery = useDelivery(id);
+  const d = delivery.data;
+  // Its subscription's name, and its status: a disabled or locked one holds the delivery back.
+  const subscription = useLoad(
+    async () => (d ? get<Subscription>(path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`) : undefined),
+    [d?.app_id, d?.subscription_id],
+  );
+  const s = subscription.data;
   const [notice, setNotice] = useState<string>();
+  useTitle(d && `Delivery ${d.id} · ${d.app_id} · hookd`);
   return (
-    <section>
+    <section class="fix-page">
       <Show loaded={delivery}>
         {(d) => (
           <>
             <nav class="crumbs" aria-label="Breadcrumb">
               <Link to="/apps">Apps</Link> / <Link to={path`/apps/${d.app_id}`}>{d.app_id}</Link> /{" "}
-              <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>{d.subscription_id}</Link> /{" "}
-              <span aria-current="page">{d.id}</span>
+              <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>
+                {s ? subscriptionName(s) : d.subscription_id}
+              </Link>{" "}
+              / <span aria-current="page">{d.id}</span>
             </nav>
             <h1>
               Delivery <code>{d.id}</code> <Badge status={d.status} />
@@ -32,17 +43,38 @@ export function DeliveryPage({ id }: { id: string }) {
             <dl class="facts">
               <dt>Event</dt>
               <dd>
-                <Link to={path`/apps/${d.app_id}/events/${d.event_id}`}>{d.event_id}</Link>
+                <Link to={path`/apps/${d.app_id}/events/${d.event_id}`}>{d.event_type}</Link>{" "}
+                <code class="muted small">{d.event_id}</code>
+              </dd>
+              <dt>Subscription</dt>
+              <dd>
+                <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>
+                  {s ? subscriptionName(s) : d.subscription_id}
+                </Link>
+                {s && s.status !== "enabled" && (
+                  <>
+                    {" "}
+                    <Badge status={s.status} />
+                  </>
+                )}
               </dd>
               <dt>Attempts</dt>
               <dd>{d.attempts}</dd>
+              {d.attempts > 0 && (
+                <>
+                  <dt>Last answer</dt>
+                  <dd>
+                    <LastAnswer code={d.last_status_code} error={d.last_error} failure={d.last_failure} attempted />
+                  </dd>
+                </>
+              )}
               <dt>Created</dt>
               <dd>
                 <Time at={d.created_at} />
               </dd>
               <dt>Next attempt</dt>
               <dd>
-                <Time at={d.next_attempt_at} />
+                <NextAttempt d={d} status={s?.status} />
               </dd>
             </dl>
             <div class="actions">
@@ -74,13 +106,14 @@ export function DeliveryPage({ id }: { id: string }) {
 
 /** Every attempt of a delivery, newest first: when, the answer, how long it took, what came back. */
 export function Attempts({ d }: { d: DeliveryDetail }) {
+  const known = useFailureKinds();
   return (
     <>
       {d.attempt_log.length === 0 ? (
         <p class="muted">No attempt yet.</p>
       ) : (
         <div class="scroll">
-          <table class="attempts">
+          <table class="attempts cards">
             <thead>
               <tr>
                 <th scope="col">#</th>
@@ -93,15 +126,16 @@ export function Attempts({ d }: { d: DeliveryDetail }) {
             <tbody>
               {[...d.attempt_log].reverse().map((a) => (
                 <tr key={a.id}>
-                  <td>{a.attempt}</td>
-                  <td>
+                  <td data-label="#">{a.attempt}</td>
+                  <td data-label="Started">
                     <Time at={a.started_at} />
                   </td>
-                  <td>
+                  <td data-label="Answer">
                     <HttpStatus code={a.status_code} error={a.error} />
+                    {a.failure && <div class="fix-kind">{failureTitle(a.failure, known)}</div>}
                   </td>
-                  <td>{a.duration_ms} ms</td>
-                  <td>
+                  <td data-label="Latency">{a.duration_ms} ms</td>
+                  <td data-label="Response or error">
                     {a.error && <div class="error-text">{a.error}</div>}
                     {a.response_excerpt && <pre class="excerpt">{a.response_excerpt}</pre>}
                   </td>

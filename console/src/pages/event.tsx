@@ -1,10 +1,10 @@
 import { useState } from "preact/hooks";
-import { del, getExact, path, query, get, type Delivery, type Event, type Paged } from "../api";
+import { del, getExact, path, query, get, type Delivery, type Event, type Paged, type Subscription } from "../api";
 import { at } from "../json";
-import { ErrorBox, Link, PagedTable, Show, Time, useLoad, usePager, useRun } from "../ui";
+import { ErrorBox, Link, PagedTable, Show, Time, useLoad, usePager, useRun, useTitle } from "../ui";
 import { ConfirmDialog, JsonView } from "../widgets";
 import { EventState, ViolationList } from "./search";
-import { deliveryColumns, deliveryRow } from "./subscription";
+import { deliveryColumns, deliveryRow, type DeliveriesOf } from "./subscription";
 
 /** One event with its deliveries across the app's subscriptions. */
 export function EventPage({ app, event }: { app: string; event: string }) {
@@ -15,6 +15,15 @@ export function EventPage({ app, event }: { app: string; event: string }) {
       get<Paged<Delivery>>(path`/apps/${app}/events/${event}/deliveries` + query({ limit: 50, cursor: pager.cursor })),
     [app, event, pager.cursor],
   );
+  // The deliveries name their subscriptions; an app has at most a few hundred (a page of the largest size).
+  const subscriptions = useLoad(
+    () => get<Paged<Subscription>>(path`/apps/${app}/subscriptions` + query({ limit: 250 })),
+    [app],
+  );
+  const of: DeliveriesOf = {
+    subscriptions: subscriptions.data && new Map(subscriptions.data.data.map((s) => [s.id, s])),
+  };
+  useTitle(loaded.data && `Event ${loaded.data.data.type} · ${app} · hookd`);
   return (
     <section>
       <nav class="crumbs" aria-label="Breadcrumb">
@@ -89,16 +98,21 @@ export function EventPage({ app, event }: { app: string; event: string }) {
           </>
         )}
       </Show>
-      <h2>Deliveries</h2>
-      <PagedTable
-        loaded={deliveries}
-        pager={pager}
-        class="deliveries"
-        label="Deliveries"
-        empty="The event matched no subscription."
-        columns={deliveryColumns(true)}
-        row={deliveryRow(true)}
-      />
+      {loaded.data && (
+        <>
+          <h2>Deliveries</h2>
+          <PagedTable
+            loaded={deliveries}
+            pager={pager}
+            class="deliveries fix-deliveries"
+            cards
+            label="Deliveries"
+            empty="The event matched no subscription."
+            columns={deliveryColumns(of)}
+            row={deliveryRow(of)}
+          />
+        </>
+      )}
     </section>
   );
 }

@@ -1,32 +1,72 @@
 import { useEffect, useState } from "preact/hooks";
-import { get, query, session, type Account, type Paged, type Stats } from "../api";
-import { go, LineChart, PagedTable, Show, Time, useInterval, useLoad, usePager } from "../ui";
+import { api, get, query, type Account, type Health, type HealthCount, type Paged, type Stats } from "../api";
+import { ErrorBox, go, Id, LineChart, PagedTable, Show, Time, useInterval, useLoad, usePager, useTitle } from "../ui";
+import { healthRank, HealthSummary, loadHealth, sumHealth } from "./apps";
 
-/** The operator's list of accounts; opening one makes the console act in it (`Hookd-Account`). */
-export function AccountsPage({ actAs, hint }: { actAs: (account: string | null) => void; hint?: string }) {
+const HEALTHS: Health[] = ["failing", "locked", "disabled", "healthy"];
+
+/** The operator's list of accounts, failing first; opening one makes the console act in it (`Hookd-Account`). */
+export function AccountsPage({
+  actAs,
+  hint,
+  health: only,
+}: {
+  actAs: (account: string | null) => void;
+  hint?: string;
+  health?: string;
+}) {
+  useTitle("Accounts · hookd");
   const pager = usePager("accounts");
   const accounts = useLoad(
     () => get<Paged<Account>>(`/accounts${query({ limit: 50, cursor: pager.cursor })}`),
     [pager.cursor],
   );
+  // Without `Hookd-Account`, the admin token is answered every account's rows.
+  const health = useLoad(
+    () => api<{ data: HealthCount[] }>("GET", "/subscription-health", undefined, { acting: null }),
+    [],
+  );
+  const byAccount = sumHealth(health.data?.data ?? [], (r) => r.account_id);
+  const filter = HEALTHS.find((h) => h === only);
+  const sorted = accounts.data && {
+    ...accounts.data,
+    data: accounts.data.data
+      .filter((a) => !filter || (byAccount.get(a.id)?.[filter] ?? 0) > 0)
+      .map((a, i) => [a, i] as const)
+      .sort(([a, i], [b, j]) => healthRank(byAccount.get(a.id)) - healthRank(byAccount.get(b.id)) || i - j)
+      .map(([a]) => a),
+  };
   return (
     <section>
       <h1>Accounts</h1>
       {hint && <p>{hint}</p>}
+      {filter && (
+        <p class="filtered">
+          Only the accounts with a {filter} subscription. <a href="#/accounts">Show every account</a>
+        </p>
+      )}
+      <ErrorBox error={health.error} />
       <PagedTable
-        loaded={accounts}
+        loaded={{ ...accounts, data: sorted }}
         pager={pager}
         label="Accounts"
-        empty="No accounts yet."
-        columns={["Account", "Name", "Parent", "Created", <span class="sr-only">Open</span>]}
+        cards
+        class="accounts"
+        empty={filter ? `No account has a ${filter} subscription.` : "No accounts yet."}
+        columns={["Account", "Subscriptions", "Parent", "Created", <span class="sr-only">Open</span>]}
         row={(a) => (
           <tr key={a.id}>
-            <td>
-              <code>{a.id}</code>
+            <th scope="row">
+              {a.name}
+              <div>
+                <Id id={a.id} />
+              </div>
+            </th>
+            <td data-label="Subscriptions">
+              {health.data ? <HealthSummary counts={byAccount.get(a.id)} /> : <span class="muted">…</span>}
             </td>
-            <td>{a.name}</td>
-            <td>{a.parent_id ?? <span class="muted">—</span>}</td>
-            <td>
+            <td data-label="Parent">{a.parent_id ? <Id id={a.parent_id} /> : <span class="muted">—</span>}</td>
+            <td data-label="Created">
               <Time at={a.created_at} />
             </td>
             <td>
@@ -57,20 +97,26 @@ interface Sample {
  * Throughput, error rate and queue depth. Throughput and error rate come per minute from `/stats`; queue
  * depth is the current count, sampled every few seconds while the page is open.
  */
-export function OverviewPage() {
+/** `account`: the name of the account the charts are of (none for the whole server). */
+export function OverviewPage({ account }: { account?: string }) {
   const [minutes, setMinutes] = useState(60);
   const stats = useLoad(() => get<Stats>(`/stats${query({ minutes })}`), [minutes]);
+  const health = useLoad(loadHealth, []);
   const [samples, setSamples] = useState<Sample[]>([]);
-  useInterval(() => stats.reload(), 5000);
+  useInterval(() => (stats.reload(), health.reload()), 5000);
   const s = stats.data;
   useEffect(() => {
     if (s) setSamples((old) => [...old, { at: Date.now(), depth: s.queue.depth }].slice(-360));
   }, [s]);
-  const acting = session.acting();
+  const server = s?.scope === "server";
+  useTitle(s && (server ? "Overview of all accounts · hookd" : `Charts of ${account ?? s.account_id} · hookd`));
+  // The lists the counts link to: the accounts (whole server) or the apps (one account) with that health.
+  const list = (h: Health) => `#/${server ? "accounts" : "apps"}?health=${h}`;
+  const subs = sumHealth(health.data?.data ?? [], () => "all").get("all");
   return (
     <section>
       <div class="heading-row">
-        <h1>{s?.scope === "server" ? "All accounts" : `Account ${acting ?? s?.account_id ?? ""}`}</h1>
+        <h1>{server ? "All accounts" : `Account ${account ?? s?.account_id ?? ""}`}</h1>
         <label>
           Window{" "}
           <select value={minutes} onChange={(e) => setMinutes(Number(e.currentTarget.value))}>
@@ -91,10 +137,28 @@ export function OverviewPage() {
           });
           return (
             <>
+              <ErrorBox error={health.error} />
+              <h2 class="sr-only">Now</h2>
               <div class="tiles">
-                <Tile label="Queue depth" value={String(st.queue.depth)} />
+                {health.data &&
+                  (["failing", "locked", "disabled"] as const).map((h) => (
+                    <Tile
+                      key={h}
+                      label={`${h} subscriptions`}
+                      value={subs?.[h] ?? 0}
+                      to={list(h)}
+                      tone={h === "disabled" ? undefined : "bad"}
+                    />
+                  ))}
+                <Tile label="unfinished deliveries" value={st.queue.depth} to="#/live" />
                 {Object.entries(st.queue.by_status).map(([k, v]) => (
-                  <Tile key={k} label={k} value={String(v)} />
+                  // A retrying delivery's latest attempt failed: its subscription is among the failing ones.
+                  <Tile
+                    key={k}
+                    label={`${k} deliveries`}
+                    value={v}
+                    to={k === "retrying" ? list("failing") : undefined}
+                  />
                 ))}
               </div>
               <div class="charts">
@@ -128,11 +192,19 @@ export function OverviewPage() {
   );
 }
 
-function Tile({ label, value }: { label: string; value: string }) {
-  return (
-    <div class="tile">
-      <div class="tile-value">{value}</div>
-      <div class="tile-label">{label}</div>
-    </div>
+/** A count; a link to the list of what it counts, when there is one. */
+function Tile({ label, value, to, tone }: { label: string; value: number; to?: string; tone?: "bad" }) {
+  const content = (
+    <>
+      <span class={`tile-value ${value > 0 && tone ? "bad-text" : ""}`}>{value}</span>{" "}
+      <span class="tile-label">{label}</span>
+    </>
+  );
+  return to ? (
+    <a class="tile" href={to}>
+      {content}
+    </a>
+  ) : (
+    <div class="tile">{content}</div>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { type ApiError, get, path, query, type Event, type Paged } from "../api";
+import { type ApiError, type DeliveryStatus, get, path, query, type Event, type Paged } from "../api";
 import { asApiError, ErrorBox, Link, PagedTable, Time, useLoad, usePager } from "../ui";
 
 /** At most this many `payload.<path>=<value>` conditions in one search (the API's limit). */
@@ -161,19 +161,24 @@ export function EventSearch({ app }: { app: string }) {
         loaded={events}
         pager={pager}
         label={searching ? "Events found" : "Events"}
+        cards
+        class="events"
         empty={searching ? "No event matches the search." : "No events yet."}
-        columns={["Event", "Type", "Channel", "Schema", "Published"]}
+        columns={["Event", "Type", "Deliveries", "Channel", "Schema", "Published"]}
         row={(e) => (
           <tr key={e.id}>
             <td>
               <Link to={path`/apps/${app}/events/${e.id}`}>{e.id}</Link>
             </td>
-            <td>{e.type}</td>
-            <td>{e.channel_id ?? <span class="muted">—</span>}</td>
-            <td>
+            <td data-label="Type">{e.type}</td>
+            <td data-label="Deliveries">
+              <DeliveryCounts counts={e.deliveries} />
+            </td>
+            <td data-label="Channel">{e.channel_id ?? <span class="muted">—</span>}</td>
+            <td data-label="Schema">
               <EventState event={e} />
             </td>
-            <td>
+            <td data-label="Published">
               <Time at={e.created_at} />
             </td>
           </tr>
@@ -183,8 +188,40 @@ export function EventSearch({ app }: { app: string }) {
   );
 }
 
+/** The delivery statuses an event's counts are told in: what needs a look first. */
+const DELIVERY_ORDER: [DeliveryStatus, string][] = [
+  ["dead", "bad"],
+  ["retrying", "warn"],
+  ["pending", "wait"],
+  ["delivering", "wait"],
+  ["succeeded", "ok"],
+  ["cancelled", "muted"],
+];
+
+/** How an event's deliveries stand, from its counts per status: "1 dead, 2 succeeded"; "none" without any. */
+export function DeliveryCounts({ counts }: { counts: Event["deliveries"] }) {
+  const present = DELIVERY_ORDER.filter(([status]) => (counts?.[status] ?? 0) > 0);
+  if (!counts) return <span class="muted">—</span>;
+  if (present.length === 0) return <span class="muted">none</span>;
+  return (
+    <span class="event-state">
+      {present.map(([status, tone]) => (
+        <span key={status} class={`badge ${tone}`}>
+          {counts[status]} {status}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 /** An event's schema check and erasure, in a few words: badges, the violations listed on demand. */
-export function EventState({ event: e, unchecked = true }: { event: Event; unchecked?: boolean }) {
+export function EventState({
+  event: e,
+  unchecked = true,
+}: {
+  event: Pick<Event, "schema_violations" | "schema_version" | "erased_at">;
+  unchecked?: boolean;
+}) {
   const violations = e.schema_violations ?? [];
   return (
     <span class="event-state">

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
-import { get, patch, path, type App, type SchemaValidation } from "../api";
-import { Show, useForm, useLoad } from "../ui";
+import { patch, path, type App, type SchemaValidation } from "../api";
+import { useForm } from "../ui";
 import { FieldError, FormError } from "../widgets";
 
 const VALIDATION: [SchemaValidation, string][] = [
@@ -10,23 +10,18 @@ const VALIDATION: [SchemaValidation, string][] = [
 ];
 
 /** An app's settings about its catalog and its data: schema validation, catalog only, retention. */
-export function AppSettings({ app }: { app: string }) {
-  const loaded = useLoad(() => get<App>(path`/apps/${app}`), [app]);
+export function AppSettings({ app: a, saved }: { app: App; saved: () => void }) {
   return (
-    <Show loaded={loaded}>
-      {(a) => (
-        <details class="card settings">
-          <summary>
-            <strong>Settings</strong>{" "}
-            <span class="muted">
-              schema validation {a.schema_validation} · {a.catalog_only ? "catalog types only" : "any event types"} ·
-              retention {a.retention_days === null ? "the server's" : `${a.retention_days} days`}
-            </span>
-          </summary>
-          <SettingsForm key={a.id} app={a} saved={loaded.reload} />
-        </details>
-      )}
-    </Show>
+    <details class="card settings">
+      <summary>
+        <strong>Settings</strong>{" "}
+        <span class="muted">
+          schema validation {a.schema_validation} · {a.catalog_only ? "catalog types only" : "any event types"} ·
+          retention {a.retention_days === null ? "the server's" : `${a.retention_days} days`}
+        </span>
+      </summary>
+      <SettingsForm key={a.id} app={a} saved={saved} />
+    </details>
   );
 }
 

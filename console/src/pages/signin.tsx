@@ -1,9 +1,10 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, session, type Me } from "../api";
-import { asApiError, ErrorBox, useForm } from "../ui";
+import { asApiError, ErrorBox, useForm, useTitle } from "../ui";
 
 /** Sign-in with an access key (`key_id:secret`, the account view) or the admin token (the operator view). */
 export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
+  useTitle("Sign in · hookd");
   const [token, setToken] = useState("");
   const form = useForm();
   return (

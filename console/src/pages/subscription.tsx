@@ -1,5 +1,7 @@
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import {
+  ApiError,
   get,
   getExact,
   path,
@@ -7,29 +9,47 @@ import {
   query,
   type Delivery,
   type DeliveryStatus,
+  type FailureGroup,
   type Paged,
   type PublishedEvent,
+  type Replayed,
   type Subscription,
   type SubscriptionStats,
   type SubscriptionWithSecret,
 } from "../api";
 import {
   Action,
+  asApiError,
   Badge,
   ErrorBox,
-  HttpStatus,
+  HealthBadge,
+  Id,
   Link,
   PagedTable,
   percent,
   Show,
   Sparkline,
+  subscriptionName,
   Time,
-  useInterval,
   useForm,
+  useInterval,
   useLoad,
   usePager,
+  useRun,
+  useTitle,
 } from "../ui";
+import { ConfirmDialog } from "../widgets";
+import {
+  ConfirmedAction,
+  CopyButton,
+  deliveries as deliveriesText,
+  FailuresShown,
+  HealthLine,
+  LastAnswer,
+  NextAttempt,
+} from "../failures";
 import { Attempts, RequestShown, useDelivery } from "./delivery";
+import { DeleteSubscription, EditSubscription } from "./subscription-edit";
 import { FilterSection } from "./subscription-filter";
 import { at, printJson } from "../json";
 
@@ -41,38 +61,86 @@ export function SubscriptionPage({ app, sub }: { app: string; sub: string }) {
     () => get<SubscriptionStats>(path`/apps/${app}/subscriptions/${sub}/stats` + query({ hours: 24 })),
     [app, sub],
   );
-  const [notice, setNotice] = useState<string>();
+  const failures = useLoad(
+    () => get<{ data: FailureGroup[] }>(path`/apps/${app}/subscriptions/${sub}/failures`),
+    [app, sub],
+  );
+  // Its health and failures follow the deliveries, which go on while the page is open.
+  useInterval(() => {
+    subscription.reload();
+    failures.reload();
+  }, 3000);
+  useInterval(stats.reload, 10_000);
+  const [notice, setNotice] = useState<ComponentChildren>();
+  const [editing, setEditing] = useState(false);
   const [deliveriesKey, setDeliveriesKey] = useState(0);
-  const changed = (message: string) => {
+  const changed = (message: ComponentChildren) => {
     setNotice(message);
     subscription.reload();
+    failures.reload();
+    stats.reload();
     setDeliveriesKey((k) => k + 1);
   };
+  const s = subscription.data?.data;
+  useTitle(s && `Subscription “${subscriptionName(s)}” · ${app} · hookd`);
+  const base = path`/apps/${app}/subscriptions/${sub}`;
   return (
-    <section>
+    <section class="fix-page">
       <nav class="crumbs" aria-label="Breadcrumb">
         <Link to="/apps">Apps</Link> / <Link to={path`/apps/${app}`}>{app}</Link> /{" "}
-        <span aria-current="page">{sub}</span>
+        <span aria-current="page">{s ? subscriptionName(s) : sub}</span>
       </nav>
       <Show loaded={subscription}>
         {({ data: s, exact }) => (
           <>
             <h1>
-              Subscription {s.description ? <>“{s.description}”</> : <code>{s.id}</code>} <Badge status={s.status} />
+              Subscription “{subscriptionName(s)}” <HealthBadge sub={s} />
             </h1>
+            <p class="fix-id muted">
+              <Id id={s.id} /> <CopyButton text={s.id} label="Copy the subscription's id" />
+            </p>
+            <HealthLine s={s} />
             <dl class="facts">
               <dt>Receiver</dt>
               <dd class="url">{s.url}</dd>
+              <dt>Status</dt>
+              <dd>
+                <Badge status={s.status} />
+              </dd>
               <dt>Format</dt>
               <dd>{s.format}</dd>
               <dt>Event types</dt>
               <dd>{s.event_types.length ? s.event_types.join(", ") : "all"}</dd>
+              {s.channel_id && (
+                <>
+                  <dt>Channel</dt>
+                  <dd>{s.channel_id}</dd>
+                </>
+              )}
+              {s.users.length > 0 && (
+                <>
+                  <dt>Users</dt>
+                  <dd>{s.users.join(", ")}</dd>
+                </>
+              )}
               <dt>Payload filter</dt>
               <dd>{s.filter ? <code>{printJson(at(exact, "filter") ?? null, 0)}</code> : "none: every payload"}</dd>
               <dt>Rate limit</dt>
               <dd>{s.rate_limit ? `${s.rate_limit} per second` : "none"}</dd>
+              <dt>Timeout</dt>
+              <dd>{s.timeout_ms ? `${s.timeout_ms} ms` : "the server's"}</dd>
+              <dt>Retries</dt>
+              <dd>{Array.isArray(s.retry) ? `after ${s.retry.join(", ")} s` : s.retry}</dd>
               <dt>Ordering</dt>
               <dd>{s.ordering}</dd>
+              {s.batch && (
+                <>
+                  <dt>Batches</dt>
+                  <dd>
+                    up to {s.batch.max_events} events, waiting at most {s.batch.max_wait_ms} ms
+                  </dd>
+                </>
+              )}
               <dt>Extra headers</dt>
               <dd>{Object.keys(s.headers).length ? Object.keys(s.headers).join(", ") : "none"}</dd>
               <dt>Success, 24 h</dt>
@@ -91,73 +159,222 @@ export function SubscriptionPage({ app, sub }: { app: string; sub: string }) {
               </dd>
             </dl>
             <div class="actions" role="group" aria-label="Subscription actions">
+              <button type="button" aria-expanded={editing} onClick={() => setEditing((e) => !e)}>
+                Edit
+              </button>
               {s.status === "enabled" ? (
-                <Action
+                <ConfirmedAction
                   label="Disable"
-                  run={() => post(path`/apps/${app}/subscriptions/${sub}/disable`)}
-                  done={() => changed("Disabled: new events are not delivered; pending deliveries wait.")}
+                  ask={() => ({
+                    title: `Disable “${subscriptionName(s)}”?`,
+                    confirm: "Disable",
+                    body: (
+                      <p>
+                        New events are not delivered to it, and its pending and retrying deliveries wait until it is
+                        enabled again.
+                      </p>
+                    ),
+                  })}
+                  run={async () => {
+                    await post(`${base}/disable`);
+                    return "Disabled: new events are not delivered; pending deliveries wait.";
+                  }}
+                  report={changed}
                 />
               ) : (
                 <Action
                   label="Enable"
                   kind="primary"
-                  run={() => post(path`/apps/${app}/subscriptions/${sub}/enable`)}
+                  run={() => post(`${base}/enable`)}
                   done={() => changed("Enabled: held deliveries resume.")}
                 />
               )}
-              <Action
+              <ConfirmedAction
                 label="Rotate secret"
-                run={() => post<SubscriptionWithSecret>(path`/apps/${app}/subscriptions/${sub}/rotate-secret`, {})}
-                done={(r) =>
-                  changed(
-                    `New signing secret (shown once): ${(r as SubscriptionWithSecret).secret} — the previous one keeps signing during the grace period.`,
-                  )
-                }
+                ask={() => ({
+                  title: "Rotate the signing secret?",
+                  confirm: "Rotate",
+                  body: (
+                    <p>
+                      A new secret signs every callback from now on. The previous one keeps signing beside it for the
+                      grace period: update the receiver's verification within it.
+                    </p>
+                  ),
+                })}
+                run={async () => {
+                  const { secret } = await post<SubscriptionWithSecret>(`${base}/rotate-secret`, {});
+                  return (
+                    <>
+                      New signing secret (shown once): <code class="secret">{secret}</code>{" "}
+                      <CopyButton text={secret} label="Copy the new signing secret" /> — the previous one keeps signing
+                      during the grace period.
+                    </>
+                  );
+                }}
+                report={changed}
               />
               <Action
                 label="Send test event"
-                run={() => post<PublishedEvent>(path`/apps/${app}/subscriptions/${sub}/test`)}
+                run={() => post<PublishedEvent>(`${base}/test`)}
                 done={(r) => changed(`Test event ${(r as PublishedEvent).id} queued.`)}
               />
-              <Replay app={app} sub={sub} done={changed} />
+              <DeleteSubscription s={s} />
             </div>
             {notice && (
               <div class="notice" role="status">
                 {notice}
               </div>
             )}
+            {editing && (
+              <EditSubscription
+                s={s}
+                saved={(message) => {
+                  setEditing(false);
+                  changed(message);
+                }}
+                cancel={() => setEditing(false)}
+              />
+            )}
+            <Secret app={app} sub={sub} />
+            <section aria-labelledby="failures-heading">
+              <div class="heading-row">
+                <h2 id="failures-heading">Why deliveries fail</h2>
+                {(failures.data?.data.length ?? 0) > 0 && <RetryAll s={s} done={changed} />}
+              </div>
+              <FailuresShown loaded={failures} />
+              <Replay app={app} sub={sub} done={changed} />
+            </section>
             <FilterSection app={app} sub={sub} filter={at(exact, "filter")} saved={changed} />
           </>
         )}
       </Show>
-      <Deliveries key={deliveriesKey} app={app} sub={sub} />
+      {s && <Deliveries key={deliveriesKey} s={s} />}
     </section>
   );
 }
 
+/** The signing secret, shown on request; a key without the right to read it is told so in a sentence. */
+function Secret({ app, sub }: { app: string; sub: string }) {
+  const [shown, setShown] = useState<{ secret: string } | ApiError>();
+  const form = useForm();
+  if (shown === undefined)
+    return (
+      <form
+        class="fix-secret"
+        onSubmit={form.submit(async () => {
+          try {
+            setShown(await get<{ secret: string }>(path`/apps/${app}/subscriptions/${sub}/secret`));
+          } catch (e) {
+            const error = asApiError(e);
+            if (error.status !== 403) throw error;
+            setShown(error);
+          }
+        })}
+      >
+        <span class="muted">Signing secret: hidden.</span>{" "}
+        <button type="submit" disabled={form.busy}>
+          Reveal
+        </button>
+        <ErrorBox error={form.error} />
+      </form>
+    );
+  return (
+    <p class="fix-secret">
+      {shown instanceof ApiError ? (
+        <span class="warn-text">
+          This access key may not read the signing secret (the server answered: {shown.message}). Ask someone whose key
+          has the right, or rotate the secret to get a new one.
+        </span>
+      ) : (
+        <>
+          Signing secret: <code class="secret">{shown.secret}</code>{" "}
+          <CopyButton text={shown.secret} label="Copy the signing secret" />
+        </>
+      )}{" "}
+      <button type="button" onClick={() => setShown(undefined)}>
+        Hide
+      </button>
+    </p>
+  );
+}
+
+/** Queues again every retrying or dead delivery, once the person saw how many and confirmed. */
+function RetryAll({ s, done }: { s: Subscription; done: (message: ComponentChildren) => void }) {
+  const url = path`/apps/${s.app_id}/subscriptions/${s.id}/replay`;
+  return (
+    <ConfirmedAction
+      label="Retry all failing now"
+      kind="primary"
+      ask={async () => {
+        const { matching } = await post<Replayed>(url, { dry_run: true });
+        if (matching === 0) return "Nothing to retry: no delivery is retrying or dead.";
+        return {
+          title: `Retry ${deliveriesText(matching)} now?`,
+          confirm: `Retry ${matching}`,
+          body: (
+            <p>
+              Every retrying or dead delivery of “{subscriptionName(s)}” — <strong>{matching}</strong> in all — is
+              queued again, due now, at the subscription's rate limit.
+              {s.status !== "enabled" && ` The subscription is ${s.status}: they wait until it is enabled.`}
+            </p>
+          ),
+        };
+      }}
+      run={async () => {
+        const r = await post<Replayed>(url, {});
+        return `Queued ${deliveriesText(r.requeued)} again.`;
+      }}
+      report={done}
+    />
+  );
+}
+
+/** Replays the failures since a time, once the person saw how many and confirmed. */
 function Replay({ app, sub, done }: { app: string; sub: string; done: (message: string) => void }) {
   const [since, setSince] = useState(() => localInput(new Date(Date.now() - 3600_000)));
+  const [asking, setAsking] = useState<{ since: string; matching: number }>();
   const form = useForm();
+  const replay = useRun();
+  const url = path`/apps/${app}/subscriptions/${sub}/replay`;
   return (
     <form
-      class="inline"
+      class="inline fix-replay"
       onSubmit={form.submit(async () => {
         const at = new Date(since);
         if (Number.isNaN(at.getTime())) throw new Error("choose a time to replay from");
-        const r = await post<{ requeued: number }>(path`/apps/${app}/subscriptions/${sub}/replay`, {
-          since: at.toISOString(),
-        });
-        done(`Replay queued ${r.requeued} dead or retrying deliver${r.requeued === 1 ? "y" : "ies"} again.`);
+        const { matching } = await post<Replayed>(url, { since: at.toISOString(), dry_run: true });
+        if (matching === 0) done("Nothing to replay: no delivery created since then is dead or retrying.");
+        else setAsking({ since: at.toISOString(), matching });
       })}
     >
       <label>
         Replay failures since
         <input type="datetime-local" required value={since} onInput={(e) => setSince(e.currentTarget.value)} />
       </label>
-      <button type="submit" disabled={form.busy}>
+      <button type="submit" disabled={form.busy || replay.busy}>
         Replay
       </button>
-      <ErrorBox error={form.error} />
+      <ErrorBox error={form.error ?? replay.error} />
+      {asking && (
+        <ConfirmDialog
+          open
+          title={`Replay ${deliveriesText(asking.matching)}?`}
+          confirm={`Replay ${asking.matching}`}
+          onCancel={() => setAsking(undefined)}
+          onConfirm={() => {
+            setAsking(undefined);
+            void replay.run(async () => {
+              const r = await post<Replayed>(url, { since: asking.since });
+              done(`Replay queued ${deliveriesText(r.requeued)} that were dead or retrying again.`);
+            });
+          }}
+        >
+          <p>
+            <strong>{asking.matching}</strong> dead or retrying deliveries created since <Time at={asking.since} /> are
+            queued again, due now, at the subscription's rate limit.
+          </p>
+        </ConfirmDialog>
+      )}
     </form>
   );
 }
@@ -167,18 +384,19 @@ function localInput(d: Date): string {
   return local.toISOString().slice(0, 16);
 }
 
-function Deliveries({ app, sub }: { app: string; sub: string }) {
+function Deliveries({ s }: { s: Subscription }) {
   const [status, setStatus] = useState<string>("");
-  const pager = usePager(`${sub}:${status}`);
+  const pager = usePager(`${s.id}:${status}`);
   const deliveries = useLoad(
     () =>
       get<Paged<Delivery>>(
-        path`/apps/${app}/subscriptions/${sub}/deliveries` + query({ limit: 25, cursor: pager.cursor, status }),
+        path`/apps/${s.app_id}/subscriptions/${s.id}/deliveries` + query({ limit: 25, cursor: pager.cursor, status }),
       ),
-    [app, sub, status, pager.cursor],
+    [s.app_id, s.id, status, pager.cursor],
   );
   // The first page follows new deliveries; later pages stay put while they are read.
   useInterval(() => pager.page === 1 && deliveries.reload(), 2000);
+  const of: DeliveriesOf = { subscription: s };
   return (
     <>
       <div class="heading-row">
@@ -198,21 +416,31 @@ function Deliveries({ app, sub }: { app: string; sub: string }) {
       <PagedTable
         loaded={deliveries}
         pager={pager}
-        class="deliveries"
+        class="deliveries fix-deliveries"
+        cards
         label="Deliveries"
         empty={`No deliveries${status ? ` that are ${status}` : ""}.`}
-        columns={deliveryColumns(false)}
-        row={deliveryRow(false)}
+        columns={deliveryColumns(of)}
+        row={deliveryRow(of)}
       />
     </>
   );
 }
 
+/** Whose deliveries a list shows: one subscription's, or several (their names and statuses by id, once
+ * loaded). */
+export type DeliveriesOf = { subscription: Subscription } | { subscriptions: Map<string, Subscription> | undefined };
+
+function subscriptionOf(of: DeliveriesOf, d: Delivery): Subscription | undefined {
+  return "subscription" in of ? of.subscription : of.subscriptions?.get(d.subscription_id);
+}
+
 /** The columns of a list of deliveries, with the subscription of each when they are of several. */
-export function deliveryColumns(showSubscription: boolean): string[] {
+export function deliveryColumns(of: DeliveriesOf): string[] {
   return [
     "Delivery",
-    ...(showSubscription ? ["Subscription"] : []),
+    ...("subscriptions" in of ? ["Subscription"] : []),
+    "Event type",
     "Status",
     "Attempts",
     "Last answer",
@@ -221,18 +449,20 @@ export function deliveryColumns(showSubscription: boolean): string[] {
   ];
 }
 
-export function deliveryRow(showSubscription: boolean) {
-  return (d: Delivery) => <DeliveryRow key={d.id} d={d} showSubscription={showSubscription} />;
+export function deliveryRow(of: DeliveriesOf) {
+  return (d: Delivery) => <DeliveryRow key={d.id} d={d} of={of} />;
 }
 
 /** One delivery; its attempts and request open beneath it on demand. */
-function DeliveryRow({ d, showSubscription }: { d: Delivery; showSubscription: boolean }) {
+function DeliveryRow({ d, of }: { d: Delivery; of: DeliveriesOf }) {
   const [open, setOpen] = useState(false);
   const details = `details-${d.id}`;
+  const s = subscriptionOf(of, d);
+  const columns = deliveryColumns(of);
   return (
     <>
       <tr data-status={d.status}>
-        <td>
+        <td data-label="Delivery">
           <button
             type="button"
             class="link"
@@ -245,29 +475,36 @@ function DeliveryRow({ d, showSubscription }: { d: Delivery; showSubscription: b
           </button>{" "}
           <Link to={path`/deliveries/${d.id}`}>{d.id}</Link>
         </td>
-        {showSubscription && (
-          <td>
-            <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>{d.subscription_id}</Link>
+        {"subscriptions" in of && (
+          <td data-label="Subscription">
+            <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>
+              {s ? subscriptionName(s) : d.subscription_id}
+            </Link>
           </td>
         )}
-        <td>
+        <td data-label="Event type">{d.event_type}</td>
+        <td data-label="Status">
           <Badge status={d.status} />
         </td>
-        <td>{d.attempts}</td>
-        <td>
-          {d.attempts > 0 ? <HttpStatus code={d.last_status_code} error={d.last_error} /> : null}{" "}
-          {d.last_error && <span class="muted small">{d.last_error}</span>}
+        <td data-label="Attempts">{d.attempts}</td>
+        <td data-label="Last answer">
+          <LastAnswer
+            code={d.last_status_code}
+            error={d.last_error}
+            failure={d.last_failure}
+            attempted={d.attempts > 0}
+          />
         </td>
-        <td>
+        <td data-label="Created">
           <Time at={d.created_at} />
         </td>
-        <td>
-          <Time at={d.next_attempt_at} />
+        <td data-label="Next attempt">
+          <NextAttempt d={d} status={s?.status} />
         </td>
       </tr>
       {open && (
         <tr class="details" id={details}>
-          <td colSpan={deliveryColumns(showSubscription).length}>
+          <td colSpan={columns.length}>
             <DeliveryDetails id={d.id} />
           </td>
         </tr>
