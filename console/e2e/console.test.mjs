@@ -57,8 +57,9 @@ test("account view: subscribe, deliver, fail, see the excerpt, retry, succeed", 
   await page.getByLabel("Event types").fill("order.paid");
   await page.getByLabel("Description").fill("Order webhooks");
   await page.getByRole("button", { name: "Create subscription" }).click();
-  await page.getByText(/signing secret, shown once/).waitFor();
+  await page.getByText(/Its signing secret \(the subscription's page can reveal it/).waitFor();
   await page.getByText(/whsec_/).waitFor();
+  await page.getByRole("button", { name: "Copy the signing secret" }).waitFor();
   await assertLabelled(page);
 
   // Publish; the delivery is seen to succeed.

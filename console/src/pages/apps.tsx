@@ -31,6 +31,7 @@ import {
   usePager,
   useTitle,
 } from "../ui";
+import { CopyButton } from "../failures";
 import { AppTabs } from "../widgets";
 import { EventSearch, EventState } from "./search";
 import { AppSettings } from "./settings";
@@ -272,8 +273,9 @@ function AppOverview({ app: a, saved }: { app: App; saved: () => void }) {
       {open === "publish" && <PublishEvent app={app} close={() => setOpen(null)} />}
       {created && (
         <div class="notice" role="status">
-          Subscription <code>{created.id}</code> created. Its signing secret, shown once here:{" "}
-          <code class="secret">{created.secret}</code>
+          Subscription <code>{created.id}</code> created. Its signing secret (the subscription's page can reveal it
+          again): <code class="secret">{created.secret}</code>{" "}
+          <CopyButton text={created.secret} label="Copy the signing secret" />
         </div>
       )}
       <PagedTable
