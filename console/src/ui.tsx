@@ -189,6 +189,14 @@ export function Id({ id }: { id: string }) {
   return <code class="id">{id}</code>;
 }
 
+/** A list typed as comma-separated words (event types, users): each trimmed, empty ones dropped. */
+export function commaList(text: string): string[] {
+  return text
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
 /** A subscription's name: its description, else its URL's host and path. */
 export function subscriptionName(s: Pick<Subscription, "description" | "url">): string {
   if (s.description) return s.description;

@@ -15,6 +15,7 @@ import {
   type SubscriptionWithSecret,
 } from "../api";
 import {
+  commaList,
   ErrorBox,
   HealthBadge,
   Id,
@@ -381,10 +382,7 @@ function CreateSubscription({
       onSubmit={form.submit(async () => {
         const s = await post<SubscriptionWithSecret>(path`/apps/${app}/subscriptions`, {
           url: url.trim(),
-          event_types: types
-            .split(",")
-            .map((t) => t.trim())
-            .filter(Boolean),
+          event_types: commaList(types),
           description: description.trim() || null,
           rate_limit: rate ? Number(rate) : null,
         });

@@ -6,7 +6,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { ApiError, del, patch, path, type Subscription } from "../api";
 import { ConfirmedAction } from "../failures";
-import { go, subscriptionName, useForm } from "../ui";
+import { commaList, go, subscriptionName, useForm } from "../ui";
 import { FieldError, FormError, isAbout } from "../widgets";
 
 const FORMATS = ["native", "cams", "ess", "live-snapshot", "live-rtc", "meeting"];
@@ -74,12 +74,6 @@ function draftOf(s: Subscription): Draft {
   };
 }
 
-const list = (text: string) =>
-  text
-    .split(",")
-    .map((t) => t.trim())
-    .filter(Boolean);
-
 /** A whole number typed into `field`, or null when it is empty. */
 function whole(text: string, field: string): number | null {
   if (!text.trim()) return null;
@@ -97,17 +91,17 @@ function changes(s: Subscription, d: Draft): Record<string, unknown> {
     if (!same(value, before)) body[field] = value;
   };
   put("url", d.url.trim(), s.url);
-  put("event_types", list(d.event_types), s.event_types);
+  put("event_types", commaList(d.event_types), s.event_types);
   put("description", d.description.trim() || null, s.description);
   put("channel_id", d.channel_id.trim() || null, s.channel_id);
-  put("users", list(d.users), s.users);
+  put("users", commaList(d.users), s.users);
   put("format", d.format, s.format);
   put("ordering", d.ordering, s.ordering);
   put("rate_limit", whole(d.rate_limit, "rate_limit"), s.rate_limit);
   put("timeout_ms", whole(d.timeout_ms, "timeout_ms"), s.timeout_ms);
   const retry =
     d.retry === "delays"
-      ? list(d.delays).map((t) => {
+      ? commaList(d.delays).map((t) => {
           const n = Number(t);
           if (!Number.isInteger(n))
             throw new ApiError(0, "invalid", `retry: \`${t}\` is not a number of seconds`, "retry");

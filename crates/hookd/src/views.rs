@@ -18,7 +18,7 @@ use crate::{
     },
     store::{
         AccountRow, AppRow, AttemptEntryRow, AttemptRow, DeliveryRow, EventRow, EventTypeRow,
-        KeyRow, SubscriptionRow,
+        FailureGroupRow, KeyRow, SubscriptionRow,
     },
 };
 
@@ -621,4 +621,18 @@ pub struct FailureGroup {
     pub latest_at: DateTime<Utc>,
     /// The group's latest delivery.
     pub delivery_id: String,
+}
+
+impl From<FailureGroupRow> for FailureGroup {
+    fn from(g: FailureGroupRow) -> Self {
+        Self {
+            failure: g.failure,
+            status_code: g.status_code,
+            error: g.error,
+            retrying: g.retrying,
+            dead: g.dead,
+            latest_at: time(g.latest_at),
+            delivery_id: g.delivery_id,
+        }
+    }
 }

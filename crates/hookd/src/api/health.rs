@@ -35,10 +35,7 @@ async fn get_subscription_health(
         .service
         .subscription_health(&principal, account.as_deref())
         .await?;
-    Ok(Json(ListResponse {
-        data,
-        next_cursor: None,
-    }))
+    Ok(Json(ListResponse::unpaged(data)))
 }
 
 /// The kinds an attempt's `failure` (and a delivery's `last_failure`) can be, each with a plain title and
@@ -46,10 +43,7 @@ async fn get_subscription_health(
 #[utoipa::path(get, path = "/api/v1/failure-kinds", tag = "deliveries",
     responses((status = 200, body = ListResponse<FailureKindInfo>), ErrorResponses), security(("bearer" = [])))]
 async fn list_failure_kinds(Caller(_caller): Caller) -> Json<ListResponse<FailureKindInfo>> {
-    Json(ListResponse {
-        data: crate::service::failure_kinds(),
-        next_cursor: None,
-    })
+    Json(ListResponse::unpaged(crate::service::failure_kinds()))
 }
 
 /// The subscription's retrying and dead deliveries grouped by how their last attempt failed (kind, status
@@ -63,8 +57,5 @@ async fn list_failure_groups(
     Path((app, sub)): Path<(String, String)>,
 ) -> ApiResult<Json<ListResponse<FailureGroup>>> {
     let data = state.service.failure_groups(&scope, &app, &sub).await?;
-    Ok(Json(ListResponse {
-        data,
-        next_cursor: None,
-    }))
+    Ok(Json(ListResponse::unpaged(data)))
 }

@@ -309,6 +309,16 @@ pub struct ListResponse<T: ToSchema> {
     pub next_cursor: Option<String>,
 }
 
+impl<T: ToSchema> ListResponse<T> {
+    /// A whole list, in one answer.
+    pub fn unpaged(data: Vec<T>) -> Self {
+        Self {
+            data,
+            next_cursor: None,
+        }
+    }
+}
+
 impl<T: ToSchema> From<Paged<T>> for ListResponse<T> {
     fn from(p: Paged<T>) -> Self {
         Self {

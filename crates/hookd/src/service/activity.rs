@@ -186,21 +186,16 @@ impl Service {
 
     /// Events published and attempts made in each of the last `minutes` minutes, and the deliveries not
     /// yet finished: of the whole server for the admin acting in no account, else of the account the
-    /// caller acts in (as [`Service::scope`] decides).
+    /// caller acts in ([`Service::account_or_server`]).
     pub async fn stats(
         &self,
         principal: &Principal,
         requested: Option<&str>,
         minutes: Option<i64>,
     ) -> Result<Stats> {
-        let account_id = match (principal, requested) {
-            (Principal::Admin, None) => None,
-            _ => {
-                let scope = self.scope(principal, requested).await?;
-                scope.require(Action::DeliveriesRead)?;
-                Some(scope.account_id)
-            }
-        };
+        let account_id = self
+            .account_or_server(principal, requested, Action::DeliveriesRead)
+            .await?;
         let minutes = in_range("minutes", minutes, 60, MAX_STATS_MINUTES)?;
         let buckets = aligned(now_ms(), MINUTE_MS, minutes);
         let count_scope = match &account_id {

@@ -7,7 +7,7 @@ use super::{Principal, Result, Scope, Service};
 use crate::{
     delivery::outcome,
     domain::{Action, DeliveryStatus, SubscriptionStatus},
-    views::{time, FailureGroup, FailureKindInfo, Health, HealthCount},
+    views::{FailureGroup, FailureKindInfo, Health, HealthCount},
 };
 
 /// Most failure groups one answer lists.
@@ -37,14 +37,9 @@ impl Service {
         principal: &Principal,
         requested: Option<&str>,
     ) -> Result<Vec<HealthCount>> {
-        let account_id = match (principal, requested) {
-            (Principal::Admin, None) => None,
-            _ => {
-                let scope = self.scope(principal, requested).await?;
-                scope.require(Action::SubscriptionsRead)?;
-                Some(scope.account_id)
-            }
-        };
+        let account_id = self
+            .account_or_server(principal, requested, Action::SubscriptionsRead)
+            .await?;
         let rows = self
             .store
             .subscription_health(account_id.as_deref())
@@ -86,18 +81,7 @@ impl Service {
             .store
             .failure_groups(&scope.account_id, &sub.id, MAX_GROUPS)
             .await?;
-        Ok(groups
-            .into_iter()
-            .map(|g| FailureGroup {
-                failure: g.failure,
-                status_code: g.status_code,
-                error: g.error,
-                retrying: g.retrying,
-                dead: g.dead,
-                latest_at: time(g.latest_at),
-                delivery_id: g.delivery_id,
-            })
-            .collect())
+        Ok(groups.into_iter().map(FailureGroup::from).collect())
     }
 
     /// How many of each listed event's deliveries are in each status (every status present, zeros too).

@@ -315,6 +315,22 @@ impl Service {
         Ok(account.products.contains(&product))
     }
 
+    /// Whose figures a call reads: every account's (`None`) for the admin acting in no account, else the
+    /// account the call acts in (as [`Service::scope`] decides), if it may take `action` there.
+    pub(crate) async fn account_or_server(
+        &self,
+        principal: &Principal,
+        requested: Option<&str>,
+        action: Action,
+    ) -> Result<Option<String>> {
+        if let (Principal::Admin, None) = (principal, requested) {
+            return Ok(None);
+        }
+        let scope = self.scope(principal, requested).await?;
+        scope.require(action)?;
+        Ok(Some(scope.account_id))
+    }
+
     /// The account a call acts in. A key acts in its own account, or in a direct child account when it
     /// names one; the admin must name the account. An account the caller may not act in is reported as not
     /// found, so its existence does not leak.

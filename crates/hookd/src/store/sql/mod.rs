@@ -22,7 +22,7 @@ pub(crate) use activity::impl_activity;
 pub(crate) use catalog::impl_catalogs;
 pub(crate) use group::impl_group_writes;
 pub(crate) use guards::impl_guards;
-pub(crate) use queue::impl_queue;
+pub(crate) use queue::{impl_queue, replayable};
 pub(crate) use records::impl_records;
 pub(crate) use tenancy::impl_tenancy;
 

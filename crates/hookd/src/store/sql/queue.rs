@@ -2,6 +2,23 @@
 //! `$skip_locked` locks the leased rows, skipping rows others hold; `$json_strings` selects the strings of
 //! the JSON array bound as `$5`; `$stored_order` is the column that orders deliveries as they were stored.
 
+/// The deliveries a replay sends again: the account's (`$account`) dead and retrying deliveries of one
+/// subscription (`$sub`) created at or after `$since`, whose payload is still there. Replay and its dry
+/// run select by this one condition, so the count shown is what is queued.
+macro_rules! replayable {
+    ($account:literal, $sub:literal, $since:literal) => {
+        concat!(
+            "account_id = ",
+            $account,
+            " AND subscription_id = ",
+            $sub,
+            " AND status IN ('dead', 'retrying') AND created_at >= ",
+            $since,
+            " AND event_id IN (SELECT id FROM events WHERE payload_expired_at IS NULL)"
+        )
+    };
+}
+
 macro_rules! impl_queue {
     ($store:ty, $db:ty, skip_locked = $skip_locked:literal, json_strings = $json_strings:literal, stored_order = $stored_order:literal) => {
         #[async_trait::async_trait]
@@ -22,10 +39,11 @@ macro_rules! impl_queue {
 
             async fn requeue_failed(&self, account_id: &str, subscription_id: &str, since: i64, now: i64) -> Result<u64> {
                 let done = sqlx::query(
-                    "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
-                     next_attempt_at = $1, updated_at = $1 \
-                     WHERE account_id = $2 AND subscription_id = $3 AND status IN ('dead', 'retrying') AND created_at >= $4 \
-                     AND event_id IN (SELECT id FROM events WHERE payload_expired_at IS NULL)",
+                    concat!(
+                        "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+                         next_attempt_at = $1, updated_at = $1 WHERE ",
+                        replayable!("$2", "$3", "$4")
+                    ),
                 )
                 .bind(now)
                 .bind(account_id)
@@ -37,11 +55,10 @@ macro_rules! impl_queue {
             }
 
             async fn count_failed(&self, account_id: &str, subscription_id: &str, since: i64) -> Result<u64> {
-                let (count,): (i64,) = sqlx::query_as(
-                    "SELECT COUNT(*) FROM deliveries \
-                     WHERE account_id = $1 AND subscription_id = $2 AND status IN ('dead', 'retrying') AND created_at >= $3 \
-                     AND event_id IN (SELECT id FROM events WHERE payload_expired_at IS NULL)",
-                )
+                let (count,): (i64,) = sqlx::query_as(concat!(
+                    "SELECT COUNT(*) FROM deliveries WHERE ",
+                    replayable!("$1", "$2", "$3")
+                ))
                 .bind(account_id)
                 .bind(subscription_id)
                 .bind(since)
@@ -301,4 +318,4 @@ macro_rules! impl_queue {
     };
 }
 
-pub(crate) use impl_queue;
+pub(crate) use {impl_queue, replayable};
