@@ -47,6 +47,29 @@ pub enum Command {
     /// Publish events.
     #[command(subcommand)]
     Event(EventCmd),
+    /// Open a customer-portal session for an app and print its link (on stdout; the session's id and
+    /// expiry on stderr). Open the link, or use it as an `<iframe>`'s `src`.
+    PortalLink {
+        /// The app whose endpoints the customer manages.
+        app: String,
+        /// The account the app belongs to.
+        #[arg(long)]
+        account: String,
+        /// `manage` (add, change, test and delete endpoints; retry deliveries) or `read-only`.
+        #[arg(long, default_value = "manage")]
+        capability: String,
+        /// Limit the session to these event types (repeatable; `prefix.*` allowed); every type when absent.
+        #[arg(long = "event-type")]
+        event_types: Vec<String>,
+        /// How long the link works, in seconds (60 to 86400).
+        #[arg(long, default_value_t = crate::service::DEFAULT_TTL_SECONDS)]
+        ttl: u64,
+        /// Who the session is for, shown in the list of sessions.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
     /// Ask a running server whether it is ready (`/readyz`): exit 0 when it is, non-zero otherwise. A
     /// health check for containers, which have no shell or curl.
     Health {
@@ -252,6 +275,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app,
             target,
         }) => ApiCall::get(target, format!("/api/v1/apps/{app}/subscriptions")).acting_in(account),
+        Command::PortalLink {
+            app,
+            account,
+            capability,
+            event_types,
+            ttl,
+            description,
+            target,
+        } => {
+            let call = ApiCall::post(
+                target,
+                format!("/api/v1/apps/{app}/portal-sessions"),
+                json!({
+                    "capability": capability,
+                    "event_types": (!event_types.is_empty()).then_some(event_types),
+                    "ttl_seconds": ttl,
+                    "description": description,
+                }),
+            )
+            .acting_in(account);
+            let session = call.fetch(&config).await?;
+            let field = |name: &str| session[name].as_str().unwrap_or_default().to_owned();
+            println!("{}", field("url"));
+            eprintln!(
+                "portal session {} ({}) until {}",
+                field("id"),
+                field("capability"),
+                field("expires_at")
+            );
+            return Ok(());
+        }
         Command::Event(EventCmd::Publish {
             account,
             app,
@@ -308,8 +362,28 @@ impl ApiCall {
         self
     }
 
-    /// Sends the request with the admin token and prints the JSON answer; fails on an error status.
+    /// Sends the request and prints the JSON answer; fails on an error status.
     async fn send(self, config: &Config) -> anyhow::Result<()> {
+        let (status, text) = self.call(config).await?;
+        println!("{}", pretty(&text));
+        if !status.is_success() {
+            bail!("hookd answered {status}");
+        }
+        Ok(())
+    }
+
+    /// Sends the request and returns the JSON answer; on an error status, prints it and fails.
+    async fn fetch(self, config: &Config) -> anyhow::Result<Value> {
+        let (status, text) = self.call(config).await?;
+        if !status.is_success() {
+            eprintln!("{}", pretty(&text));
+            bail!("hookd answered {status}");
+        }
+        serde_json::from_str(&text).context("hookd's answer is not JSON")
+    }
+
+    /// Sends the request with the admin token: the status and body of the answer.
+    async fn call(self, config: &Config) -> anyhow::Result<(reqwest::StatusCode, String)> {
         let base = self.target.base(config);
         let token = ServerSecrets::admin_token(config)?;
         let mut request = reqwest::Client::new()
@@ -329,15 +403,14 @@ impl ApiCall {
             .await
             .with_context(|| format!("cannot reach hookd at {base}"))?;
         let status = response.status();
-        let text = response.text().await?;
-        let shown = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or(text);
-        println!("{shown}");
-        if !status.is_success() {
-            bail!("hookd answered {status}");
-        }
-        Ok(())
+        Ok((status, response.text().await?))
     }
+}
+
+/// JSON text indented, or the text as it is.
+fn pretty(text: &str) -> String {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| text.to_owned())
 }

@@ -98,7 +98,9 @@ impl From<service::Error> for ApiError {
         use service::Error as E;
         match err {
             E::Unauthorized(msg) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", msg),
-            E::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string()),
+            E::Forbidden(_) | E::PortalRefused(_) => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
             E::NotFound(what) => Self::new(
                 StatusCode::NOT_FOUND,
                 format!("{what}_not_found"),

@@ -27,6 +27,32 @@ pub enum Me {
         /// The actions the key may take.
         policy: Vec<String>,
     },
+    /// A customer-portal session: one app of one account, until `expires_at`.
+    Portal {
+        session_id: String,
+        account_id: String,
+        account_name: String,
+        app_id: String,
+        /// The app's name, if it has one.
+        app_name: Option<String>,
+        /// `manage` or `read-only`.
+        capability: String,
+        /// The event types the session is limited to; null for every type.
+        event_types: Option<Vec<String>>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        /// The actions the session may take (within its app).
+        policy: Vec<String>,
+        /// How the account's portal looks.
+        theme: Theme,
+    },
+}
+
+/// The portal's look, from the account's portal settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Theme {
+    pub product_name: Option<String>,
+    pub logo_url: Option<String>,
+    pub primary_color: Option<String>,
 }
 
 /// Who the caller is. Needs no policy action.
@@ -46,5 +72,32 @@ async fn get_me(State(state): State<ApiState>, Caller(principal): Caller) -> Api
             key_id,
             policy: policy.entries().map(str::to_owned).collect(),
         },
+        Principal::Portal(grant) => {
+            let scope = state
+                .service
+                .scope(&Principal::Portal(grant.clone()), None)
+                .await?;
+            let app = state.service.get_app(&scope, &grant.app_id).await?;
+            let theme = state.service.portal_theme(&grant).await?;
+            Me::Portal {
+                session_id: grant.session_id.clone(),
+                account_name: state.service.get_account(&grant.account_id).await?.name,
+                account_id: grant.account_id.clone(),
+                app_id: grant.app_id.clone(),
+                app_name: app.name,
+                capability: grant.capability.as_str().to_owned(),
+                event_types: grant
+                    .types
+                    .as_ref()
+                    .map(|t| t.entries().map(str::to_owned).collect()),
+                expires_at: crate::views::time(grant.expires_at),
+                policy: grant.policy.entries().map(str::to_owned).collect(),
+                theme: Theme {
+                    product_name: theme.product_name,
+                    logo_url: theme.logo_url,
+                    primary_color: theme.primary_color,
+                },
+            }
+        }
     }))
 }

@@ -12,6 +12,7 @@ mod events;
 pub mod extract;
 mod health;
 mod me;
+mod portal;
 mod subscriptions;
 mod system;
 
@@ -46,6 +47,10 @@ pub struct ApiState {
     pub admission: Arc<admission::Admission>,
     pub metrics: PrometheusHandle,
     pub openapi: Arc<String>,
+    /// `HOOKD_PUBLIC_URL`, for the links the API hands out.
+    pub public_url: Option<String>,
+    /// Whether this server speaks HTTPS (for links when no public URL is set).
+    pub tls: bool,
 }
 
 #[derive(OpenApi)]
@@ -87,6 +92,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .merge(activity::router())
         .merge(health::router())
         .merge(me::router())
+        .merge(portal::router())
         .merge(system::router())
 }
 
@@ -110,8 +116,11 @@ pub fn router(
         admission: admission::Admission::new(config.account_concurrency, config.account_rate_limit),
         metrics,
         openapi,
+        public_url: config.public_url.clone(),
+        tls: config.tls_cert.is_some(),
     };
     let mut router = router
+        .merge(portal::page_router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), admit))
         .with_state(state)
         .merge(beside);
@@ -147,26 +156,32 @@ async fn admit(
     let Ok(principal) = state.service.authenticate(token).await else {
         return next.run(request).await;
     };
-    let admitted = match &principal {
-        crate::service::Principal::Key { account_id, .. } => {
-            match state.admission.admit(account_id) {
-                Ok(admitted) => Some(admitted),
-                Err(refused) => {
-                    metrics::counter!("hookd_api_throttled_total").increment(1);
-                    let mut e = ApiError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "rate_limited",
-                        match refused {
-                            admission::Refused::Busy => "the account has too many requests in progress; retry after Retry-After seconds",
-                            admission::Refused::Rate(_) => "the account exceeds its request rate; retry after Retry-After seconds",
-                        },
-                    );
-                    e.retry_after = Some(refused.retry_after_secs());
-                    return e.into_response();
-                }
+    let account = match &principal {
+        crate::service::Principal::Key { account_id, .. } => Some(account_id.as_str()),
+        crate::service::Principal::Portal(grant) => {
+            if let Err(refused) = portal::admit(grant, &request) {
+                return refused.into_response();
             }
+            Some(grant.account_id.as_str())
         }
         crate::service::Principal::Admin => None,
+    };
+    let admitted = match account.map(|a| state.admission.admit(a)) {
+        None => None,
+        Some(Ok(admitted)) => Some(admitted),
+        Some(Err(refused)) => {
+            metrics::counter!("hookd_api_throttled_total").increment(1);
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                match refused {
+                    admission::Refused::Busy => "the account has too many requests in progress; retry after Retry-After seconds",
+                    admission::Refused::Rate(_) => "the account exceeds its request rate; retry after Retry-After seconds",
+                },
+            );
+            e.retry_after = Some(refused.retry_after_secs());
+            return e.into_response();
+        }
     };
     request
         .extensions_mut()
@@ -200,12 +215,16 @@ async fn request_context(request: Request, next: Next) -> Response {
     let mut response = error::REQUEST_ID
         .scope(id.clone(), async move {
             let response = next.run(request).await;
-            let is_json = response
+            // A page (the portal's "link not valid") keeps its body; other bare errors get the envelope.
+            let has_body = response
                 .headers()
                 .get(header::CONTENT_TYPE)
-                .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+                .is_some_and(|v| {
+                    v.as_bytes().starts_with(b"application/json")
+                        || v.as_bytes().starts_with(b"text/html")
+                });
             let failed = response.status().is_client_error() || response.status().is_server_error();
-            if failed && !is_json {
+            if failed && !has_body {
                 return ApiError::for_status(response.status()).into_response();
             }
             response

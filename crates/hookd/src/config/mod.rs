@@ -64,6 +64,9 @@ pub struct Config {
     /// Base URL of an OpenTelemetry collector's OTLP/HTTP receiver (`HOOKD_OTLP_ENDPOINT`, e.g.
     /// `http://127.0.0.1:4318`): spans are sent to `<endpoint>/v1/traces`. Unset: no traces.
     pub otlp_endpoint: Option<String>,
+    /// The address people reach this server at (`HOOKD_PUBLIC_URL`, e.g. `https://hooks.example.com`),
+    /// used in the customer-portal links it hands out. Unset: the address the request came to.
+    pub public_url: Option<String>,
     pub delivery: DeliveryConfig,
     /// On SIGTERM or SIGINT: how long attempts in flight may finish before they are abandoned and their
     /// deliveries returned to the queue (`HOOKD_SHUTDOWN_GRACE_MS`).
@@ -151,6 +154,7 @@ impl Default for Config {
             database_statement_timeout_ms: 30_000,
             log_format: LogFormat::Text,
             otlp_endpoint: None,
+            public_url: None,
             delivery: DeliveryConfig::default(),
             retention_ms: 30 * 24 * 3_600_000,
             shutdown_grace_ms: 10_000,
@@ -287,6 +291,15 @@ impl Config {
         }
         if let Some(endpoint) = &self.otlp_endpoint {
             check_otlp_endpoint(endpoint)?;
+        }
+        if let Some(url) = &self.public_url {
+            match url::Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.query().is_none()
+                    && u.fragment().is_none() => {}
+                _ => bail!("public_url must be an http:// or https:// URL without query or fragment, e.g. https://hooks.example.com"),
+            }
         }
         if let Some(url) = &self.database_url {
             if !(url.starts_with("sqlite:")

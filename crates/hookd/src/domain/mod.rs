@@ -9,6 +9,7 @@ mod filter;
 mod ids;
 pub mod payload_filter;
 mod policy;
+pub mod portal;
 pub mod retry;
 mod secret;
 mod types;

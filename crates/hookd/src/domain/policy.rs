@@ -20,6 +20,8 @@ pub enum Action {
     EventsWrite,
     DeliveriesRead,
     DeliveriesWrite,
+    PortalRead,
+    PortalWrite,
 }
 
 impl Action {
@@ -33,6 +35,8 @@ impl Action {
             Action::EventsWrite => "hookd:events.write",
             Action::DeliveriesRead => "hookd:deliveries.read",
             Action::DeliveriesWrite => "hookd:deliveries.write",
+            Action::PortalRead => "hookd:portal.read",
+            Action::PortalWrite => "hookd:portal.write",
         }
     }
 }

@@ -263,6 +263,8 @@ impl Service {
         scope.require(Action::DeliveriesRead)?;
         let limit = in_range("limit", limit, DEFAULT_ATTEMPTS, MAX_PAGE)?;
         let after = after.map(attempt_id).transpose()?;
+        // A portal session reads its own app's attempts, named or not.
+        let app_id = app_id.or(scope.portal().map(|p| p.app_id.as_str()));
         if let Some(app_id) = app_id {
             self.app_row(scope, app_id).await?;
         }
@@ -271,14 +273,18 @@ impl Service {
             .list_account_attempts(&scope.account_id, app_id, after.as_deref(), limit)
             .await?;
         let full = rows.len() as i64 >= limit;
-        let data = rows
+        let mut data = rows
             .into_iter()
             .map(AttemptEntry::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Paged {
-            next_cursor: data.last().filter(|_| full).map(|e| e.attempt.id.clone()),
-            data,
-        })
+        let next_cursor = data.last().filter(|_| full).map(|e| e.attempt.id.clone());
+        if let Some(app_id) = app_id {
+            self.retain_visible(scope, app_id, &mut data, |e| {
+                (e.event_type.as_str(), e.subscription_id.as_str())
+            })
+            .await?;
+        }
+        Ok(Paged { next_cursor, data })
     }
 
     /// The request the delivery sends, secrets masked (see [`DeliveryRequest`]); `None` for a caller who

@@ -114,6 +114,9 @@ impl Service {
     }
 
     pub(super) async fn app_row(&self, scope: &Scope, id: &str) -> Result<AppRow> {
+        if !scope.sees_app(id) {
+            return Err(Error::NotFound("app"));
+        }
         self.store
             .get_app(&scope.account_id, id)
             .await?
@@ -127,6 +130,7 @@ impl Service {
 
     pub async fn list_apps(&self, scope: &Scope, params: &PageParams) -> Result<Paged<App>> {
         scope.require(Action::AppsRead)?;
+        scope.forbid_portal("list apps")?;
         let page = params.to_page()?;
         let rows = self.store.list_apps(&scope.account_id, &page).await?;
         paged(&page, rows, |r| &r.id, App::try_from)

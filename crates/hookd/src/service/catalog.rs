@@ -128,6 +128,7 @@ impl Service {
         self.store
             .get_event_type(&scope.account_id, app_id, name)
             .await?
+            .filter(|row| scope.sees_type(&row.name))
             .ok_or(Error::NotFound("event_type"))
     }
 
@@ -156,7 +157,9 @@ impl Service {
             .store
             .list_event_types(&scope.account_id, app_id, archived, &page)
             .await?;
-        paged(&page, rows, |r| &r.name, EventTypeDefinition::try_from)
+        let mut listed = paged(&page, rows, |r| &r.name, EventTypeDefinition::try_from)?;
+        listed.data.retain(|t| scope.sees_type(&t.name));
+        Ok(listed)
     }
 
     pub async fn update_event_type(

@@ -112,6 +112,7 @@ impl Service {
             .store
             .get_event(&scope.account_id, app_id, id)
             .await?
+            .filter(|row| scope.sees_type(&row.event_type))
             .ok_or(Error::NotFound("event"))?;
         Ok(row.try_into()?)
     }
@@ -132,7 +133,8 @@ impl Service {
             .store
             .search_events(&scope.account_id, app_id, &search, &page)
             .await?;
-        let found = paged(&page, rows, |r| &r.id, Event::try_from)?;
+        let mut found = paged(&page, rows, |r| &r.id, Event::try_from)?;
+        found.data.retain(|e| scope.sees_type(&e.event_type));
         // The deliveries' states are the deliveries' to read.
         let mut counts = if scope.allows(Action::DeliveriesRead) {
             let ids: Vec<&str> = found.data.iter().map(|e| e.id.as_str()).collect();
@@ -163,6 +165,7 @@ impl Service {
         id: &str,
     ) -> Result<Event> {
         scope.require(Action::EventsWrite)?;
+        scope.forbid_portal("erase events")?;
         self.app_row(scope, app_id).await?;
         let row = self
             .store

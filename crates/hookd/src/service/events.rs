@@ -102,6 +102,7 @@ impl Service {
         span: &tracing::Span,
     ) -> Result<Published> {
         scope.require(Action::EventsWrite)?;
+        scope.forbid_portal("publish events")?;
         let event_type = EventType::parse(&new.event_type)?;
         let channel_id = new
             .channel_id
@@ -383,7 +384,12 @@ impl Service {
             .store
             .list_event_deliveries(&scope.account_id, event_id, &page)
             .await?;
-        paged(&page, rows, |r| &r.id, Delivery::try_from)
+        let mut listed = paged(&page, rows, |r| &r.id, Ok)?;
+        self.retain_visible(scope, app_id, &mut listed.data, |d| {
+            (d.event_type.as_str(), d.subscription_id.as_str())
+        })
+        .await?;
+        deliveries(listed)
     }
 
     pub async fn list_subscription_deliveries(
@@ -396,7 +402,12 @@ impl Service {
     ) -> Result<Paged<Delivery>> {
         scope.require(Action::DeliveriesRead)?;
         self.app_row(scope, app_id).await?;
-        // Deliveries outlive a deleted subscription, so only an unknown app is an error here.
+        // Deliveries outlive a deleted subscription, so only an unknown app is an error here (but a portal
+        // session limited to some types sees only the subscriptions it may, deleted ones not).
+        if scope.portal().is_some_and(|p| p.types.is_some()) {
+            self.subscription_row(scope, app_id, subscription_id)
+                .await?;
+        }
         let page = params.to_page()?;
         let rows = self
             .store
@@ -407,16 +418,17 @@ impl Service {
                 &page,
             )
             .await?;
-        paged(&page, rows, |r| &r.id, Delivery::try_from)
+        let mut listed = paged(&page, rows, |r| &r.id, Ok)?;
+        self.retain_visible(scope, app_id, &mut listed.data, |d| {
+            (d.event_type.as_str(), d.subscription_id.as_str())
+        })
+        .await?;
+        deliveries(listed)
     }
 
     pub async fn get_delivery(&self, scope: &Scope, id: &str) -> Result<DeliveryDetail> {
         scope.require(Action::DeliveriesRead)?;
-        let row = self
-            .store
-            .get_delivery(&scope.account_id, id)
-            .await?
-            .ok_or(Error::NotFound("delivery"))?;
+        let row = self.visible_delivery(scope, id).await?;
         let attempts = self.store.list_attempts(id).await?;
         let request = self.delivery_request(scope, id).await?;
         Ok(DeliveryDetail {
@@ -430,11 +442,7 @@ impl Service {
     /// was deleted.
     pub async fn retry_delivery(&self, scope: &Scope, id: &str) -> Result<Delivery> {
         scope.require(Action::DeliveriesWrite)?;
-        let current = self
-            .store
-            .get_delivery(&scope.account_id, id)
-            .await?
-            .ok_or(Error::NotFound("delivery"))?;
+        let current = self.visible_delivery(scope, id).await?;
         let conflict = |message: &str| Error::Conflict {
             code: "delivery_not_retryable",
             message: message.to_owned(),
@@ -456,4 +464,16 @@ impl Service {
         self.dispatcher.wake();
         Ok(row.try_into()?)
     }
+}
+
+/// A page of delivery rows as the API shows them.
+fn deliveries(rows: Paged<crate::store::DeliveryRow>) -> Result<Paged<Delivery>> {
+    Ok(Paged {
+        data: rows
+            .data
+            .into_iter()
+            .map(Delivery::try_from)
+            .collect::<Result<_, _>>()?,
+        next_cursor: rows.next_cursor,
+    })
 }

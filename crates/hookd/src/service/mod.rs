@@ -10,6 +10,7 @@ mod dialect_subscriptions;
 mod event_search;
 mod events;
 mod health;
+mod portal;
 mod subscription_secrets;
 mod subscriptions;
 
@@ -29,6 +30,10 @@ pub use dialect_subscriptions::DialectSubscription;
 pub use event_search::EventQuery;
 pub use events::{NewEvent, Published};
 pub use health::failure_kinds;
+pub use portal::{
+    IssuedSession, NewPortalSession, PortalGrant, PortalSession, PortalSettings,
+    DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS,
+};
 pub use subscriptions::{NewSubscription, SubscriptionPatch};
 
 /// Default and largest page sizes of list operations.
@@ -41,6 +46,9 @@ pub enum Error {
     Unauthorized(&'static str),
     #[error("this key's policy does not allow `{0}`")]
     Forbidden(String),
+    /// A customer-portal session asked for something outside what any portal session may do.
+    #[error("a customer-portal session may not {0}")]
+    PortalRefused(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error(transparent)]
@@ -89,6 +97,8 @@ pub enum Principal {
         policy: Policy,
         user_id: Option<String>,
     },
+    /// A customer-portal session: one app of one account, for a while (see `portal`).
+    Portal(Arc<PortalGrant>),
 }
 
 /// The account a call acts in, and what the caller may do there.
@@ -97,9 +107,39 @@ pub struct Scope {
     pub account_id: String,
     /// `None` for the admin, who may do everything.
     policy: Option<Policy>,
+    /// What a customer-portal session is limited to; `None` for keys and the admin.
+    portal: Option<Arc<PortalGrant>>,
 }
 
 impl Scope {
+    /// The portal session's limits, when a portal session is calling.
+    pub fn portal(&self) -> Option<&PortalGrant> {
+        self.portal.as_deref()
+    }
+
+    /// Refuses what no portal session may do, whatever its capability.
+    pub fn forbid_portal(&self, what: &'static str) -> Result<()> {
+        match self.portal {
+            Some(_) => Err(Error::PortalRefused(what)),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the caller may see the app: a portal session sees only its own.
+    pub fn sees_app(&self, app_id: &str) -> bool {
+        self.portal().is_none_or(|p| p.sees_app(app_id))
+    }
+
+    /// Whether the caller may see events of type `name`.
+    pub fn sees_type(&self, name: &str) -> bool {
+        self.portal().is_none_or(|p| p.sees_type(name))
+    }
+
+    /// Whether the caller may see a subscription with these type patterns.
+    pub fn sees_subscription<S: AsRef<str>>(&self, patterns: &[S]) -> bool {
+        self.portal().is_none_or(|p| p.sees_subscription(patterns))
+    }
+
     pub fn require(&self, action: Action) -> Result<()> {
         self.require_named(action.as_str())
     }
@@ -240,6 +280,9 @@ impl Service {
         if constant_time_eq(token.as_bytes(), self.admin_token.as_bytes()) {
             return Ok(Principal::Admin);
         }
+        if let Some(portal) = crate::domain::portal::PortalToken::parse(token) {
+            return self.authenticate_portal(&portal).await;
+        }
         let invalid = Error::Unauthorized("invalid credentials");
         let Some((key_id, secret)) = token.split_once(':') else {
             return Err(invalid);
@@ -328,6 +371,7 @@ impl Service {
         }
         let scope = self.scope(principal, requested).await?;
         scope.require(action)?;
+        scope.forbid_portal("read account-wide figures")?;
         Ok(Some(scope.account_id))
     }
 
@@ -348,6 +392,7 @@ impl Service {
                 Ok(Scope {
                     account_id: id.to_owned(),
                     policy: None,
+                    portal: None,
                 })
             }
             Principal::Key {
@@ -367,15 +412,24 @@ impl Service {
                 Ok(Scope {
                     account_id: target,
                     policy: Some(policy.clone()),
+                    portal: None,
                 })
             }
+            Principal::Portal(grant) => match requested {
+                Some(id) if id != grant.account_id => Err(Error::NotFound("account")),
+                _ => Ok(Scope {
+                    account_id: grant.account_id.clone(),
+                    policy: Some(grant.policy.clone()),
+                    portal: Some(grant.clone()),
+                }),
+            },
         }
     }
 
     pub fn require_admin(principal: &Principal) -> Result<()> {
         match principal {
             Principal::Admin => Ok(()),
-            Principal::Key { .. } => Err(Error::Forbidden("admin".into())),
+            Principal::Key { .. } | Principal::Portal(_) => Err(Error::Forbidden("admin".into())),
         }
     }
 }

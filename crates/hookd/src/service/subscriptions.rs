@@ -161,6 +161,17 @@ fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).expect("plain data serialises")
 }
 
+/// Whether the caller may see the subscription: a portal session limited to some event types sees only
+/// subscriptions whose types all lie within them. (A row whose type list does not parse is left to the
+/// view's conversion, which reports it as corrupt.)
+fn sees_subscription(scope: &Scope, row: &SubscriptionRow) -> bool {
+    if scope.portal().is_none() {
+        return true;
+    }
+    serde_json::from_str::<Vec<String>>(&row.event_types)
+        .map_or(true, |types| scope.sees_subscription(&types))
+}
+
 fn filter_columns(filter: &Filter) -> (String, Option<String>, String) {
     let types: Vec<&str> = filter.event_types.iter().map(|t| t.as_str()).collect();
     (json(&types), filter.channel_id.clone(), json(&filter.users))
@@ -186,7 +197,16 @@ impl Service {
 
     /// An app that keeps subscriptions to its catalog (`catalog_only`) refuses a type that is not in it or
     /// is archived, and a wildcard that takes no such type.
-    async fn check_catalog_types(&self, app: &AppRow, filter: &Filter) -> Result<()> {
+    async fn check_catalog_types(
+        &self,
+        scope: &Scope,
+        app: &AppRow,
+        filter: &Filter,
+    ) -> Result<()> {
+        if let Some(portal) = scope.portal() {
+            let types: Vec<&str> = filter.event_types.iter().map(|t| t.as_str()).collect();
+            portal.check_subscription_types(&types)?;
+        }
         if !app.catalog_only {
             return Ok(());
         }
@@ -207,8 +227,17 @@ impl Service {
     }
 
     /// Save-time URL check: syntax, then the SSRF guard.
-    async fn callback_url(&self, raw: &str) -> Result<CallbackUrl> {
+    async fn callback_url(&self, scope: &Scope, raw: &str) -> Result<CallbackUrl> {
         let url = CallbackUrl::parse(raw)?;
+        if scope.portal().is_some()
+            && !matches!(url.as_str().split_once("://"), Some(("http" | "https", _)))
+        {
+            return Err(Invalid::new(
+                "url",
+                "an endpoint added in the portal must be an http(s) URL",
+            )
+            .into());
+        }
         self.guard.check_url(&url).await.map_err(|blocked| {
             Invalid::new(
                 "url",
@@ -276,11 +305,11 @@ impl Service {
         let url = if new.source.is_some() && new.url == CAMS_QUEUE {
             new.url.clone()
         } else {
-            let url = self.callback_url(&new.url).await?;
+            let url = self.callback_url(scope, &new.url).await?;
             sealed::seal_url(&self.sealer, url.as_str())
         };
         let filter = Filter::parse(&new.event_types, new.channel_id.as_deref(), &new.users)?;
-        self.check_catalog_types(&app, &filter).await?;
+        self.check_catalog_types(scope, &app, &filter).await?;
         let headers = ExtraHeaders::parse(&new.headers)?;
         let secret = match new.secret.as_deref() {
             Some(raw) => WebhookSecret::parse(raw)?,
@@ -353,6 +382,7 @@ impl Service {
         self.store
             .get_subscription(&scope.account_id, app_id, id)
             .await?
+            .filter(|row| sees_subscription(scope, row))
             .ok_or(Error::NotFound("subscription"))
     }
 
@@ -381,7 +411,16 @@ impl Service {
             .store
             .list_subscriptions(&scope.account_id, app_id, &page)
             .await?;
-        paged(&page, rows, |r| &r.id, |r| Subscription::try_from(&r))
+        let mut listed = paged(&page, rows, |r| &r.id, Ok)?;
+        listed.data.retain(|r| sees_subscription(scope, r));
+        Ok(Paged {
+            data: listed
+                .data
+                .iter()
+                .map(Subscription::try_from)
+                .collect::<Result<_, _>>()?,
+            next_cursor: listed.next_cursor,
+        })
     }
 
     pub(super) async fn save(&self, mut row: SubscriptionRow) -> Result<Subscription> {
@@ -417,7 +456,7 @@ impl Service {
             .as_deref()
             .filter(|u| !sealed::is_shown_form(u, &row.url))
         {
-            let url = self.callback_url(url).await?;
+            let url = self.callback_url(scope, url).await?;
             row.url = sealed::seal_url(&self.sealer, url.as_str());
         }
         if patch.event_types.is_some() || patch.channel_id.is_some() || patch.users.is_some() {
@@ -432,7 +471,7 @@ impl Service {
             )?;
             if patch.event_types.is_some() {
                 let app = self.app_row(scope, app_id).await?;
-                self.check_catalog_types(&app, &filter).await?;
+                self.check_catalog_types(scope, &app, &filter).await?;
             }
             (row.event_types, row.channel_id, row.users) = filter_columns(&filter);
         }

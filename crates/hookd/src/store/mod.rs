@@ -26,7 +26,9 @@ use crate::{
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-pub use traits::{Activity, Catalogs, GroupWrites, Guards, Queue, Records, Store, Tenancy};
+pub use traits::{
+    Activity, Catalogs, GroupWrites, Guards, Portals, Queue, Records, Store, Tenancy,
+};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -94,6 +96,35 @@ pub struct KeyRow {
     pub policy: String,
     pub user_id: Option<String>,
     pub created_at: i64,
+}
+
+/// A customer-portal session (see `domain::portal`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PortalSessionRow {
+    pub id: String,
+    pub account_id: String,
+    pub app_id: String,
+    /// Hex SHA-256 of the token's secret.
+    pub secret_hash: String,
+    pub capability: String,
+    /// JSON list of type patterns; NULL for every type.
+    pub event_types: Option<String>,
+    pub description: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// An account's portal embedding and theme.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PortalSettingsRow {
+    pub account_id: String,
+    /// JSON list of origins.
+    pub allowed_origins: String,
+    pub product_name: Option<String>,
+    pub logo_url: Option<String>,
+    pub primary_color: Option<String>,
+    pub updated_at: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

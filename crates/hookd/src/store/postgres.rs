@@ -166,6 +166,7 @@ impl PgStore {
 
 impl_store!(PgStore, sqlx::Postgres, backend = "postgres");
 impl_catalogs!(PgStore, sqlx::Postgres);
+impl_portals!(PgStore, sqlx::Postgres);
 impl_tenancy!(PgStore, sqlx::Postgres, for_update = " FOR UPDATE");
 impl_records!(PgStore, sqlx::Postgres);
 impl_queue!(

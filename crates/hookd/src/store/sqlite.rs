@@ -112,6 +112,7 @@ impl SqliteStore {
 
 impl_store!(SqliteStore, sqlx::Sqlite, backend = "sqlite");
 impl_catalogs!(SqliteStore, sqlx::Sqlite);
+impl_portals!(SqliteStore, sqlx::Sqlite);
 impl_tenancy!(SqliteStore, sqlx::Sqlite, for_update = "");
 impl_records!(SqliteStore, sqlx::Sqlite);
 impl_queue!(

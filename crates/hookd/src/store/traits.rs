@@ -10,7 +10,17 @@ use super::*;
 /// SQLite and PostgreSQL implement every part with the same SQL (`sql/`).
 #[async_trait]
 pub trait Store:
-    Tenancy + Catalogs + Records + Queue + Activity + Guards + GroupWrites + Send + Sync + 'static
+    Tenancy
+    + Catalogs
+    + Portals
+    + Records
+    + Queue
+    + Activity
+    + Guards
+    + GroupWrites
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;
@@ -104,6 +114,32 @@ pub trait Tenancy: Send + Sync {
         id: &str,
         now: i64,
     ) -> Result<bool>;
+}
+
+/// Customer-portal sessions and each account's portal settings. Sessions are read from the database on
+/// every call (not cached), so that a revocation holds at once on every node.
+#[async_trait]
+pub trait Portals: Send + Sync {
+    /// Stores a session (and drops sessions that ended more than a day before `row.created_at`).
+    async fn insert_portal_session(&self, row: &PortalSessionRow) -> Result<()>;
+    async fn get_portal_session(&self, id: &str) -> Result<Option<PortalSessionRow>>;
+    /// The app's sessions that are neither expired at `now` nor revoked, newest first.
+    async fn list_portal_sessions(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        now: i64,
+    ) -> Result<Vec<PortalSessionRow>>;
+    /// Marks a live session revoked at `now`; false when there is no such live session.
+    async fn revoke_portal_session(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<bool>;
+    async fn get_portal_settings(&self, account_id: &str) -> Result<Option<PortalSettingsRow>>;
+    async fn put_portal_settings(&self, row: &PortalSettingsRow) -> Result<()>;
 }
 
 /// Apps' event-type catalogs.

@@ -28,6 +28,7 @@ mod isolation;
 mod locking;
 mod openapi;
 mod pg_restart;
+mod portal;
 mod queues;
 mod rate_limits;
 mod rebinding;

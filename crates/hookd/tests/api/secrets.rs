@@ -1,6 +1,6 @@
 //! Secrets stay secret: a full run of a real `hookd` process at `RUST_LOG=trace`, in JSON (SQLite) and in
 //! text (PostgreSQL) (keys made, subscriptions created and rotated, callbacks signed and delivered, a signed
-//! dialect call, wrong credentials tried) leaves no secret and no payload in its log, and no secret is
+//! dialect call, a customer-portal session used, wrong credentials tried) leaves no secret and no payload in its log, and no secret is
 //! readable in the database (SQLite file and WAL, or every PostgreSQL table as text). How custom header
 //! values and queue passwords are sealed and masked is `sealed_values.rs`.
 
@@ -137,6 +137,38 @@ async fn no_secret_in_logs_or_at_rest(backend: Backend, log_format: &str) {
     )
     .await;
     assert!(ess.get("Error").is_none(), "ESS call: {ess}");
+    // A customer-portal session: its token travels only in the link's fragment and the Authorization
+    // header, so neither the calls it makes nor the page it opens log it.
+    let portal = post_to(
+        &http,
+        &base,
+        &token,
+        "/api/v1/apps/shop/portal-sessions",
+        json!({ "description": "secrets" }),
+    )
+    .await;
+    let portal_token = portal["token"].as_str().unwrap().to_owned();
+    let portal_url = portal["url"].as_str().unwrap().to_owned();
+    let page_url = portal_url.split('#').next().unwrap();
+    assert_eq!(http.get(page_url).send().await.unwrap().status(), 200);
+    for path in [
+        "/api/v1/me",
+        "/api/v1/apps/shop/subscriptions",
+        "/api/v1/apps",
+    ] {
+        http.get(format!("{base}{path}"))
+            .bearer_auth(&portal_token)
+            .send()
+            .await
+            .unwrap();
+    }
+    let expired = http
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(format!("{portal_token}x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), 401);
     // Wrong credentials: the secret-bearing header of a failed call is not logged either.
     let wrong = format!("{}:{}x", key["key_id"].as_str().unwrap(), key_secret);
     let refused = http
@@ -180,6 +212,9 @@ async fn no_secret_in_logs_or_at_rest(backend: Backend, log_format: &str) {
         "vendor-key-that-must-stay-sealed".to_owned(),
         header_value.to_owned(),
         queue_password.to_owned(),
+        portal_token.clone(),
+        // The token's secret part alone (`hkp_<session>_<secret>`).
+        portal_token.rsplit('_').next().unwrap().to_owned(),
     ];
     secrets.extend(forms(given));
     secrets.extend(forms(&generated));

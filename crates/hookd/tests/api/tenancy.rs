@@ -25,7 +25,7 @@ both_backends!(
 );
 
 /// Every native action a policy may grant.
-const ACTIONS: [&str; 8] = [
+const ACTIONS: [&str; 10] = [
     "hookd:apps.read",
     "hookd:apps.write",
     "hookd:subscriptions.read",
@@ -34,6 +34,8 @@ const ACTIONS: [&str; 8] = [
     "hookd:events.write",
     "hookd:deliveries.read",
     "hookd:deliveries.write",
+    "hookd:portal.read",
+    "hookd:portal.write",
 ];
 
 /// Parts of an answer guarded by more actions than its route's: (route, field, the actions it needs).
@@ -45,21 +47,23 @@ const PARTS: &[(&str, &str, &[&str])] = &[(
 )];
 
 /// The ids a route's path parameters are filled with.
-struct Ids {
-    account: String,
-    key: String,
-    app: String,
-    sub: String,
-    event: String,
-    delivery: String,
+pub(crate) struct Ids {
+    pub account: String,
+    pub key: String,
+    pub app: String,
+    pub sub: String,
+    pub event: String,
+    pub delivery: String,
     /// An event type of the app's catalog.
-    name: String,
+    pub name: String,
+    /// A customer-portal session of the app.
+    pub session: String,
 }
 
 impl Ids {
     /// Well-formed ids that name nothing: each of `real`'s with its last characters changed (the app's
     /// name is kept).
-    fn missing(real: &Ids) -> Ids {
+    pub(crate) fn missing(real: &Ids) -> Ids {
         let other = |id: &str| format!("{}zzzz", &id[..id.len() - 4]);
         Ids {
             account: other(&real.account),
@@ -70,10 +74,11 @@ impl Ids {
             event: other(&real.event),
             delivery: other(&real.delivery),
             name: other(&real.name),
+            session: other(&real.session),
         }
     }
 
-    fn fill(&self, template: &str) -> String {
+    pub(crate) fn fill(&self, template: &str) -> String {
         template
             .replace("{account}", &self.account)
             .replace("{key}", &self.key)
@@ -82,12 +87,13 @@ impl Ids {
             .replace("{event}", &self.event)
             .replace("{delivery}", &self.delivery)
             .replace("{name}", &self.name)
+            .replace("{session}", &self.session)
     }
 }
 
 /// A's resources, one of each kind: app `shop` with a subscription to `receiver`, an event delivered to
 /// it, and a second key; their ids.
-async fn resources_of(app: &TestApp, a: &Tenant, receiver: &Receiver) -> Ids {
+pub(crate) async fn resources_of(app: &TestApp, a: &Tenant, receiver: &Receiver) -> Ids {
     let (sub, _) = app.app_with_subscription(a, &receiver.url).await;
     let published = app
         .post(
@@ -114,6 +120,15 @@ async fn resources_of(app: &TestApp, a: &Tenant, receiver: &Receiver) -> Ids {
     )
     .await
     .expect(201);
+    let session = app
+        .post(
+            "/api/v1/apps/shop/portal-sessions",
+            &a.token,
+            json!({ "description": "tenancy" }),
+        )
+        .await
+        .expect(201)
+        .str("id");
     Ids {
         account: a.account_id.clone(),
         key: app
@@ -125,11 +140,12 @@ async fn resources_of(app: &TestApp, a: &Tenant, receiver: &Receiver) -> Ids {
         event: published.str("id"),
         delivery,
         name: "order.created".into(),
+        session,
     }
 }
 
 /// A body that passes validation where the route takes one, so the call reaches the lookup.
-fn body_for(method: &Method, template: &str) -> Option<Value> {
+pub(crate) fn body_for(method: &Method, template: &str) -> Option<Value> {
     let body = match (method.as_str(), template) {
         ("POST", t) if t.ends_with("/events") => json!({ "type": "t", "payload": {} }),
         ("POST", t) if t.ends_with("/event-types") => json!({ "name": "made.by.b" }),
@@ -138,6 +154,8 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
         ("POST", t) if t.ends_with("/subscriptions") => json!({ "url": "http://127.0.0.1:9/b" }),
         ("POST", t) if t.ends_with("/replay") => json!({ "since": "2020-01-01T00:00:00Z" }),
         ("POST", t) if t.ends_with("/keys") => json!({ "policy": ["*"] }),
+        ("POST", t) if t.ends_with("/portal-sessions") => json!({ "capability": "read-only" }),
+        ("PUT", "/api/v1/portal-settings") => json!({ "allowed_origins": ["https://b.example"] }),
         ("POST", "/api/v1/accounts") => json!({ "name": "b-made" }),
         ("POST", "/api/v1/apps") => json!({ "id": "made-by-b" }),
         ("PATCH", t) if t.ends_with("/{sub}") => json!({ "description": "changed by b" }),
@@ -149,16 +167,16 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
 }
 
 /// One operation of the native API, as its OpenAPI document describes it.
-struct Route {
-    method: Method,
-    template: String,
+pub(crate) struct Route {
+    pub method: Method,
+    pub template: String,
     /// The scopes of its `bearer` security requirement: the actions a key needs (`admin`: the admin
     /// token only); `None` for routes that need no credentials.
-    needs: Option<Vec<String>>,
+    pub needs: Option<Vec<String>>,
 }
 
 /// Every operation of the native API, from the OpenAPI document.
-async fn routes(app: &TestApp) -> Vec<Route> {
+pub(crate) async fn routes(app: &TestApp) -> Vec<Route> {
     let doc = app
         .get("/api/v1/openapi.json", ADMIN_TOKEN)
         .await
@@ -185,7 +203,7 @@ async fn routes(app: &TestApp) -> Vec<Route> {
 }
 
 /// Calls the route `template` with `ids` filled in, and a body that passes validation where it takes one.
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: &Method,
     template: &str,

@@ -390,6 +390,20 @@ impl TestApp {
     }
 
     /// A new account with a key allowed everything.
+    /// Runs one statement on the server's database: for states the API cannot make on purpose (a session
+    /// past its expiry without waiting for it).
+    pub async fn execute_sql(&self, statement: &str) {
+        use sqlx::Connection;
+        let url = self._storage.database_url();
+        if url.starts_with("sqlite:") {
+            let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query(statement).execute(&mut db).await.unwrap();
+        } else {
+            let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::query(statement).execute(&mut db).await.unwrap();
+        }
+    }
+
     pub async fn tenant(&self) -> Tenant {
         self.tenant_with(json!({ "name": "tenant" }), &["*"]).await
     }
