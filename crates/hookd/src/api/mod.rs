@@ -72,7 +72,7 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "The admin token, or an access key as `key_id:secret`.",
+                        "The admin token, an access key as `key_id:secret`, or a customer-portal session's `hkp_…` token.",
                     ))
                     .build(),
             ),

@@ -42,12 +42,13 @@ pub fn page_router() -> Router<ApiState> {
         "/portal/{session}",
         get(|Path(session): Path<String>| async move {
             // Browsers keep the fragment (the token) across this redirect.
-            Redirect::permanent(&format!("/portal/{}/", urlencoding(&session)))
+            Redirect::permanent(&format!("/portal/{}/", session_segment(&session)))
         }),
     )
 }
 
-fn urlencoding(segment: &str) -> String {
+/// A session id as a path segment: its letters, digits and `_` (ids have no others).
+fn session_segment(segment: &str) -> String {
     segment
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_')

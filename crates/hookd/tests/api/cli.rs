@@ -161,6 +161,47 @@ async fn admin_commands_and_graceful_shutdown() {
     assert_eq!(got.len(), 1);
     assert_eq!(&got[0].body[..], br#"{"n":1}"#);
 
+    // A portal link: the URL alone on stdout (for scripts), the session on stderr; it opens the portal.
+    let (ok, out, err) = hookd(
+        &[
+            "portal-link",
+            "shop",
+            "--account",
+            &account,
+            "--capability",
+            "read-only",
+            "--event-type",
+            "hookd.*",
+            "--ttl",
+            "600",
+        ],
+        &env,
+    );
+    assert!(ok, "{out} {err}");
+    let link = out.trim();
+    assert!(
+        link.starts_with(&format!("{base}/portal/ps_")) && link.contains("/#token=hkp_"),
+        "{link}"
+    );
+    assert!(err.contains("read-only") && err.contains("until"), "{err}");
+    let token = link.split("#token=").nth(1).unwrap();
+    let me: Value = http
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["kind"], "portal");
+    assert_eq!(me["event_types"], serde_json::json!(["hookd.*"]));
+    let (ok, _, err) = hookd(
+        &["portal-link", "shop", "--account", &account, "--ttl", "5"],
+        &env,
+    );
+    assert!(!ok && err.contains("ttl_seconds"), "{err}");
+
     // A failing command explains itself and exits non-zero.
     let (ok, out, err) = hookd(
         &["app", "create", "--account", "acc_missing", "--id", "x"],
