@@ -564,7 +564,8 @@ impl Service {
         app_id: &str,
         id: &str,
     ) -> Result<()> {
-        self.app_row(scope, app_id).await?;
+        // Read first: a caller that may not see the subscription may not delete it either.
+        self.subscription_row(scope, app_id, id).await?;
         if self
             .store
             .delete_subscription(&scope.account_id, app_id, id, now_ms())

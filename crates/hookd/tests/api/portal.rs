@@ -301,6 +301,30 @@ async fn a_session_limited_to_types_sees_only_those(app: TestApp) {
                 .expect_error(404, "subscription_not_found");
         }
     }
+    for hidden in [&users, &everything] {
+        let writes = [
+            (Method::PATCH, "", json!({ "description": "x" })),
+            (Method::DELETE, "", json!(null)),
+            (Method::POST, "/enable", json!({})),
+            (Method::POST, "/disable", json!({})),
+            (Method::POST, "/rotate-secret", json!({})),
+            (Method::POST, "/test", json!({})),
+            (Method::POST, "/replay", json!({})),
+        ];
+        for (method, tail, body) in writes {
+            let path = format!("/api/v1/apps/shop/subscriptions/{hidden}{tail}");
+            let body = (!body.is_null()).then_some(body);
+            app.send(method.clone(), &path, Some(&token), body.as_ref(), &[])
+                .await
+                .expect_error(404, "subscription_not_found");
+        }
+        app.get(
+            &format!("/api/v1/apps/shop/subscriptions/{hidden}"),
+            &a.token,
+        )
+        .await
+        .expect(200);
+    }
     let events = get("/api/v1/apps/shop/events".into()).await.expect(200);
     let types: Vec<&str> = events.body["data"]
         .as_array()
@@ -309,6 +333,11 @@ async fn a_session_limited_to_types_sees_only_those(app: TestApp) {
         .map(|e| e["type"].as_str().unwrap())
         .collect();
     assert_eq!(types, ["order.created"]);
+    assert!(
+        events.body["data"][0]["deliveries"].is_null(),
+        "{}",
+        events.text
+    );
     let user_event_id = user_event["id"].as_str().unwrap();
     get(format!("/api/v1/apps/shop/events/{user_event_id}"))
         .await
