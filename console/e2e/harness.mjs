@@ -4,12 +4,13 @@
 // the documented API).
 //
 // `start()` and `stop()` run before and after a test file; the values below are set by `start()` (they
-// are live bindings: read them after it ran).
+// are live bindings: read them after it ran). The checks take a page or a frame (an embedded portal):
+// both have `evaluate` and `url`.
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,8 +23,18 @@ const SHOTS = process.env.CONSOLE_E2E_SCREENSHOTS ? resolve(ROOT, process.env.CO
 export const ADMIN = "console-e2e-admin-token-0123456789";
 const MASTER_KEY = "e2e0".repeat(16); // a test key: 32 bytes in hex
 export const STEP = 15_000; // the longest any one expectation waits
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 let hookd, receiver, browser, dir;
+const profiles = []; // browsers of their own, each with a profile (`newProfilePage`)
 export let base, receiverUrl;
 let failing = false;
 /** Makes the receiver answer 503 (true) or 200 (false). */
@@ -81,7 +92,7 @@ export async function start({ browser: withBrowser = true } = {}) {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
-      received.push({ failing, body: Buffer.concat(chunks).toString() });
+      received.push({ failing, body: Buffer.concat(chunks).toString(), headers: req.headers });
       if (failing) {
         res.writeHead(503, { "content-type": "text/plain" });
         res.end("receiver is down: simulated outage for the console test");
@@ -124,22 +135,12 @@ export async function start({ browser: withBrowser = true } = {}) {
   }
 
   if (!withBrowser) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
 export async function stop() {
+  for (const { context } of profiles) await context.close().catch(() => {});
+  for (const { dir } of profiles) rmSync(dir, { recursive: true, force: true });
   await browser?.close();
   if (hookd && hookd.exitCode === null) {
     hookd.kill("SIGTERM");
@@ -155,10 +156,44 @@ export async function stop() {
 export async function newPage(viewport = { width: 1280, height: 860 }) {
   const context = await browser.newContext({ viewport, colorScheme: "light" });
   const page = await context.newPage();
+  return watched(page);
+}
+
+/** Records the page's requests and uncaught errors (every frame's) for the checks below. */
+function watched(page) {
   page.setDefaultTimeout(STEP);
   page.on("request", (r) => requests.push([r.method(), r.url(), "authorization" in r.headers()]));
   page.on("pageerror", (e) => pageErrors.push(e.message));
   return page;
+}
+
+/**
+ * A page in a Chromium of its own with a regular profile (not the incognito-like contexts of `newPage`),
+ * whose settings block third-party cookies (`thirdPartyCookies: "block"`) or allow them (`"allow"`): the
+ * profile's `profile.cookie_controls_mode` preference, the setting behind chrome://settings/cookies (1:
+ * block third-party cookies, 0: allow them). Blocked, a cross-site iframe gets no cookies and reading its
+ * sessionStorage or localStorage throws a SecurityError. (Chromium's `--test-third-party-cookie-phaseout`
+ * switch changes neither in the Chromium this runs on, so the preference is set explicitly.) Closing the
+ * page's context closes that browser.
+ */
+export async function newProfilePage({ viewport = { width: 1280, height: 860 }, thirdPartyCookies = "block" } = {}) {
+  const profile = mkdtempSync(join(tmpdir(), "hookd-console-e2e-profile-"));
+  const block = thirdPartyCookies === "block";
+  mkdirSync(join(profile, "Default"));
+  writeFileSync(
+    join(profile, "Default", "Preferences"),
+    JSON.stringify({ profile: { cookie_controls_mode: block ? 1 : 0, block_third_party_cookies: block } }),
+  );
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    colorScheme: "light",
+  });
+  profiles.push({ context, dir: profile });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return watched(page);
 }
 
 export async function signIn(page, token) {
@@ -246,8 +281,12 @@ export async function assertNoSidewaysScroll(page) {
   assert.ok(width <= inner, `the page scrolls sideways: ${width} px in a window of ${inner} px: ${wide.join(" | ")}`);
 }
 
-/** Every request the pages made is a console file or an authorized, documented native API operation. */
-export async function assertDocumentedRequests(minimum) {
+/**
+ * Every request the pages made is a console file, a portal page (`/portal/{session}/`, the same files), or an
+ * authorized, documented native API operation; `origins` are other servers of the test (a page embedding
+ * the portal), from which the pages may load (GET) anything.
+ */
+export async function assertDocumentedRequests(minimum, { origins = [] } = {}) {
   const doc = await (await fetch(`${base}/api/v1/openapi.json`)).json();
   const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
     Object.keys(ops).map((method) => [method.toUpperCase(), new RegExp(`^${path.replace(/\{[^}]+\}/g, "[^/]+")}$`)]),
@@ -255,8 +294,10 @@ export async function assertDocumentedRequests(minimum) {
   assert.ok(requests.length > minimum, `the tests above made requests (${requests.length})`);
   const stray = requests.filter(([method, url, authorized]) => {
     const u = new URL(url);
+    if (origins.includes(u.origin)) return method !== "GET";
     if (u.origin !== base) return true;
     if (u.pathname.startsWith("/console/")) return method !== "GET";
+    if (/^\/portal\/[^/]+\/$/.test(u.pathname)) return method !== "GET";
     if (!u.pathname.startsWith("/api/v1/")) return true;
     const documented = operations.some(([m, re]) => m === method && re.test(u.pathname));
     return !documented || !authorized;

@@ -4,7 +4,32 @@
 import { parseJson, type Json } from "./json";
 
 export type Me =
-  { kind: "admin" } | { kind: "key"; account_id: string; account_name: string; key_id: string; policy: string[] };
+  | { kind: "admin" }
+  | { kind: "key"; account_id: string; account_name: string; key_id: string; policy: string[] }
+  | PortalMe;
+
+/** A portal session: an end customer of the account, in one app, maybe limited to some event types. */
+export interface PortalMe {
+  kind: "portal";
+  session_id: string;
+  account_id: string;
+  account_name: string;
+  app_id: string;
+  app_name: string | null;
+  capability: "manage" | "read-only";
+  /** The event types (and `prefix.*` wildcards) the session is limited to; null: every type. */
+  event_types: string[] | null;
+  expires_at: string;
+  policy: string[];
+  theme: PortalTheme;
+}
+
+/** How the account dresses its portal: the product's name, logo and main colour (`#rrggbb`). */
+export interface PortalTheme {
+  product_name: string | null;
+  logo_url: string | null;
+  primary_color: string | null;
+}
 
 export interface Paged<T> {
   data: T[];
@@ -246,23 +271,62 @@ const TOKEN = "hookd.console.token";
 export const SIGNED_OUT = "hookd:signed-out";
 const ACTING = "hookd.console.account";
 
-/** The session lives in sessionStorage: it ends with the tab and is never shared with other tabs. */
+/**
+ * The portal: the same files served at `/portal/{session}/` for an account's end customer, who arrives
+ * with a portal token in the address's fragment. (Read where a browser runs this; the filter's tests
+ * build other modules for Node.)
+ */
+export const PORTAL = typeof location !== "undefined" && location.pathname.startsWith("/portal/");
+
+/** The portal's token. In memory only: inside a third-party iframe whose cookies are blocked, touching
+ * sessionStorage or localStorage throws, and the token must not outlive the page anyway. */
+let portalToken: string | null = null;
+/** The portal session, once `/me` described it. */
+let portalMe: PortalMe | null = null;
+
+/**
+ * The console's session lives in sessionStorage: it ends with the tab and is never shared with other tabs.
+ * The portal's lives in this module only (`PORTAL`), and never touches the browser's storage.
+ */
 export const session = {
-  token: (): string | null => sessionStorage.getItem(TOKEN),
-  acting: (): string | null => sessionStorage.getItem(ACTING),
+  token: (): string | null => (PORTAL ? portalToken : sessionStorage.getItem(TOKEN)),
+  acting: (): string | null => (PORTAL ? null : sessionStorage.getItem(ACTING)),
   signIn(token: string) {
+    if (PORTAL) {
+      portalToken = token;
+      return;
+    }
     sessionStorage.setItem(TOKEN, token);
     sessionStorage.removeItem(ACTING);
   },
   actAs(account: string | null) {
+    if (PORTAL) return;
     if (account) sessionStorage.setItem(ACTING, account);
     else sessionStorage.removeItem(ACTING);
   },
   signOut() {
+    if (PORTAL) {
+      portalToken = null;
+      return;
+    }
     sessionStorage.removeItem(TOKEN);
     sessionStorage.removeItem(ACTING);
   },
 };
+
+/** The portal session's description, once loaded (null in the console). */
+export const portal = {
+  me: (): PortalMe | null => portalMe,
+  set(me: PortalMe) {
+    portalMe = me;
+  },
+};
+
+/** Whether the pages offer changes: always in the console (the server still decides), and in the portal
+ * only to a `manage` session; a `read-only` one sees no control that writes. */
+export function canWrite(): boolean {
+  return !PORTAL || portalMe?.capability === "manage";
+}
 
 /** `/a/${x}/b` with every interpolated value escaped as one path segment. */
 export function path(strings: TemplateStringsArray, ...values: (string | number)[]): string {

@@ -4,7 +4,7 @@
 import { render } from "preact";
 import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
-import { get, path, session, SIGNED_OUT, type Account, type App, type Me } from "./api";
+import { get, path, PORTAL, session, SIGNED_OUT, type Account, type App, type Me } from "./api";
 import { AppPage, AppsPage, MissingApp } from "./pages/apps";
 import { CatalogPage } from "./pages/catalog";
 import { DeliveryPage } from "./pages/delivery";
@@ -13,19 +13,9 @@ import { LivePage } from "./pages/live";
 import { AccountsPage, OverviewPage } from "./pages/operator";
 import { SignIn } from "./pages/signin";
 import { SubscriptionPage } from "./pages/subscription";
-import { go, Missing, useLoad } from "./ui";
+import { PortalRoot } from "./portal";
+import { go, Missing, useHash, useLoad } from "./ui";
 import "./style.css";
-
-function useHash(): string {
-  const read = () => decodeURI(location.hash.replace(/^#/, "")) || "/";
-  const [hash, setHash] = useState(read);
-  useEffect(() => {
-    const on = () => setHash(read());
-    addEventListener("hashchange", on);
-    return () => removeEventListener("hashchange", on);
-  }, []);
-  return hash;
-}
 
 function Root() {
   const [me, setMe] = useState<Me | null>(null);
@@ -240,4 +230,5 @@ function NotFound() {
   );
 }
 
-render(<Root />, document.getElementById("root")!);
+// The portal (an account's end customer, at /portal/…) has a shell of its own; the pages are the same.
+render(PORTAL ? <PortalRoot /> : <Root />, document.getElementById("root")!);

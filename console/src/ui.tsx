@@ -3,7 +3,7 @@
 
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, type Paged, type Subscription } from "./api";
+import { ApiError, path, PORTAL, type Paged, type Subscription } from "./api";
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -69,7 +69,7 @@ export function ErrorBox({ error }: { error: ApiError | undefined }) {
 /** What a `…_not_found` error code names, in words. */
 const MISSING: Record<string, string> = {
   app_not_found: "app",
-  subscription_not_found: "subscription",
+  subscription_not_found: PORTAL ? "endpoint" : "subscription",
   delivery_not_found: "delivery",
   event_not_found: "event",
   event_type_not_found: "event type",
@@ -83,8 +83,8 @@ const MISSING: Record<string, string> = {
 export function Missing({
   title,
   children,
-  back = "/apps",
-  backLabel = "Back to the apps",
+  back = PORTAL ? "/" : "/apps",
+  backLabel = PORTAL ? "Back to your endpoints" : "Back to the apps",
 }: {
   title: string;
   children?: ComponentChildren;
@@ -180,8 +180,66 @@ export function ago(date: Date, now = Date.now()): string {
 /** The browser tab's title while a page is shown, e.g. `Subscription “Orders” · shop · hookd`. */
 export function useTitle(title: string | undefined) {
   useEffect(() => {
-    if (title) document.title = title;
+    if (title) document.title = branded(title);
   }, [title, location.hash]);
+}
+
+/** The product the pages are of: hookd in the console; in the portal, the account's product. */
+let brand = "hookd";
+
+export function setBrand(name: string) {
+  brand = name;
+}
+
+/** A title ending in `· hookd` ends in the product's name instead (the portal's). */
+export function branded(title: string): string {
+  return title.replace(/ · hookd$/, ` · ${brand}`);
+}
+
+/** What a subscription is called on the page: an endpoint, to the end customer of the portal. */
+export const SUBSCRIPTION = PORTAL ? "Endpoint" : "Subscription";
+
+/**
+ * Where the pages of an app's things are. In the console they are under the app; the portal shows one app
+ * and has no page of it (nor of the app list), so its pages are at the top and link only among
+ * themselves.
+ */
+export const href = {
+  app: (app: string) => (PORTAL ? "/" : path`/apps/${app}`),
+  subscription: (app: string, sub: string) =>
+    PORTAL ? path`/endpoints/${sub}` : path`/apps/${app}/subscriptions/${sub}`,
+  event: (app: string, event: string) => (PORTAL ? path`/events/${event}` : path`/apps/${app}/events/${event}`),
+  catalog: (app: string) => (PORTAL ? "/event-types" : path`/apps/${app}/catalog`),
+  delivery: (id: string) => path`/deliveries/${id}`,
+};
+
+/** The breadcrumb of a page inside an app, `children` being the page itself: "Apps / app / …" in the
+ * console, "Endpoints / …" in the portal. */
+export function Crumbs({ app, children }: { app: string; children: ComponentChildren }) {
+  return (
+    <nav class="crumbs" aria-label="Breadcrumb">
+      {PORTAL ? (
+        <Link to="/">Endpoints</Link>
+      ) : (
+        <>
+          <Link to="/apps">Apps</Link> / <Link to={path`/apps/${app}`}>{app}</Link>
+        </>
+      )}{" "}
+      / {children}
+    </nav>
+  );
+}
+
+/** The route in the address's fragment (`#/apps/shop` → `/apps/shop`), followed as it changes. */
+export function useHash(): string {
+  const read = () => decodeURI(location.hash.replace(/^#/, "")) || "/";
+  const [hash, setHash] = useState(read);
+  useEffect(() => {
+    const on = () => setHash(read());
+    addEventListener("hashchange", on);
+    return () => removeEventListener("hashchange", on);
+  }, []);
+  return hash;
 }
 
 /** An id shown small beside a name, selected whole by one click or tap so that it can be copied. */

@@ -1,8 +1,10 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import {
+  canWrite,
   get,
   path,
+  PORTAL,
   post,
   query,
   type App,
@@ -18,6 +20,7 @@ import {
   commaList,
   ErrorBox,
   HealthBadge,
+  href,
   Id,
   Link,
   Missing,
@@ -33,7 +36,8 @@ import {
   useTitle,
 } from "../ui";
 import { CopyButton } from "../failures";
-import { AppTabs } from "../widgets";
+import { AppTabs, FormError } from "../widgets";
+import { EventTypePicker } from "./event-type-picker";
 import { EventSearch, EventState } from "./search";
 import { AppSettings } from "./settings";
 
@@ -205,22 +209,7 @@ export function MissingApp({ app }: { app: string }) {
 function AppOverview({ app: a, saved }: { app: App; saved: () => void }) {
   const app = a.id;
   useTitle(`App ${a.name ? `“${a.name}” (${app})` : app} · hookd`);
-  const pager = usePager(`subs:${app}`);
-  const subs = useLoad(
-    () => get<Paged<Subscription>>(path`/apps/${app}/subscriptions` + query({ limit: 50, cursor: pager.cursor })),
-    [app, pager.cursor],
-  );
-  const [created, setCreated] = useState<SubscriptionWithSecret>();
-  const [open, setOpen] = useState<"subscribe" | "publish" | null>(null);
   const system = SYSTEM_APPS[a.kind];
-  const sorted = subs.data && {
-    ...subs.data,
-    data: subs.data.data
-      .map((s, i) => [s, i] as const)
-      .sort(([s, i], [t, j]) => WORST_FIRST.indexOf(s.health) - WORST_FIRST.indexOf(t.health) || i - j)
-      .map(([s]) => s),
-  };
-  const toggle = (form: "subscribe" | "publish") => setOpen((o) => (o === form ? null : form));
   return (
     <section>
       <nav class="crumbs" aria-label="Breadcrumb">
@@ -237,29 +226,68 @@ function AppOverview({ app: a, saved }: { app: App; saved: () => void }) {
       )}
       <AppTabs app={app} current="overview" />
       <AppSettings app={a} saved={saved} />
+      <SubscriptionList app={app} publish={a.kind !== "ops"} />
+      <EventSearch app={app} />
+    </section>
+  );
+}
+
+/**
+ * An app's subscriptions, failing first, each by its name with its health and last day; a new one (and,
+ * with `publish`, an event) from a button. The portal's list of endpoints is this list: there it is the
+ * page (its heading an `h1`), the new endpoint's types are chosen from the catalog, and a read-only
+ * session is offered no form.
+ */
+export function SubscriptionList({ app, publish }: { app: string; publish: boolean }) {
+  const pager = usePager(`subs:${app}`);
+  const subs = useLoad(
+    () => get<Paged<Subscription>>(path`/apps/${app}/subscriptions` + query({ limit: 50, cursor: pager.cursor })),
+    [app, pager.cursor],
+  );
+  const [created, setCreated] = useState<SubscriptionWithSecret>();
+  const [open, setOpen] = useState<"subscribe" | "publish" | null>(null);
+  const sorted = subs.data && {
+    ...subs.data,
+    data: subs.data.data
+      .map((s, i) => [s, i] as const)
+      .sort(([s, i], [t, j]) => WORST_FIRST.indexOf(s.health) - WORST_FIRST.indexOf(t.health) || i - j)
+      .map(([s]) => s),
+  };
+  const toggle = (form: "subscribe" | "publish") => setOpen((o) => (o === form ? null : form));
+  const writes = canWrite();
+  return (
+    <>
       <div class="heading-row">
-        <h2>Subscriptions</h2>
-        <div class="actions" role="group" aria-label="Add">
-          <button
-            type="button"
-            aria-expanded={open === "subscribe"}
-            aria-controls={open === "subscribe" ? "new-subscription" : undefined}
-            onClick={() => toggle("subscribe")}
-          >
-            New subscription
-          </button>
-          {a.kind !== "ops" && (
+        {PORTAL ? <h1>Endpoints</h1> : <h2>Subscriptions</h2>}
+        {writes && (
+          <div class="actions" role="group" aria-label="Add">
             <button
               type="button"
-              aria-expanded={open === "publish"}
-              aria-controls={open === "publish" ? "publish-event" : undefined}
-              onClick={() => toggle("publish")}
+              aria-expanded={open === "subscribe"}
+              aria-controls={open === "subscribe" ? "new-subscription" : undefined}
+              onClick={() => toggle("subscribe")}
             >
-              Publish an event
+              {PORTAL ? "Add endpoint" : "New subscription"}
             </button>
-          )}
-        </div>
+            {publish && (
+              <button
+                type="button"
+                aria-expanded={open === "publish"}
+                aria-controls={open === "publish" ? "publish-event" : undefined}
+                onClick={() => toggle("publish")}
+              >
+                Publish an event
+              </button>
+            )}
+          </div>
+        )}
       </div>
+      {PORTAL && (
+        <p class="muted">
+          The URLs this service sends its events to, as signed HTTP requests. Open one to see its deliveries, its
+          signing secret and {writes ? "its settings" : "how it is set up"}.
+        </p>
+      )}
       {open === "subscribe" && (
         <CreateSubscription
           app={app}
@@ -272,25 +300,36 @@ function AppOverview({ app: a, saved }: { app: App; saved: () => void }) {
         />
       )}
       {open === "publish" && <PublishEvent app={app} close={() => setOpen(null)} />}
-      {created && (
-        <div class="notice" role="status">
-          Subscription <code>{created.id}</code> created. Its signing secret (the subscription's page can reveal it
-          again): <code class="secret">{created.secret}</code>{" "}
-          <CopyButton text={created.secret} label="Copy the signing secret" />
-        </div>
-      )}
+      {created &&
+        (PORTAL ? (
+          <div class="notice" role="status">
+            Endpoint <Link to={href.subscription(app, created.id)}>{subscriptionName(created)}</Link> added. Its signing
+            secret, to verify what it receives (its page can reveal it again):{" "}
+            <code class="secret">{created.secret}</code>{" "}
+            <CopyButton text={created.secret} label="Copy the signing secret" />
+          </div>
+        ) : (
+          <div class="notice" role="status">
+            Subscription <code>{created.id}</code> created. Its signing secret (the subscription's page can reveal it
+            again): <code class="secret">{created.secret}</code>{" "}
+            <CopyButton text={created.secret} label="Copy the signing secret" />
+          </div>
+        ))}
       <PagedTable
         loaded={{ ...subs, data: sorted }}
         pager={pager}
-        label="Subscriptions"
+        label={PORTAL ? "Endpoints" : "Subscriptions"}
         cards
         class="subscriptions"
-        empty="No subscriptions yet."
-        columns={["Subscription", "Health", "Format", "Filter", "Rate limit", "Success, 24 h", "Attempts, 24 h"]}
+        empty={PORTAL ? `No endpoints yet.${writes ? " Add one to receive events." : ""}` : "No subscriptions yet."}
+        columns={
+          PORTAL
+            ? ["Endpoint", "Health", "Event types", "Success, 24 h", "Attempts, 24 h"]
+            : ["Subscription", "Health", "Format", "Filter", "Rate limit", "Success, 24 h", "Attempts, 24 h"]
+        }
         row={(s) => <SubscriptionRow key={s.id} sub={s} />}
       />
-      <EventSearch app={app} />
-    </section>
+    </>
   );
 }
 
@@ -310,16 +349,22 @@ function SubscriptionRow({ sub }: { sub: Subscription }) {
   return (
     <tr data-health={sub.health}>
       <th scope="row">
-        <Link to={path`/apps/${sub.app_id}/subscriptions/${sub.id}`}>{subscriptionName(sub)}</Link>
+        <Link to={href.subscription(sub.app_id, sub.id)}>{subscriptionName(sub)}</Link>
         <div class="muted small url">{sub.url}</div>
         <Id id={sub.id} />
       </th>
       <td data-label="Health">
         <HealthBadge sub={sub} />
       </td>
-      <td data-label="Format">{sub.format}</td>
-      <td data-label="Filter">{filter}</td>
-      <td data-label="Rate limit">{sub.rate_limit ? `${sub.rate_limit}/s` : <span class="muted">none</span>}</td>
+      {PORTAL ? (
+        <td data-label="Event types">{sub.event_types.length ? sub.event_types.join(", ") : "all types"}</td>
+      ) : (
+        <>
+          <td data-label="Format">{sub.format}</td>
+          <td data-label="Filter">{filter}</td>
+          <td data-label="Rate limit">{sub.rate_limit ? `${sub.rate_limit}/s` : <span class="muted">none</span>}</td>
+        </>
+      )}
       <td data-label="Success, 24 h">{stats.data ? percent(stats.data.success_rate) : stats.error ? "?" : "…"}</td>
       <td data-label="Attempts, 24 h">
         {stats.data && (
@@ -374,10 +419,15 @@ function CreateSubscription({
   const [description, setDescription] = useState("");
   const [rate, setRate] = useState("");
   const form = useForm();
+  const submit = (
+    <button type="submit" class="primary" disabled={form.busy}>
+      {PORTAL ? "Add endpoint" : "Create subscription"}
+    </button>
+  );
   return (
     <FormCard
       id="new-subscription"
-      title="New subscription"
+      title={PORTAL ? "New endpoint" : "New subscription"}
       close={close}
       onSubmit={form.submit(async () => {
         const s = await post<SubscriptionWithSecret>(path`/apps/${app}/subscriptions`, {
@@ -395,7 +445,7 @@ function CreateSubscription({
     >
       <div class="row">
         <label class="grow">
-          Receiver URL
+          {PORTAL ? "Endpoint URL" : "Receiver URL"}
           <input
             type="url"
             required
@@ -404,12 +454,14 @@ function CreateSubscription({
             placeholder="https://"
           />
         </label>
-        <label>
-          <span>
-            Event types <span class="muted">(comma-separated; empty: all)</span>
-          </span>
-          <input value={types} onInput={(e) => setTypes(e.currentTarget.value)} />
-        </label>
+        {!PORTAL && (
+          <label>
+            <span>
+              Event types <span class="muted">(comma-separated; empty: all)</span>
+            </span>
+            <input value={types} onInput={(e) => setTypes(e.currentTarget.value)} />
+          </label>
+        )}
         <label>
           Description
           <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
@@ -420,11 +472,20 @@ function CreateSubscription({
           </span>
           <input type="number" min={1} max={10000} value={rate} onInput={(e) => setRate(e.currentTarget.value)} />
         </label>
-        <button type="submit" class="primary" disabled={form.busy}>
-          Create subscription
-        </button>
+        {!PORTAL && submit}
       </div>
-      <ErrorBox error={form.error} />
+      {PORTAL && (
+        <>
+          <EventTypePicker
+            app={app}
+            value={commaList(types)}
+            onChange={(list) => setTypes(list.join(", "))}
+            error={form.error}
+          />
+          <div class="actions">{submit}</div>
+        </>
+      )}
+      <FormError error={form.error} fields={PORTAL ? ["event_types"] : []} />
     </FormCard>
   );
 }
@@ -466,9 +527,8 @@ function PublishEvent({ app, close }: { app: string; close: () => void }) {
       <ErrorBox error={form.error} />
       {published && (
         <p role="status">
-          Published <Link to={path`/apps/${app}/events/${published.id}`}>{published.id}</Link> to{" "}
-          {published.deliveries.length} subscription{published.deliveries.length === 1 ? "" : "s"}.{" "}
-          <EventState event={published} unchecked={false} />
+          Published <Link to={href.event(app, published.id)}>{published.id}</Link> to {published.deliveries.length}{" "}
+          subscription{published.deliveries.length === 1 ? "" : "s"}. <EventState event={published} unchecked={false} />
         </p>
       )}
     </FormCard>

@@ -3,8 +3,8 @@
 
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { patch, path, post, RawJson, type EventType, type PublishedEvent, type Subscription } from "../api";
-import { Link, subscriptionName, useForm } from "../ui";
+import { patch, path, PORTAL, post, RawJson, type EventType, type PublishedEvent, type Subscription } from "../api";
+import { href, Link, subscriptionName, useForm } from "../ui";
 import { FieldError, FormError, isAbout, JsonInput, readJson } from "../widgets";
 
 /** JSON text as typed, checked here, sent with its exact digits. */
@@ -81,7 +81,10 @@ export function SendExample({
   const [example, setExample] = useState(0);
   const form = useForm();
   if (versions.length === 0) return null;
-  if (subs.length === 0) return <p class="muted small">Add a subscription to send it an example of this type.</p>;
+  if (subs.length === 0)
+    return (
+      <p class="muted small">Add {PORTAL ? "an endpoint" : "a subscription"} to send it an example of this type.</p>
+    );
   const chosen = versions.find((v) => v.version === version) ?? versions[versions.length - 1];
   const target = sub || subs[0].id;
   return (
@@ -96,7 +99,8 @@ export function SendExample({
         });
         done(
           <>
-            Example sent as event <Link to={path`/apps/${app}/events/${e.id}`}>{e.id}</Link> to <code>{target}</code>.
+            Example sent as event <Link to={href.event(app, e.id)}>{e.id}</Link> to{" "}
+            <code>{subscriptionName(subs.find((s) => s.id === target) ?? { description: null, url: target })}</code>.
           </>,
         );
       })}

@@ -41,7 +41,7 @@ export async function loadCatalog(app: string, archived: boolean): Promise<Catal
 }
 
 /** Types by group, groups by name, the types without a group last. */
-function byGroup(entries: CatalogEntry[]): [string | null, CatalogEntry[]][] {
+export function byGroup(entries: CatalogEntry[]): [string | null, CatalogEntry[]][] {
   const groups = new Map<string | null, CatalogEntry[]>();
   for (const e of entries) groups.set(e.type.group, [...(groups.get(e.type.group) ?? []), e]);
   return [...groups].sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0));
@@ -190,7 +190,7 @@ function TypeCard({
   );
 }
 
-function VersionView({
+export function VersionView({
   name,
   v,
   exact,

@@ -1,7 +1,21 @@
 import { useState } from "preact/hooks";
-import { get, path, post, type DeliveryDetail, type Subscription } from "../api";
+import { canWrite, get, path, post, type DeliveryDetail, type Subscription } from "../api";
 import { failureTitle, LastAnswer, NextAttempt, useFailureKinds } from "../failures";
-import { Action, Badge, HttpStatus, Link, Show, subscriptionName, Time, useInterval, useLoad, useTitle } from "../ui";
+import {
+  Action,
+  Badge,
+  Crumbs,
+  href,
+  HttpStatus,
+  Link,
+  Show,
+  subscriptionName,
+  SUBSCRIPTION,
+  Time,
+  useInterval,
+  useLoad,
+  useTitle,
+} from "../ui";
 
 const SETTLED = ["succeeded", "dead", "cancelled"];
 
@@ -30,25 +44,24 @@ export function DeliveryPage({ id }: { id: string }) {
       <Show loaded={delivery}>
         {(d) => (
           <>
-            <nav class="crumbs" aria-label="Breadcrumb">
-              <Link to="/apps">Apps</Link> / <Link to={path`/apps/${d.app_id}`}>{d.app_id}</Link> /{" "}
-              <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>
+            <Crumbs app={d.app_id}>
+              <Link to={href.subscription(d.app_id, d.subscription_id)}>
                 {s ? subscriptionName(s) : d.subscription_id}
               </Link>{" "}
               / <span aria-current="page">{d.id}</span>
-            </nav>
+            </Crumbs>
             <h1>
               Delivery <code>{d.id}</code> <Badge status={d.status} />
             </h1>
             <dl class="facts">
               <dt>Event</dt>
               <dd>
-                <Link to={path`/apps/${d.app_id}/events/${d.event_id}`}>{d.event_type}</Link>{" "}
+                <Link to={href.event(d.app_id, d.event_id)}>{d.event_type}</Link>{" "}
                 <code class="muted small">{d.event_id}</code>
               </dd>
-              <dt>Subscription</dt>
+              <dt>{SUBSCRIPTION}</dt>
               <dd>
-                <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>
+                <Link to={href.subscription(d.app_id, d.subscription_id)}>
                   {s ? subscriptionName(s) : d.subscription_id}
                 </Link>
                 {s && s.status !== "enabled" && (
@@ -77,17 +90,19 @@ export function DeliveryPage({ id }: { id: string }) {
                 <NextAttempt d={d} status={s?.status} />
               </dd>
             </dl>
-            <div class="actions">
-              <Action
-                label="Retry now"
-                kind="primary"
-                run={() => post(path`/deliveries/${id}/retry`)}
-                done={() => {
-                  setNotice("Retry queued; this page follows it.");
-                  delivery.reload();
-                }}
-              />
-            </div>
+            {canWrite() && (
+              <div class="actions">
+                <Action
+                  label="Retry now"
+                  kind="primary"
+                  run={() => post(path`/deliveries/${id}/retry`)}
+                  done={() => {
+                    setNotice("Retry queued; this page follows it.");
+                    delivery.reload();
+                  }}
+                />
+              </div>
+            )}
             {notice && (
               <div class="notice" role="status">
                 {notice}

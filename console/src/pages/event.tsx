@@ -1,7 +1,18 @@
 import { useState } from "preact/hooks";
-import { del, getExact, path, query, get, type Delivery, type Event, type Paged, type Subscription } from "../api";
+import {
+  del,
+  getExact,
+  path,
+  PORTAL,
+  query,
+  get,
+  type Delivery,
+  type Event,
+  type Paged,
+  type Subscription,
+} from "../api";
 import { at } from "../json";
-import { ErrorBox, Link, PagedTable, Show, Time, useLoad, usePager, useRun, useTitle } from "../ui";
+import { Crumbs, ErrorBox, href, Link, PagedTable, Show, Time, useLoad, usePager, useRun, useTitle } from "../ui";
 import { ConfirmDialog, JsonView } from "../widgets";
 import { EventState, ViolationList } from "./search";
 import { deliveryColumns, deliveryRow, type DeliveriesOf } from "./subscription";
@@ -26,10 +37,9 @@ export function EventPage({ app, event }: { app: string; event: string }) {
   useTitle(loaded.data && `Event ${loaded.data.data.type} · ${app} · hookd`);
   return (
     <section>
-      <nav class="crumbs" aria-label="Breadcrumb">
-        <Link to="/apps">Apps</Link> / <Link to={path`/apps/${app}`}>{app}</Link> /{" "}
+      <Crumbs app={app}>
         <span aria-current="page">{event}</span>
-      </nav>
+      </Crumbs>
       <Show loaded={loaded}>
         {({ data: e, exact }) => (
           <>
@@ -68,7 +78,7 @@ export function EventPage({ app, event }: { app: string; event: string }) {
                   <dt>Schema</dt>
                   <dd>
                     checked against version {e.schema_version} of{" "}
-                    <Link to={path`/apps/${app}/catalog`}>
+                    <Link to={href.catalog(app)}>
                       <code>{e.type}</code>
                     </Link>
                   </dd>
@@ -83,7 +93,8 @@ export function EventPage({ app, event }: { app: string; event: string }) {
             )}
             <div class="heading-row">
               <h2>Payload</h2>
-              {!e.erased_at && <Erase app={app} event={e.id} done={loaded.reload} />}
+              {/* Erasure is the account's (a portal session may not erase). */}
+              {!e.erased_at && !PORTAL && <Erase app={app} event={e.id} done={loaded.reload} />}
             </div>
             {e.erased_at ? (
               <p class="erased" role="status">

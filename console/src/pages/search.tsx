@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { type ApiError, type DeliveryStatus, get, path, query, type Event, type Paged } from "../api";
-import { asApiError, ErrorBox, Link, PagedTable, Time, useLoad, usePager } from "../ui";
+import { asApiError, ErrorBox, href, Link, PagedTable, Time, useLoad, usePager } from "../ui";
 
 /** At most this many `payload.<path>=<value>` conditions in one search (the API's limit). */
 const MAX_PAYLOAD = 5;
@@ -168,7 +168,7 @@ export function EventSearch({ app }: { app: string }) {
         row={(e) => (
           <tr key={e.id}>
             <td>
-              <Link to={path`/apps/${app}/events/${e.id}`}>{e.id}</Link>
+              <Link to={href.event(app, e.id)}>{e.id}</Link>
             </td>
             <td data-label="Type">{e.type}</td>
             <td data-label="Deliveries">

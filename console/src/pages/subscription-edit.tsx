@@ -4,10 +4,11 @@
 
 import type { ComponentChildren } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { ApiError, del, patch, path, type Subscription } from "../api";
+import { ApiError, del, patch, path, PORTAL, type Subscription } from "../api";
 import { ConfirmedAction } from "../failures";
-import { commaList, go, subscriptionName, useForm } from "../ui";
+import { commaList, go, href, subscriptionName, SUBSCRIPTION, useForm } from "../ui";
 import { FieldError, FormError, isAbout } from "../widgets";
+import { EventTypePicker } from "./event-type-picker";
 
 const FORMATS = ["native", "cams", "ess", "live-snapshot", "live-rtc", "meeting"];
 const PROFILES = ["standard", "live", "meeting"];
@@ -155,118 +156,166 @@ export function EditSubscription({
         saved(`Saved: ${Object.keys(body).join(", ").replace(/_/g, " ")}.`);
       })}
     >
-      <h2 id="edit-heading">Edit the subscription</h2>
+      <h2 id="edit-heading">Edit the {SUBSCRIPTION.toLowerCase()}</h2>
       <div class="row">
-        <Text label="Receiver URL" name="url" value={d.url} onInput={set("url")} error={error} mode="url" grow />
+        <Text
+          label={PORTAL ? "Endpoint URL" : "Receiver URL"}
+          name="url"
+          value={d.url}
+          onInput={set("url")}
+          error={error}
+          mode="url"
+          grow
+        />
         <Text label="Description" name="description" value={d.description} onInput={set("description")} error={error} />
       </div>
-      <div class="row">
-        <Text
-          label="Event types"
-          hint="comma-separated; empty: all"
-          name="event_types"
-          value={d.event_types}
-          onInput={set("event_types")}
-          error={error}
-        />
-        <Text
-          label="Channel"
-          hint="empty: every channel"
-          name="channel_id"
-          value={d.channel_id}
-          onInput={set("channel_id")}
-          error={error}
-        />
-        <Text
-          label="Users"
-          hint="comma-separated; empty: all"
-          name="users"
-          value={d.users}
-          onInput={set("users")}
-          error={error}
-        />
-      </div>
-      <div class="row">
-        <Choice label="Format" name="format" value={d.format} options={FORMATS} onInput={set("format")} error={error} />
-        <Choice
-          label="Ordering"
-          name="ordering"
-          value={d.ordering}
-          options={["none", "fifo"]}
-          onInput={set("ordering")}
-          error={error}
-        />
-        <Text
-          label="Rate limit"
-          hint="per second; empty: none"
-          name="rate_limit"
-          mode="numeric"
-          value={d.rate_limit}
-          onInput={set("rate_limit")}
-          error={error}
-        />
-        <Text
-          label="Timeout"
-          hint="ms; empty: the server's"
-          name="timeout_ms"
-          mode="numeric"
-          value={d.timeout_ms}
-          onInput={set("timeout_ms")}
-          error={error}
-        />
-      </div>
-      <div class="row">
-        <Choice
-          label="Retry policy"
-          name="retry"
-          value={d.retry}
-          options={[...PROFILES, "delays"]}
-          names={{ delays: "my own delays" }}
-          onInput={set("retry")}
-          error={error}
-        />
-        {d.retry === "delays" && (
-          <Text
-            label="Retry delays"
-            hint="seconds before each retry, comma-separated"
-            name="retry"
-            value={d.delays}
-            onInput={set("delays")}
+      {PORTAL ? (
+        <>
+          <EventTypePicker
+            app={s.app_id}
+            value={commaList(d.event_types)}
+            onChange={(types) => setD((old) => ({ ...old, event_types: types.join(", ") }))}
             error={error}
-            quiet
           />
-        )}
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={d.batch}
-            onChange={(e) => setD((old) => ({ ...old, batch: e.currentTarget.checked }))}
-          />
-          Several events per request
-        </label>
-        {d.batch && (
-          <>
+          <div class="row">
             <Text
-              label="Events per request"
-              name="batch"
+              label="Rate limit"
+              hint="per second; empty: none"
+              name="rate_limit"
               mode="numeric"
-              value={d.max_events}
-              onInput={set("max_events")}
+              value={d.rate_limit}
+              onInput={set("rate_limit")}
               error={error}
             />
             <Text
-              label="Longest wait"
-              hint="ms"
-              name="batch"
+              label="Timeout"
+              hint="ms; empty: the server's"
+              name="timeout_ms"
               mode="numeric"
-              value={d.max_wait_ms}
-              onInput={set("max_wait_ms")}
+              value={d.timeout_ms}
+              onInput={set("timeout_ms")}
               error={error}
-              quiet
             />
-          </>
-        )}
-      </div>
+          </div>
+        </>
+      ) : (
+        <>
+          <div class="row">
+            <Text
+              label="Event types"
+              hint="comma-separated; empty: all"
+              name="event_types"
+              value={d.event_types}
+              onInput={set("event_types")}
+              error={error}
+            />
+            <Text
+              label="Channel"
+              hint="empty: every channel"
+              name="channel_id"
+              value={d.channel_id}
+              onInput={set("channel_id")}
+              error={error}
+            />
+            <Text
+              label="Users"
+              hint="comma-separated; empty: all"
+              name="users"
+              value={d.users}
+              onInput={set("users")}
+              error={error}
+            />
+          </div>
+          <div class="row">
+            <Choice
+              label="Format"
+              name="format"
+              value={d.format}
+              options={FORMATS}
+              onInput={set("format")}
+              error={error}
+            />
+            <Choice
+              label="Ordering"
+              name="ordering"
+              value={d.ordering}
+              options={["none", "fifo"]}
+              onInput={set("ordering")}
+              error={error}
+            />
+            <Text
+              label="Rate limit"
+              hint="per second; empty: none"
+              name="rate_limit"
+              mode="numeric"
+              value={d.rate_limit}
+              onInput={set("rate_limit")}
+              error={error}
+            />
+            <Text
+              label="Timeout"
+              hint="ms; empty: the server's"
+              name="timeout_ms"
+              mode="numeric"
+              value={d.timeout_ms}
+              onInput={set("timeout_ms")}
+              error={error}
+            />
+          </div>
+          <div class="row">
+            <Choice
+              label="Retry policy"
+              name="retry"
+              value={d.retry}
+              options={[...PROFILES, "delays"]}
+              names={{ delays: "my own delays" }}
+              onInput={set("retry")}
+              error={error}
+            />
+            {d.retry === "delays" && (
+              <Text
+                label="Retry delays"
+                hint="seconds before each retry, comma-separated"
+                name="retry"
+                value={d.delays}
+                onInput={set("delays")}
+                error={error}
+                quiet
+              />
+            )}
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={d.batch}
+                onChange={(e) => setD((old) => ({ ...old, batch: e.currentTarget.checked }))}
+              />
+              Several events per request
+            </label>
+            {d.batch && (
+              <>
+                <Text
+                  label="Events per request"
+                  name="batch"
+                  mode="numeric"
+                  value={d.max_events}
+                  onInput={set("max_events")}
+                  error={error}
+                />
+                <Text
+                  label="Longest wait"
+                  hint="ms"
+                  name="batch"
+                  mode="numeric"
+                  value={d.max_wait_ms}
+                  onInput={set("max_wait_ms")}
+                  error={error}
+                  quiet
+                />
+              </>
+            )}
+          </div>
+        </>
+      )}
       <fieldset class="fix-headers">
         <legend>Extra headers</legend>
         {d.headers.length === 0 && <p class="muted small">None.</p>}
@@ -444,7 +493,7 @@ export function DeleteSubscription({ s }: { s: Subscription }) {
       label="Delete"
       kind="danger"
       ask={() => ({
-        title: `Delete the subscription “${name}”?`,
+        title: `Delete the ${SUBSCRIPTION.toLowerCase()} “${name}”?`,
         confirm: "Delete",
         body: (
           <p>
@@ -457,7 +506,7 @@ export function DeleteSubscription({ s }: { s: Subscription }) {
         await del(path`/apps/${s.app_id}/subscriptions/${s.id}`);
         return "";
       }}
-      report={() => go(path`/apps/${s.app_id}`)}
+      report={() => go(href.app(s.app_id))}
     />
   );
 }

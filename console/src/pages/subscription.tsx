@@ -2,9 +2,11 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import {
   ApiError,
+  canWrite,
   get,
   getExact,
   path,
+  PORTAL,
   post,
   query,
   type Delivery,
@@ -21,8 +23,10 @@ import {
   Action,
   asApiError,
   Badge,
+  Crumbs,
   ErrorBox,
   HealthBadge,
+  href,
   Id,
   Link,
   PagedTable,
@@ -30,6 +34,7 @@ import {
   Show,
   Sparkline,
   subscriptionName,
+  SUBSCRIPTION,
   Time,
   useForm,
   useInterval,
@@ -82,26 +87,26 @@ export function SubscriptionPage({ app, sub }: { app: string; sub: string }) {
     setDeliveriesKey((k) => k + 1);
   };
   const s = subscription.data?.data;
-  useTitle(s && `Subscription “${subscriptionName(s)}” · ${app} · hookd`);
+  useTitle(s && `${SUBSCRIPTION} “${subscriptionName(s)}” · ${app} · hookd`);
   const base = path`/apps/${app}/subscriptions/${sub}`;
+  const writes = canWrite();
   return (
     <section class="fix-page">
-      <nav class="crumbs" aria-label="Breadcrumb">
-        <Link to="/apps">Apps</Link> / <Link to={path`/apps/${app}`}>{app}</Link> /{" "}
+      <Crumbs app={app}>
         <span aria-current="page">{s ? subscriptionName(s) : sub}</span>
-      </nav>
+      </Crumbs>
       <Show loaded={subscription}>
         {({ data: s, exact }) => (
           <>
             <h1>
-              Subscription “{subscriptionName(s)}” <HealthBadge sub={s} />
+              {SUBSCRIPTION} “{subscriptionName(s)}” <HealthBadge sub={s} />
             </h1>
             <p class="fix-id muted">
-              <Id id={s.id} /> <CopyButton text={s.id} label="Copy the subscription's id" />
+              <Id id={s.id} /> <CopyButton text={s.id} label={`Copy the ${SUBSCRIPTION.toLowerCase()}'s id`} />
             </p>
             <HealthLine s={s} />
             <dl class="facts">
-              <dt>Receiver</dt>
+              <dt>{PORTAL ? "URL" : "Receiver"}</dt>
               <dd class="url">{s.url}</dd>
               <dt>Status</dt>
               <dd>
@@ -158,74 +163,76 @@ export function SubscriptionPage({ app, sub }: { app: string; sub: string }) {
                 )}
               </dd>
             </dl>
-            <div class="actions" role="group" aria-label="Subscription actions">
-              <button type="button" aria-expanded={editing} onClick={() => setEditing((e) => !e)}>
-                Edit
-              </button>
-              {s.status === "enabled" ? (
+            {writes && (
+              <div class="actions" role="group" aria-label={`${SUBSCRIPTION} actions`}>
+                <button type="button" aria-expanded={editing} onClick={() => setEditing((e) => !e)}>
+                  Edit
+                </button>
+                {s.status === "enabled" ? (
+                  <ConfirmedAction
+                    label="Disable"
+                    ask={() => ({
+                      title: `Disable “${subscriptionName(s)}”?`,
+                      confirm: "Disable",
+                      body: (
+                        <p>
+                          New events are not delivered to it, and its pending and retrying deliveries wait until it is
+                          enabled again.
+                        </p>
+                      ),
+                    })}
+                    run={async () => {
+                      await post(`${base}/disable`);
+                      return "Disabled: new events are not delivered; pending deliveries wait.";
+                    }}
+                    report={changed}
+                  />
+                ) : (
+                  <Action
+                    label="Enable"
+                    kind="primary"
+                    run={() => post(`${base}/enable`)}
+                    done={() => changed("Enabled: held deliveries resume.")}
+                  />
+                )}
                 <ConfirmedAction
-                  label="Disable"
+                  label="Rotate secret"
                   ask={() => ({
-                    title: `Disable “${subscriptionName(s)}”?`,
-                    confirm: "Disable",
+                    title: "Rotate the signing secret?",
+                    confirm: "Rotate",
                     body: (
                       <p>
-                        New events are not delivered to it, and its pending and retrying deliveries wait until it is
-                        enabled again.
+                        A new secret signs every callback from now on. The previous one keeps signing beside it for the
+                        grace period: update the receiver's verification within it.
                       </p>
                     ),
                   })}
                   run={async () => {
-                    await post(`${base}/disable`);
-                    return "Disabled: new events are not delivered; pending deliveries wait.";
+                    const { secret } = await post<SubscriptionWithSecret>(`${base}/rotate-secret`, {});
+                    return (
+                      <>
+                        New signing secret (shown once): <code class="secret">{secret}</code>{" "}
+                        <CopyButton text={secret} label="Copy the new signing secret" /> — the previous one keeps
+                        signing during the grace period.
+                      </>
+                    );
                   }}
                   report={changed}
                 />
-              ) : (
                 <Action
-                  label="Enable"
-                  kind="primary"
-                  run={() => post(`${base}/enable`)}
-                  done={() => changed("Enabled: held deliveries resume.")}
+                  label="Send test event"
+                  run={() => post<PublishedEvent>(`${base}/test`)}
+                  done={(r) => changed(testSent(r as PublishedEvent))}
                 />
-              )}
-              <ConfirmedAction
-                label="Rotate secret"
-                ask={() => ({
-                  title: "Rotate the signing secret?",
-                  confirm: "Rotate",
-                  body: (
-                    <p>
-                      A new secret signs every callback from now on. The previous one keeps signing beside it for the
-                      grace period: update the receiver's verification within it.
-                    </p>
-                  ),
-                })}
-                run={async () => {
-                  const { secret } = await post<SubscriptionWithSecret>(`${base}/rotate-secret`, {});
-                  return (
-                    <>
-                      New signing secret (shown once): <code class="secret">{secret}</code>{" "}
-                      <CopyButton text={secret} label="Copy the new signing secret" /> — the previous one keeps signing
-                      during the grace period.
-                    </>
-                  );
-                }}
-                report={changed}
-              />
-              <Action
-                label="Send test event"
-                run={() => post<PublishedEvent>(`${base}/test`)}
-                done={(r) => changed(`Test event ${(r as PublishedEvent).id} queued.`)}
-              />
-              <DeleteSubscription s={s} />
-            </div>
+                <DeleteSubscription s={s} />
+              </div>
+            )}
             {notice && (
               <div class="notice" role="status">
                 {notice}
               </div>
             )}
-            {editing && (
+            {editing && writes && (
               <EditSubscription
                 s={s}
                 saved={(message) => {
@@ -236,21 +243,34 @@ export function SubscriptionPage({ app, sub }: { app: string; sub: string }) {
               />
             )}
             <Secret app={app} sub={sub} />
+            {PORTAL && (
+              <p class="muted small">
+                Every request carries a signature made with this secret, in its <code>webhook-signature</code> header:{" "}
+                <Link to="/verify">how to verify it</Link>.
+              </p>
+            )}
             <section aria-labelledby="failures-heading">
               <div class="heading-row">
                 <h2 id="failures-heading">Why deliveries fail</h2>
-                {(failures.data?.data.length ?? 0) > 0 && <RetryAll s={s} done={changed} />}
+                {writes && (failures.data?.data.length ?? 0) > 0 && <RetryAll s={s} done={changed} />}
               </div>
               <FailuresShown loaded={failures} />
-              <Replay app={app} sub={sub} done={changed} />
+              {writes && <Replay app={app} sub={sub} done={changed} />}
             </section>
-            <FilterSection app={app} sub={sub} filter={at(exact, "filter")} saved={changed} />
+            {/* The filter's editor speaks of FILTERS.md and payload paths: the operator's and the account's
+                tool, not the end customer's (who sees the filter set for them among the facts above). */}
+            {!PORTAL && <FilterSection app={app} sub={sub} filter={at(exact, "filter")} saved={changed} />}
           </>
         )}
       </Show>
       {s && <Deliveries key={deliveriesKey} s={s} />}
     </section>
   );
+}
+
+/** What a test event's sending says. */
+function testSent(e: PublishedEvent): string {
+  return `Test event ${e.id} queued.`;
 }
 
 /** The signing secret, shown on request; a key without the right to read it is told so in a sentence. */
@@ -439,7 +459,7 @@ function subscriptionOf(of: DeliveriesOf, d: Delivery): Subscription | undefined
 export function deliveryColumns(of: DeliveriesOf): string[] {
   return [
     "Delivery",
-    ...("subscriptions" in of ? ["Subscription"] : []),
+    ...("subscriptions" in of ? [SUBSCRIPTION] : []),
     "Event type",
     "Status",
     "Attempts",
@@ -473,11 +493,11 @@ function DeliveryRow({ d, of }: { d: Delivery; of: DeliveriesOf }) {
           >
             {open ? "▾" : "▸"}
           </button>{" "}
-          <Link to={path`/deliveries/${d.id}`}>{d.id}</Link>
+          <Link to={href.delivery(d.id)}>{d.id}</Link>
         </td>
         {"subscriptions" in of && (
-          <td data-label="Subscription">
-            <Link to={path`/apps/${d.app_id}/subscriptions/${d.subscription_id}`}>
+          <td data-label={SUBSCRIPTION}>
+            <Link to={href.subscription(d.app_id, d.subscription_id)}>
               {s ? subscriptionName(s) : d.subscription_id}
             </Link>
           </td>
@@ -521,7 +541,9 @@ function DeliveryDetails({ id }: { id: string }) {
         <div class="expanded">
           <Attempts d={d} />
           <RequestShown d={d} />
-          <Action label="Retry now" run={() => post(path`/deliveries/${id}/retry`)} done={delivery.reload} />
+          {canWrite() && (
+            <Action label="Retry now" run={() => post(path`/deliveries/${id}/retry`)} done={delivery.reload} />
+          )}
         </div>
       )}
     </Show>

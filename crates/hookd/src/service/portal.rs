@@ -352,8 +352,8 @@ impl Service {
 }
 
 impl Service {
-    /// Keeps the items a portal session limited to some event types may see: of a type inside its scope,
-    /// sent through a subscription it sees (items of other sessions and keys pass untouched). `of` gives an
+    /// Keeps the items a portal session limited to some event types may see: of a type inside its scope
+    /// (or test events), sent through a subscription it sees (items of other sessions and keys pass untouched). `of` gives an
     /// item's event type and subscription id.
     pub(super) async fn retain_visible<T>(
         &self,
@@ -369,7 +369,8 @@ impl Service {
         let mut kept = Vec::with_capacity(items.len());
         for item in items.drain(..) {
             let (event_type, subscription_id) = of(&item);
-            if !grant.sees_type(event_type) {
+            // A test event goes to one subscription whatever its types: visible with that subscription.
+            if !grant.sees_type(event_type) && event_type != super::events::TEST_EVENT {
                 continue;
             }
             let visible = match seen.get(subscription_id) {

@@ -464,6 +464,28 @@ async fn a_session_limited_to_types_sees_only_those(app: TestApp) {
     )
     .await
     .expect(201);
+    // A test event reaches one subscription whatever its types; the session sees it through its own.
+    let test = app
+        .post(
+            &format!("/api/v1/apps/shop/subscriptions/{orders}/test"),
+            &token,
+            json!({}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(test.body["type"], "hookd.test");
+    let listed = get(format!("/api/v1/apps/shop/subscriptions/{orders}/deliveries"))
+        .await
+        .expect(200);
+    assert!(
+        listed.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["event_type"] == "hookd.test"),
+        "{}",
+        listed.text
+    );
 }
 
 /// Read-only sessions only read; a session never grants more than its maker holds; bad requests name
