@@ -474,9 +474,11 @@ async fn a_session_limited_to_types_sees_only_those(app: TestApp) {
         .await
         .expect(201);
     assert_eq!(test.body["type"], "hookd.test");
-    let listed = get(format!("/api/v1/apps/shop/subscriptions/{orders}/deliveries"))
-        .await
-        .expect(200);
+    let listed = get(format!(
+        "/api/v1/apps/shop/subscriptions/{orders}/deliveries"
+    ))
+    .await
+    .expect(200);
     assert!(
         listed.body["data"]
             .as_array()
