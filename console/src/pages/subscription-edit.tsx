@@ -178,24 +178,7 @@ export function EditSubscription({
             error={error}
           />
           <div class="row">
-            <Text
-              label="Rate limit"
-              hint="per second; empty: none"
-              name="rate_limit"
-              mode="numeric"
-              value={d.rate_limit}
-              onInput={set("rate_limit")}
-              error={error}
-            />
-            <Text
-              label="Timeout"
-              hint="ms; empty: the server's"
-              name="timeout_ms"
-              mode="numeric"
-              value={d.timeout_ms}
-              onInput={set("timeout_ms")}
-              error={error}
-            />
+            <Pacing d={d} set={set} error={error} />
           </div>
         </>
       ) : (
@@ -243,24 +226,7 @@ export function EditSubscription({
               onInput={set("ordering")}
               error={error}
             />
-            <Text
-              label="Rate limit"
-              hint="per second; empty: none"
-              name="rate_limit"
-              mode="numeric"
-              value={d.rate_limit}
-              onInput={set("rate_limit")}
-              error={error}
-            />
-            <Text
-              label="Timeout"
-              hint="ms; empty: the server's"
-              name="timeout_ms"
-              mode="numeric"
-              value={d.timeout_ms}
-              onInput={set("timeout_ms")}
-              error={error}
-            />
+            <Pacing d={d} set={set} error={error} />
           </div>
           <div class="row">
             <Choice
@@ -366,6 +332,40 @@ export function EditSubscription({
       </div>
       <FormError error={error} fields={FIELDS} />
     </form>
+  );
+}
+
+/** The rate limit and timeout inputs, which both forms (console and portal) offer. */
+function Pacing({
+  d,
+  set,
+  error,
+}: {
+  d: Draft;
+  set: (field: keyof Draft) => (value: string) => void;
+  error: ApiError | undefined;
+}) {
+  return (
+    <>
+      <Text
+        label="Rate limit"
+        hint="per second; empty: none"
+        name="rate_limit"
+        mode="numeric"
+        value={d.rate_limit}
+        onInput={set("rate_limit")}
+        error={error}
+      />
+      <Text
+        label="Timeout"
+        hint="ms; empty: the server's"
+        name="timeout_ms"
+        mode="numeric"
+        value={d.timeout_ms}
+        onInput={set("timeout_ms")}
+        error={error}
+      />
+    </>
   );
 }
 
