@@ -40,7 +40,7 @@ pub struct CreateEventType {
     pub schema: Option<Value>,
     /// Example payloads (at most 10), each checked against `schema`.
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<serde_json::Value>)]
     pub examples: Vec<Value>,
     #[serde(default)]
     pub deprecated: bool,
@@ -62,7 +62,7 @@ pub struct UpdateEventType {
     #[schema(value_type = Option<Object>)]
     pub schema: Option<Value>,
     /// The examples of the new version (with `schema`), or of the newest one (without).
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<serde_json::Value>>)]
     pub examples: Option<Vec<Value>>,
 }
 

@@ -34,7 +34,8 @@ pub struct SchemaVersion {
     pub version: u32,
     #[schema(value_type = Object)]
     pub schema: Value,
-    #[schema(value_type = Vec<Object>)]
+    /// Example payloads: any JSON values the schema accepts.
+    #[schema(value_type = Vec<serde_json::Value>)]
     pub examples: Vec<Value>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
