@@ -36,7 +36,7 @@ pub struct CreateEventType {
     /// A group to show related types together: 1–64 of `A-Z a-z 0-9 . _ -`.
     pub group: Option<String>,
     /// A JSON Schema (draft 2020-12) of the payload: the type's version 1. No remote `$ref`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::domain::catalog::optional_schema_document)]
     pub schema: Option<Value>,
     /// Example payloads (at most 10), each checked against `schema`.
     #[serde(default)]
@@ -59,7 +59,7 @@ pub struct UpdateEventType {
     pub group: Option<Option<String>>,
     pub deprecated: Option<bool>,
     /// A new schema: added as the next version (versions never change).
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::domain::catalog::optional_schema_document)]
     pub schema: Option<Value>,
     /// The examples of the new version (with `schema`), or of the newest one (without).
     #[schema(value_type = Option<Vec<serde_json::Value>>)]

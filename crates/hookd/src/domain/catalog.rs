@@ -32,12 +32,42 @@ pub struct Violation {
 pub struct SchemaVersion {
     /// 1, 2, …: a new schema is a new version, and a version never changes.
     pub version: u32,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = schema_document)]
     pub schema: Value,
     /// Example payloads: any JSON values the schema accepts.
     #[schema(value_type = Vec<serde_json::Value>)]
     pub examples: Vec<Value>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// How the OpenAPI document describes a JSON Schema: an object, or `true`/`false` (which accept
+/// everything or nothing).
+pub fn schema_document() -> utoipa::openapi::Object {
+    use utoipa::openapi::Type;
+    schema_document_of(
+        [Type::Object, Type::Boolean],
+        "A JSON Schema (draft 2020-12) of the payload: an object, or `true`/`false`.",
+    )
+}
+
+/// [`schema_document`] where `null` (no schema, or leave it) is allowed too.
+pub fn optional_schema_document() -> utoipa::openapi::Object {
+    use utoipa::openapi::Type;
+    schema_document_of(
+        [Type::Object, Type::Boolean, Type::Null],
+        "A JSON Schema (draft 2020-12) of the payload: an object, or `true`/`false`; no remote \
+         `$ref`. On an update it is added as the next version (versions never change).",
+    )
+}
+
+fn schema_document_of<const N: usize>(
+    types: [utoipa::openapi::Type; N],
+    description: &str,
+) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter(types))
+        .description(Some(description))
+        .build()
 }
 
 /// A type's group (`order`, `billing`): 1–64 of `A-Z a-z 0-9 . _ -`.
