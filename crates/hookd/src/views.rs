@@ -313,7 +313,8 @@ pub struct Event {
     pub app_id: String,
     #[serde(rename = "type")]
     pub event_type: String,
-    #[schema(value_type = Object)]
+    /// The payload as published: any JSON.
+    #[schema(value_type = serde_json::Value)]
     pub payload: Box<RawValue>,
     pub channel_id: Option<String>,
     pub user_id: Option<String>,

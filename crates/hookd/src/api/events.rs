@@ -37,7 +37,7 @@ pub struct PublishEvent {
     #[serde(rename = "type")]
     pub event_type: String,
     /// Any JSON; sent to native receivers byte for byte.
-    #[schema(value_type = Object)]
+    #[schema(value_type = serde_json::Value)]
     pub payload: Box<RawValue>,
     pub channel_id: Option<String>,
     pub user_id: Option<String>,
