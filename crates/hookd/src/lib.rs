@@ -13,7 +13,6 @@
 pub mod api;
 pub mod app;
 pub mod cli;
-mod cli_receive;
 pub mod config;
 pub mod console;
 pub mod crypto;
