@@ -1,0 +1,232 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
+from ...models.stats import Stats
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    minutes: int | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["minutes"] = minutes
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/stats",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | Stats | None:
+    if response.status_code == 200:
+        response_200 = Stats.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 408:
+        response_408 = ErrorBody.from_dict(response.json())
+
+        return response_408
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | Stats]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    minutes: int | Unset = UNSET,
+) -> Response[ErrorBody | Stats]:
+    """Events published and attempts made in each of the last `minutes` minutes (the current one last,
+    empty
+    ones included), and the deliveries not finished now. The admin token without `Hookd-Account` sees
+    the
+    whole server; otherwise the account the call acts in.
+
+    Args:
+        minutes (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | Stats]
+    """
+
+    kwargs = _get_kwargs(
+        minutes=minutes,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    minutes: int | Unset = UNSET,
+) -> ErrorBody | Stats | None:
+    """Events published and attempts made in each of the last `minutes` minutes (the current one last,
+    empty
+    ones included), and the deliveries not finished now. The admin token without `Hookd-Account` sees
+    the
+    whole server; otherwise the account the call acts in.
+
+    Args:
+        minutes (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | Stats
+    """
+
+    return sync_detailed(
+        client=client,
+        minutes=minutes,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    minutes: int | Unset = UNSET,
+) -> Response[ErrorBody | Stats]:
+    """Events published and attempts made in each of the last `minutes` minutes (the current one last,
+    empty
+    ones included), and the deliveries not finished now. The admin token without `Hookd-Account` sees
+    the
+    whole server; otherwise the account the call acts in.
+
+    Args:
+        minutes (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | Stats]
+    """
+
+    kwargs = _get_kwargs(
+        minutes=minutes,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    minutes: int | Unset = UNSET,
+) -> ErrorBody | Stats | None:
+    """Events published and attempts made in each of the last `minutes` minutes (the current one last,
+    empty
+    ones included), and the deliveries not finished now. The admin token without `Hookd-Account` sees
+    the
+    whole server; otherwise the account the call acts in.
+
+    Args:
+        minutes (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | Stats
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            minutes=minutes,
+        )
+    ).parsed

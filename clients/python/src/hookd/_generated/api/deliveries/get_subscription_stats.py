@@ -1,0 +1,250 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
+from ...models.subscription_stats import SubscriptionStats
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    app: str,
+    sub: str,
+    *,
+    hours: int | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["hours"] = hours
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/apps/{app}/subscriptions/{sub}/stats".format(
+            app=quote(str(app), safe=""),
+            sub=quote(str(sub), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | SubscriptionStats | None:
+    if response.status_code == 200:
+        response_200 = SubscriptionStats.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 408:
+        response_408 = ErrorBody.from_dict(response.json())
+
+        return response_408
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | SubscriptionStats]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    app: str,
+    sub: str,
+    *,
+    client: AuthenticatedClient,
+    hours: int | Unset = UNSET,
+) -> Response[ErrorBody | SubscriptionStats]:
+    """A subscription's attempts in each of the last `hours` hours (UTC hours, the current one last, empty
+    ones included), split into succeeded and failed.
+
+    Args:
+        app (str):
+        sub (str):
+        hours (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | SubscriptionStats]
+    """
+
+    kwargs = _get_kwargs(
+        app=app,
+        sub=sub,
+        hours=hours,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    app: str,
+    sub: str,
+    *,
+    client: AuthenticatedClient,
+    hours: int | Unset = UNSET,
+) -> ErrorBody | SubscriptionStats | None:
+    """A subscription's attempts in each of the last `hours` hours (UTC hours, the current one last, empty
+    ones included), split into succeeded and failed.
+
+    Args:
+        app (str):
+        sub (str):
+        hours (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | SubscriptionStats
+    """
+
+    return sync_detailed(
+        app=app,
+        sub=sub,
+        client=client,
+        hours=hours,
+    ).parsed
+
+
+async def asyncio_detailed(
+    app: str,
+    sub: str,
+    *,
+    client: AuthenticatedClient,
+    hours: int | Unset = UNSET,
+) -> Response[ErrorBody | SubscriptionStats]:
+    """A subscription's attempts in each of the last `hours` hours (UTC hours, the current one last, empty
+    ones included), split into succeeded and failed.
+
+    Args:
+        app (str):
+        sub (str):
+        hours (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | SubscriptionStats]
+    """
+
+    kwargs = _get_kwargs(
+        app=app,
+        sub=sub,
+        hours=hours,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    app: str,
+    sub: str,
+    *,
+    client: AuthenticatedClient,
+    hours: int | Unset = UNSET,
+) -> ErrorBody | SubscriptionStats | None:
+    """A subscription's attempts in each of the last `hours` hours (UTC hours, the current one last, empty
+    ones included), split into succeeded and failed.
+
+    Args:
+        app (str):
+        sub (str):
+        hours (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | SubscriptionStats
+    """
+
+    return (
+        await asyncio_detailed(
+            app=app,
+            sub=sub,
+            client=client,
+            hours=hours,
+        )
+    ).parsed

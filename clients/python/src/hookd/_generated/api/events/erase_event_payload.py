@@ -1,0 +1,233 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
+from ...models.event import Event
+from ...types import Response
+
+
+def _get_kwargs(
+    app: str,
+    event: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "delete",
+        "url": "/api/v1/apps/{app}/events/{event}/payload".format(
+            app=quote(str(app), safe=""),
+            event=quote(str(event), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | Event | None:
+    if response.status_code == 200:
+        response_200 = Event.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 408:
+        response_408 = ErrorBody.from_dict(response.json())
+
+        return response_408
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | Event]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    app: str,
+    event: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ErrorBody | Event]:
+    """Erase an event's payload (on a privacy request): the payload becomes `null`, its attempts' response
+    excerpts and its schema violations are dropped, and nothing sends it again. The event and its
+    deliveries stay as records, marked with `erased_at`.
+
+    Args:
+        app (str):
+        event (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | Event]
+    """
+
+    kwargs = _get_kwargs(
+        app=app,
+        event=event,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    app: str,
+    event: str,
+    *,
+    client: AuthenticatedClient,
+) -> ErrorBody | Event | None:
+    """Erase an event's payload (on a privacy request): the payload becomes `null`, its attempts' response
+    excerpts and its schema violations are dropped, and nothing sends it again. The event and its
+    deliveries stay as records, marked with `erased_at`.
+
+    Args:
+        app (str):
+        event (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | Event
+    """
+
+    return sync_detailed(
+        app=app,
+        event=event,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    app: str,
+    event: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ErrorBody | Event]:
+    """Erase an event's payload (on a privacy request): the payload becomes `null`, its attempts' response
+    excerpts and its schema violations are dropped, and nothing sends it again. The event and its
+    deliveries stay as records, marked with `erased_at`.
+
+    Args:
+        app (str):
+        event (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | Event]
+    """
+
+    kwargs = _get_kwargs(
+        app=app,
+        event=event,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    app: str,
+    event: str,
+    *,
+    client: AuthenticatedClient,
+) -> ErrorBody | Event | None:
+    """Erase an event's payload (on a privacy request): the payload becomes `null`, its attempts' response
+    excerpts and its schema violations are dropped, and nothing sends it again. The event and its
+    deliveries stay as records, marked with `erased_at`.
+
+    Args:
+        app (str):
+        event (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | Event
+    """
+
+    return (
+        await asyncio_detailed(
+            app=app,
+            event=event,
+            client=client,
+        )
+    ).parsed

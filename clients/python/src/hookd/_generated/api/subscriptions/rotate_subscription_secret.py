@@ -1,0 +1,249 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
+from ...models.rotate_secret import RotateSecret
+from ...models.subscription_with_secret import SubscriptionWithSecret
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    app: str,
+    sub: str,
+    *,
+    body: None | RotateSecret | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/apps/{app}/subscriptions/{sub}/rotate-secret".format(
+            app=quote(str(app), safe=""),
+            sub=quote(str(sub), safe=""),
+        ),
+    }
+
+    if isinstance(body, RotateSecret):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | SubscriptionWithSecret | None:
+    if response.status_code == 200:
+        response_200 = SubscriptionWithSecret.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 408:
+        response_408 = ErrorBody.from_dict(response.json())
+
+        return response_408
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | SubscriptionWithSecret]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    app: str,
+    sub: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | RotateSecret | Unset = UNSET,
+) -> Response[ErrorBody | SubscriptionWithSecret]:
+    """Rotate the signing secret; the previous one keeps signing alongside it for the grace period.
+
+    Args:
+        app (str):
+        sub (str):
+        body (None | RotateSecret | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | SubscriptionWithSecret]
+    """
+
+    kwargs = _get_kwargs(
+        app=app,
+        sub=sub,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    app: str,
+    sub: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | RotateSecret | Unset = UNSET,
+) -> ErrorBody | SubscriptionWithSecret | None:
+    """Rotate the signing secret; the previous one keeps signing alongside it for the grace period.
+
+    Args:
+        app (str):
+        sub (str):
+        body (None | RotateSecret | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | SubscriptionWithSecret
+    """
+
+    return sync_detailed(
+        app=app,
+        sub=sub,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    app: str,
+    sub: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | RotateSecret | Unset = UNSET,
+) -> Response[ErrorBody | SubscriptionWithSecret]:
+    """Rotate the signing secret; the previous one keeps signing alongside it for the grace period.
+
+    Args:
+        app (str):
+        sub (str):
+        body (None | RotateSecret | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | SubscriptionWithSecret]
+    """
+
+    kwargs = _get_kwargs(
+        app=app,
+        sub=sub,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    app: str,
+    sub: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | RotateSecret | Unset = UNSET,
+) -> ErrorBody | SubscriptionWithSecret | None:
+    """Rotate the signing secret; the previous one keeps signing alongside it for the grace period.
+
+    Args:
+        app (str):
+        sub (str):
+        body (None | RotateSecret | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | SubscriptionWithSecret
+    """
+
+    return (
+        await asyncio_detailed(
+            app=app,
+            sub=sub,
+            client=client,
+            body=body,
+        )
+    ).parsed
