@@ -244,6 +244,31 @@ fn name_value(raw: &str) -> Result<(String, String), String> {
     }
 }
 
+// One subscription of an app: what every command on one takes (flattened; see `Paging`).
+#[derive(Debug, Args)]
+pub struct OneSubscription {
+    /// The subscription's id
+    subscription: String,
+    #[command(flatten)]
+    at: InApp,
+    #[command(flatten)]
+    remote: Remote,
+}
+
+impl OneSubscription {
+    /// `/apps/{app}/subscriptions/{sub}` followed by `rest`.
+    fn path(&self, rest: &str) -> String {
+        format!(
+            "/apps/{}/subscriptions/{}{rest}",
+            self.at.app, self.subscription
+        )
+    }
+
+    fn client(&self, config: &Config) -> anyhow::Result<Client> {
+        Client::new(&self.remote, Some(&self.at.acting), config)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SubscriptionCmd {
     /// Create a subscription: where an app's events are delivered, and how. Prints its signing secret.
@@ -274,19 +299,10 @@ pub enum SubscriptionCmd {
         remote: Remote,
     },
     /// Show one subscription (secrets masked; `subscription secret` reveals them).
-    Get {
-        /// The subscription's id
-        subscription: String,
-        #[command(flatten)]
-        at: InApp,
-        #[command(flatten)]
-        remote: Remote,
-    },
+    Get(OneSubscription),
     /// Change what is given of a subscription's URL, event types, format, description, rate limit and
     /// headers; the rest stays.
     Update {
-        /// The subscription's id
-        subscription: String,
         /// The receiver's new URL
         #[arg(long)]
         url: Option<String>,
@@ -306,68 +322,27 @@ pub enum SubscriptionCmd {
         #[command(flatten)]
         settings: SubscriptionSettings,
         #[command(flatten)]
-        at: InApp,
-        #[command(flatten)]
-        remote: Remote,
+        one: OneSubscription,
     },
     /// Delete a subscription; deliveries to it stop.
-    Delete {
-        /// The subscription's id
-        subscription: String,
-        #[command(flatten)]
-        at: InApp,
-        #[command(flatten)]
-        remote: Remote,
-    },
+    Delete(OneSubscription),
     /// Deliver to a disabled subscription again (deliveries held while it was disabled are sent).
-    Enable {
-        /// The subscription's id
-        subscription: String,
-        #[command(flatten)]
-        at: InApp,
-        #[command(flatten)]
-        remote: Remote,
-    },
+    Enable(OneSubscription),
     /// Stop delivering to a subscription until it is enabled; its deliveries wait.
-    Disable {
-        /// The subscription's id
-        subscription: String,
-        #[command(flatten)]
-        at: InApp,
-        #[command(flatten)]
-        remote: Remote,
-    },
+    Disable(OneSubscription),
     /// Make a new signing secret current and print it; the old one keeps signing beside it for the
     /// rotation grace period.
     RotateSecret {
-        /// The subscription's id
-        subscription: String,
         /// The new `whsec_…` secret; generated when absent
         #[arg(long)]
         secret: Option<String>,
         #[command(flatten)]
-        at: InApp,
-        #[command(flatten)]
-        remote: Remote,
+        one: OneSubscription,
     },
     /// Print a subscription's signing secret, vendor secrets, header values and queue URL in clear.
-    Secret {
-        /// The subscription's id
-        subscription: String,
-        #[command(flatten)]
-        at: InApp,
-        #[command(flatten)]
-        remote: Remote,
-    },
+    Secret(OneSubscription),
     /// Send a `hookd.test` event to one subscription, whatever its event types.
-    Test {
-        /// The subscription's id
-        subscription: String,
-        #[command(flatten)]
-        at: InApp,
-        #[command(flatten)]
-        remote: Remote,
-    },
+    Test(OneSubscription),
 }
 
 #[derive(Debug, Subcommand)]
@@ -488,16 +463,24 @@ pub async fn account(cmd: AccountCmd, config: &Config) -> anyhow::Result<()> {
             remote,
         } => {
             let body = json!({ "name": name, "parent_id": parent });
-            show(&remote, None, config, Call::post("/accounts", body)).await
+            show(
+                &Client::new(&remote, None, config)?,
+                Call::post("/accounts", body),
+            )
+            .await
         }
         AccountCmd::List { paging, remote } => {
-            list(&remote, None, config, "/accounts", paging, ACCOUNTS).await
+            pages(
+                &Client::new(&remote, None, config)?,
+                Call::get("/accounts"),
+                paging,
+                ACCOUNTS,
+            )
+            .await
         }
         AccountCmd::Get { account, remote } => {
             show(
-                &remote,
-                None,
-                config,
+                &Client::new(&remote, None, config)?,
                 Call::get(format!("/accounts/{account}")),
             )
             .await
@@ -515,7 +498,7 @@ pub async fn key(cmd: KeyCmd, config: &Config) -> anyhow::Result<()> {
         } => {
             let body = json!({ "policy": policy, "user_id": user_id });
             let call = Call::post(format!("/accounts/{account}/keys"), body);
-            show(&remote, None, config, call).await
+            show(&Client::new(&remote, None, config)?, call).await
         }
         KeyCmd::List {
             account,
@@ -523,7 +506,13 @@ pub async fn key(cmd: KeyCmd, config: &Config) -> anyhow::Result<()> {
             remote,
         } => {
             let path = format!("/accounts/{account}/keys");
-            list(&remote, None, config, &path, paging, KEYS).await
+            pages(
+                &Client::new(&remote, None, config)?,
+                Call::get(&path),
+                paging,
+                KEYS,
+            )
+            .await
         }
         KeyCmd::Delete {
             key,
@@ -531,7 +520,12 @@ pub async fn key(cmd: KeyCmd, config: &Config) -> anyhow::Result<()> {
             remote,
         } => {
             let call = Call::delete(format!("/accounts/{account}/keys/{key}"));
-            done(&remote, None, config, call, &format!("key {key} deleted")).await
+            done(
+                &Client::new(&remote, None, config)?,
+                call,
+                &format!("key {key} deleted"),
+            )
+            .await
         }
     }
 }
@@ -548,22 +542,32 @@ pub async fn app(cmd: AppCmd, config: &Config) -> anyhow::Result<()> {
             if let Some(name) = name {
                 body["name"] = json!(name);
             }
-            show(&remote, Some(&acting), config, Call::post("/apps", body)).await
+            show(
+                &Client::new(&remote, Some(&acting), config)?,
+                Call::post("/apps", body),
+            )
+            .await
         }
         AppCmd::List {
             acting,
             paging,
             remote,
-        } => list(&remote, Some(&acting), config, "/apps", paging, APPS).await,
+        } => {
+            pages(
+                &Client::new(&remote, Some(&acting), config)?,
+                Call::get("/apps"),
+                paging,
+                APPS,
+            )
+            .await
+        }
         AppCmd::Get {
             app,
             acting,
             remote,
         } => {
             show(
-                &remote,
-                Some(&acting),
-                config,
+                &Client::new(&remote, Some(&acting), config)?,
                 Call::get(format!("/apps/{app}")),
             )
             .await
@@ -575,9 +579,7 @@ pub async fn app(cmd: AppCmd, config: &Config) -> anyhow::Result<()> {
         } => {
             let call = Call::delete(format!("/apps/{app}"));
             done(
-                &remote,
-                Some(&acting),
-                config,
+                &Client::new(&remote, Some(&acting), config)?,
                 call,
                 &format!("app {app} deleted"),
             )
@@ -587,8 +589,6 @@ pub async fn app(cmd: AppCmd, config: &Config) -> anyhow::Result<()> {
 }
 
 pub async fn subscription(cmd: SubscriptionCmd, config: &Config) -> anyhow::Result<()> {
-    let one =
-        |at: &InApp, sub: &str, rest: &str| format!("/apps/{}/subscriptions/{sub}{rest}", at.app);
     match cmd {
         SubscriptionCmd::Create {
             url,
@@ -605,38 +605,23 @@ pub async fn subscription(cmd: SubscriptionCmd, config: &Config) -> anyhow::Resu
                 body.insert("enabled".into(), json!(false));
             }
             settings.write_into(&mut body);
+            let client = Client::new(&remote, Some(&at.acting), config)?;
             let call = Call::post(format!("/apps/{}/subscriptions", at.app), body.into());
-            show(&remote, Some(&at.acting), config, call).await
+            show(&client, call).await
         }
         SubscriptionCmd::List { at, paging, remote } => {
-            let path = format!("/apps/{}/subscriptions", at.app);
-            list(
-                &remote,
-                Some(&at.acting),
-                config,
-                &path,
-                paging,
-                SUBSCRIPTIONS,
-            )
-            .await
+            let client = Client::new(&remote, Some(&at.acting), config)?;
+            let call = Call::get(format!("/apps/{}/subscriptions", at.app));
+            pages(&client, call, paging, SUBSCRIPTIONS).await
         }
-        SubscriptionCmd::Get {
-            subscription,
-            at,
-            remote,
-        } => {
-            let call = Call::get(one(&at, &subscription, ""));
-            show(&remote, Some(&at.acting), config, call).await
-        }
+        SubscriptionCmd::Get(one) => show(&one.client(config)?, Call::get(one.path(""))).await,
         SubscriptionCmd::Update {
-            subscription,
             url,
             event_types,
             all_event_types,
             no_rate_limit,
             settings,
-            at,
-            remote,
+            one,
         } => {
             let mut body = Map::new();
             if let Some(url) = url {
@@ -654,61 +639,30 @@ pub async fn subscription(cmd: SubscriptionCmd, config: &Config) -> anyhow::Resu
                     "nothing to change: give at least one of the options (--help lists them)"
                 );
             }
-            let call = Call::patch(one(&at, &subscription, ""), body.into());
-            show(&remote, Some(&at.acting), config, call).await
+            show(&one.client(config)?, Call::patch(one.path(""), body.into())).await
         }
-        SubscriptionCmd::Delete {
-            subscription,
-            at,
-            remote,
-        } => {
-            let call = Call::delete(one(&at, &subscription, ""));
-            let said = format!("subscription {subscription} deleted");
-            done(&remote, Some(&at.acting), config, call, &said).await
+        SubscriptionCmd::Delete(one) => {
+            let said = format!("subscription {} deleted", one.subscription);
+            done(&one.client(config)?, Call::delete(one.path("")), &said).await
         }
-        SubscriptionCmd::Enable {
-            subscription,
-            at,
-            remote,
-        } => {
-            let call = Call::post(one(&at, &subscription, "/enable"), json!({}));
-            show(&remote, Some(&at.acting), config, call).await
+        SubscriptionCmd::Enable(one) => {
+            let call = Call::post(one.path("/enable"), json!({}));
+            show(&one.client(config)?, call).await
         }
-        SubscriptionCmd::Disable {
-            subscription,
-            at,
-            remote,
-        } => {
-            let call = Call::post(one(&at, &subscription, "/disable"), json!({}));
-            show(&remote, Some(&at.acting), config, call).await
+        SubscriptionCmd::Disable(one) => {
+            let call = Call::post(one.path("/disable"), json!({}));
+            show(&one.client(config)?, call).await
         }
-        SubscriptionCmd::RotateSecret {
-            subscription,
-            secret,
-            at,
-            remote,
-        } => {
-            let call = Call::post(
-                one(&at, &subscription, "/rotate-secret"),
-                json!({ "secret": secret }),
-            );
-            show(&remote, Some(&at.acting), config, call).await
+        SubscriptionCmd::RotateSecret { secret, one } => {
+            let call = Call::post(one.path("/rotate-secret"), json!({ "secret": secret }));
+            show(&one.client(config)?, call).await
         }
-        SubscriptionCmd::Secret {
-            subscription,
-            at,
-            remote,
-        } => {
-            let call = Call::get(one(&at, &subscription, "/secret"));
-            show(&remote, Some(&at.acting), config, call).await
+        SubscriptionCmd::Secret(one) => {
+            show(&one.client(config)?, Call::get(one.path("/secret"))).await
         }
-        SubscriptionCmd::Test {
-            subscription,
-            at,
-            remote,
-        } => {
-            let client = Client::new(&remote, Some(&at.acting), config)?;
-            let call = Call::post(one(&at, &subscription, "/test"), json!({}));
+        SubscriptionCmd::Test(one) => {
+            let client = one.client(config)?;
+            let call = Call::post(one.path("/test"), json!({}));
             published(&client, client.send(call).await?)
         }
     }
@@ -752,7 +706,7 @@ pub async fn event(cmd: EventCmd, config: &Config) -> anyhow::Result<()> {
         }
         EventCmd::Get { event, at, remote } => {
             let call = Call::get(format!("/apps/{}/events/{event}", at.app));
-            show(&remote, Some(&at.acting), config, call).await
+            show(&Client::new(&remote, Some(&at.acting), config)?, call).await
         }
     }
 }
@@ -812,7 +766,7 @@ pub async fn delivery(cmd: DeliveryCmd, config: &Config) -> anyhow::Result<()> {
             remote,
         } => {
             let call = Call::post(format!("/deliveries/{delivery}/retry"), json!({}));
-            show(&remote, Some(&acting), config, call).await
+            show(&Client::new(&remote, Some(&acting), config)?, call).await
         }
     }
 }
@@ -843,13 +797,7 @@ pub async fn replay(args: ReplayArgs, config: &Config) -> anyhow::Result<()> {
 }
 
 /// Sends `call` and prints the object it answers.
-async fn show(
-    remote: &Remote,
-    acting: Option<&Acting>,
-    config: &Config,
-    call: Call,
-) -> anyhow::Result<()> {
-    let client = Client::new(remote, acting, config)?;
+async fn show(client: &Client, call: Call) -> anyhow::Result<()> {
     let answer = client.send(call).await?;
     print::emit(&match client.output {
         Output::Json => print::json(&answer),
@@ -857,15 +805,8 @@ async fn show(
     })
 }
 
-/// Sends `call`, which answers nothing, and says `done` (a table only; JSON prints nothing).
-async fn done(
-    remote: &Remote,
-    acting: Option<&Acting>,
-    config: &Config,
-    call: Call,
-    said: &str,
-) -> anyhow::Result<()> {
-    let client = Client::new(remote, acting, config)?;
+/// Sends `call`, which answers nothing, and says `said` (a table only; JSON prints nothing).
+async fn done(client: &Client, call: Call, said: &str) -> anyhow::Result<()> {
     client.send(call).await?;
     match client.output {
         Output::Json => Ok(()),
@@ -887,18 +828,6 @@ fn published(client: &Client, event: Value) -> anyhow::Result<()> {
     text.push('\n');
     text.push_str(&print::table(DELIVERIES, &deliveries));
     print::emit(&text)
-}
-
-async fn list(
-    remote: &Remote,
-    acting: Option<&Acting>,
-    config: &Config,
-    path: &str,
-    paging: Paging,
-    columns: &[Column],
-) -> anyhow::Result<()> {
-    let client = Client::new(remote, acting, config)?;
-    pages(&client, Call::get(path), paging, columns).await
 }
 
 /// Prints one page of a list (its `next_cursor` on stderr for a table), or with `--all` every page.
