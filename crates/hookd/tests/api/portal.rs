@@ -16,6 +16,11 @@ both_backends!(
     capabilities_expiry_and_revocation_hold_on_every_call,
     the_portal_page_is_framed_only_by_allowed_origins
 );
+crate::both_backends_with!(behind_a_proxy => a_public_url_makes_the_links);
+
+fn behind_a_proxy(config: &mut hookd::config::Config) {
+    config.public_url = Some("https://hooks.example.com/".into());
+}
 
 /// The routes a portal session may call; every other route refuses it.
 const PORTAL_ROUTES: &[(&str, &str)] = &[
@@ -821,4 +826,22 @@ async fn the_portal_page_is_framed_only_by_allowed_origins(app: TestApp) {
         .to_owned();
     assert!(csp.ends_with("frame-ancestors 'none'"), "{csp}");
     assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+}
+
+/// Behind a proxy the request's own host is not the address customers reach: `HOOKD_PUBLIC_URL` (its
+/// trailing `/` dropped) makes the link, whatever `Host` the request carried.
+async fn a_public_url_makes_the_links(app: TestApp) {
+    let a = app.tenant().await;
+    app.post("/api/v1/apps", &a.token, json!({ "id": "shop" }))
+        .await
+        .expect(201);
+    let session = app
+        .post("/api/v1/apps/shop/portal-sessions", &a.token, json!({}))
+        .await
+        .expect(201);
+    let (id, token) = (session.str("id"), session.str("token"));
+    assert_eq!(
+        session.str("url"),
+        format!("https://hooks.example.com/portal/{id}/#token={token}")
+    );
 }
