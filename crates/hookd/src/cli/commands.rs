@@ -743,22 +743,8 @@ pub async fn delivery(cmd: DeliveryCmd, config: &Config) -> anyhow::Result<()> {
             let detail = client
                 .send(Call::get(format!("/deliveries/{delivery}")))
                 .await?;
-            if client.output == Output::Json {
-                return print::emit(&print::json(&detail));
-            }
-            let mut summary = detail.clone();
-            if let Some(map) = summary.as_object_mut() {
-                map.remove("attempt_log");
-                map.remove("request");
-            }
-            let mut text = print::fields(&summary);
-            let attempts = detail["attempt_log"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            text.push('\n');
-            text.push_str(&print::table(ATTEMPTS, &attempts));
-            print::emit(&text)
+            // `request` is the whole rendered request: `--output json` shows it.
+            print_with_list(&client, detail, "attempt_log", &["request"], ATTEMPTS)
         }
         DeliveryCmd::Retry {
             delivery,
@@ -816,17 +802,33 @@ async fn done(client: &Client, call: Call, said: &str) -> anyhow::Result<()> {
 
 /// A published event: its fields, then its deliveries.
 fn published(client: &Client, event: Value) -> anyhow::Result<()> {
+    print_with_list(client, event, "deliveries", &[], DELIVERIES)
+}
+
+/// An object whose field `list` holds items: its other fields (but `hidden`), then a table of the items;
+/// or, as JSON, the whole object.
+fn print_with_list(
+    client: &Client,
+    mut value: Value,
+    list: &str,
+    hidden: &[&str],
+    columns: &[Column],
+) -> anyhow::Result<()> {
     if client.output == Output::Json {
-        return print::emit(&print::json(&event));
+        return print::emit(&print::json(&value));
     }
-    let mut summary = event.clone();
-    if let Some(map) = summary.as_object_mut() {
-        map.remove("deliveries");
+    let mut items = Vec::new();
+    if let Some(map) = value.as_object_mut() {
+        if let Some(Value::Array(list)) = map.remove(list) {
+            items = list;
+        }
+        for name in hidden {
+            map.remove(*name);
+        }
     }
-    let mut text = print::fields(&summary);
-    let deliveries = event["deliveries"].as_array().cloned().unwrap_or_default();
+    let mut text = print::fields(&value);
     text.push('\n');
-    text.push_str(&print::table(DELIVERIES, &deliveries));
+    text.push_str(&print::table(columns, &items));
     print::emit(&text)
 }
 

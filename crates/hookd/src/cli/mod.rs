@@ -130,7 +130,7 @@ pub struct PortalLinkArgs {
 
 /// `GET {base}/readyz` within 5 s; Ok when it answers 200.
 async fn health(base: &str) -> anyhow::Result<()> {
-    let url = format!("{}/readyz", base.trim_end_matches('/'));
+    let url = format!("{base}/readyz");
     let response = reqwest::Client::new()
         .get(&url)
         .timeout(std::time::Duration::from_secs(5))
@@ -169,8 +169,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Health { server } => {
-            let base = server.unwrap_or_else(|| format!("http://{}", config.listen));
-            health(&base).await
+            health(&remote::server_base(server.as_deref(), &config)).await
         }
         Command::Receive { listen, secret } => receive::run(listen, secret).await,
         Command::Account(cmd) => commands::account(cmd, &config).await,

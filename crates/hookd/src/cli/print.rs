@@ -68,17 +68,17 @@ fn cut(text: String) -> String {
     short
 }
 
+/// `item`'s cells under `columns`.
+pub fn row(columns: &[Column], item: &Value) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| cell(item.pointer(c.pointer)))
+        .collect()
+}
+
 /// Rows under headings, each column as wide as its widest cell.
 pub fn table(columns: &[Column], items: &[Value]) -> String {
-    let rows: Vec<Vec<String>> = items
-        .iter()
-        .map(|item| {
-            columns
-                .iter()
-                .map(|c| cell(item.pointer(c.pointer)))
-                .collect()
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = items.iter().map(|item| row(columns, item)).collect();
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()

@@ -32,11 +32,15 @@ pub struct Remote {
 impl Remote {
     /// The server's base URL, without a trailing `/`.
     pub fn base(&self, config: &Config) -> String {
-        let base = self
-            .server
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", config.listen));
-        base.trim_end_matches('/').to_owned()
+        server_base(self.server.as_deref(), config)
+    }
+}
+
+/// `server` (default `http://<listen>` of the configuration), without a trailing `/`.
+pub fn server_base(server: Option<&str>, config: &Config) -> String {
+    match server {
+        Some(server) => server.trim_end_matches('/').to_owned(),
+        None => format!("http://{}", config.listen),
     }
 }
 

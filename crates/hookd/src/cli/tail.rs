@@ -109,10 +109,7 @@ fn show(client: &Client, attempt: &Value) -> anyhow::Result<()> {
         Output::Table => {
             let mut row = attempt.clone();
             row["result"] = Value::String(result(attempt));
-            let cells: Vec<String> = COLUMNS
-                .iter()
-                .map(|c| print::cell(row.pointer(c.pointer)))
-                .collect();
+            let cells = print::row(COLUMNS, &row);
             print::emit(&format!("{}\n", print::line(&cells, WIDTHS)))
         }
     }
