@@ -120,6 +120,14 @@ impl From<service::Error> for ApiError {
                 )
             },
             E::QuotaExceeded(msg) => Self::new(StatusCode::CONFLICT, "quota_exceeded", msg),
+            E::Backlogged(e) => Self {
+                retry_after: Some(crate::delivery::dispatcher::RETRY_AFTER_SECS),
+                ..Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "backlog_full",
+                    e.to_string(),
+                )
+            },
             E::Store(e @ (StoreError::Database(_) | StoreError::Unavailable { .. })) => {
                 // A fault of the storage is logged once per episode where writes are grouped (see
                 // `store::health`), not once per request it fails.

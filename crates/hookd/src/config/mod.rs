@@ -93,6 +93,10 @@ pub struct DeliveryConfig {
     /// Fresh deliveries that may wait in memory for a slot. Publishing waits (up to 2 s) while half of
     /// them are taken, until a quarter are, so that publishers slow to the pace deliveries go out.
     pub memory_queue: usize,
+    /// Deliveries due and waiting in the store (across every process on the database) from which
+    /// publishing is refused with 503 and `Retry-After`, until fewer than nine tenths of it wait: the
+    /// bound on a backlog that builds when delivery falls behind publishing for long.
+    pub max_backlog: u64,
     /// Whole-request timeout of one attempt.
     pub timeout_ms: u64,
     pub connect_timeout_ms: u64,
@@ -170,6 +174,7 @@ impl Default for DeliveryConfig {
             concurrency: 1024,
             subscription_concurrency: 64,
             memory_queue: 16_384,
+            max_backlog: 1_000_000,
             timeout_ms: 15_000,
             connect_timeout_ms: 5_000,
             poll_interval_ms: 1_000,
@@ -276,6 +281,9 @@ impl Config {
         }
         if d.memory_queue == 0 || d.memory_queue > 1_000_000 {
             bail!("delivery.memory_queue must be between 1 and 1000000");
+        }
+        if d.max_backlog == 0 || d.max_backlog > 1_000_000_000 {
+            bail!("delivery.max_backlog must be between 1 and 1000000000");
         }
         if d.timeout_ms < 100 || d.connect_timeout_ms < 100 {
             bail!("delivery.timeout_ms and delivery.connect_timeout_ms must be at least 100");

@@ -14,4 +14,4 @@ pub mod retention;
 pub mod sender;
 pub mod ssrf;
 
-pub use dispatcher::Dispatcher;
+pub use dispatcher::{Backlogged, Dispatcher};

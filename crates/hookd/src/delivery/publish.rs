@@ -17,6 +17,8 @@ pub enum PublishError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Corrupt(#[from] Corrupt),
+    #[error(transparent)]
+    Backlogged(#[from] super::dispatcher::Backlogged),
 }
 
 /// What `store_and_start` stored.
@@ -29,7 +31,9 @@ pub struct Started {
 
 /// Stores `row` with one delivery per subscription of `subscriptions` (the app's enabled ones) that takes
 /// it, and starts those due now. `parsed` is the payload if the caller has parsed it already. With
-/// `wait_for_room`, first waits while delivery has fallen behind publishing (`Dispatcher::make_room`).
+/// `wait_for_room` (publishers), first refuses while the store's backlog is at its bound
+/// (`Dispatcher::check_backlog`) and waits while delivery has fallen behind publishing
+/// (`Dispatcher::make_room`).
 pub async fn store_and_start(
     store: &dyn Store,
     dispatcher: &Dispatcher,
@@ -64,6 +68,7 @@ pub async fn start(
     let now = row.created_at;
     release_full_batches(store, subscriptions, &mut deliveries, now).await?;
     if wait_for_room && !deliveries.is_empty() {
+        dispatcher.check_backlog()?;
         dispatcher.make_room().await;
     }
     let handed = reserve(dispatcher, subscriptions, &mut deliveries, now);

@@ -61,6 +61,9 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error(transparent)]
     Corrupt(#[from] Corrupt),
+    /// Delivery has fallen behind publishing: the store's backlog is at `delivery.max_backlog`.
+    #[error(transparent)]
+    Backlogged(#[from] crate::delivery::Backlogged),
     /// A payload the app's catalog refuses (`schema_validation` enforce): why, and where it fails.
     #[error("{message}")]
     SchemaViolation {
@@ -75,6 +78,7 @@ impl From<crate::delivery::publish::PublishError> for Error {
         match e {
             P::Store(e) => Self::Store(e),
             P::Corrupt(e) => Self::Corrupt(e),
+            P::Backlogged(e) => Self::Backlogged(e),
         }
     }
 }

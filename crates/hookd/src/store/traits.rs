@@ -258,6 +258,9 @@ pub trait Queue: Send + Sync {
     ) -> Result<Vec<DeliveryJob>>;
     /// How many deliveries of a subscription wait for their first attempt.
     async fn pending_count(&self, subscription_id: &str) -> Result<i64>;
+    /// How many deliveries are due at `now` and wait in the store for an attempt (not leased), counting
+    /// at most `cap` of them.
+    async fn waiting_count(&self, now: i64, cap: i64) -> Result<i64>;
     /// Returns leased deliveries to the queue, due at `next_attempt_at`, without counting an attempt.
     async fn defer(&self, delivery_ids: &[String], owner: &str, next_attempt_at: i64)
         -> Result<()>;

@@ -1,6 +1,7 @@
 //! Backpressure: when fresh deliveries pile up in memory faster than they go out, a publish waits for room
 //! (at most 2 s) instead of adding to the pile, is then accepted all the same with its deliveries stored,
-//! and publishing is quick again once delivery has caught up.
+//! and publishing is quick again once delivery has caught up. When the deliveries waiting in the store
+//! reach `delivery.max_backlog`, publishing is refused with 503 and `Retry-After` until they drain.
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,7 @@ use crate::both_backends_with;
 use crate::helpers::{Answer, Receiver, TestApp, LOAD};
 
 both_backends_with!(small_memory_queue => publishing_waits_while_delivery_is_behind);
+both_backends_with!(small_backlog => publishing_is_refused_at_the_backlog_bound);
 
 /// 16 slots and room for 400 deliveries in memory: publishing waits from 200 until 100. The claim loop
 /// polls the store rarely: a poll that finds every slot busy sends later deliveries through the store
@@ -132,5 +134,106 @@ async fn publishing_waits_while_delivery_is_behind(app: TestApp) {
         metrics.text.contains("hookd_publish_waits_total"),
         "metrics lack hookd_publish_waits_total:\n{}",
         metrics.text
+    );
+}
+
+/// At most ten deliveries waiting in the store.
+fn small_backlog(c: &mut hookd::config::Config) {
+    c.delivery.max_backlog = 10;
+}
+
+async fn publishing_is_refused_at_the_backlog_bound(app: TestApp) {
+    let _load = LOAD.read().await;
+    let receiver = Receiver::start().await;
+    // Every attempt hangs past the tests' 2 s timeout until the receiver is told to answer at once.
+    receiver.answer(std::iter::repeat_n(
+        Answer::slow(Duration::from_secs(30)),
+        100_000,
+    ));
+    let t = app.tenant().await;
+    // A fifo subscription's deliveries wait in the store, one attempted at a time.
+    app.shop_with(
+        &t,
+        json!({ "url": receiver.url, "ordering": "fifo", "retry": [1, 1, 1, 1, 1] }),
+    )
+    .await;
+    let publish = |n: usize| {
+        let app = &app;
+        let token = t.token.clone();
+        async move {
+            app.post(
+                "/api/v1/apps/shop/events",
+                &token,
+                json!({ "type": "t", "payload": { "n": n } }),
+            )
+            .await
+        }
+    };
+    // 20 events at once: one attempt hangs and the other 19 deliveries wait in the store, past the bound of
+    // 10. Each is accepted: the bound was not reached when they came.
+    let accepted = futures_util::future::join_all((0..20).map(publish)).await;
+    for answer in accepted {
+        answer.expect(201);
+    }
+
+    // The backlog is counted every second: within a few, publishing is refused.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let refused = loop {
+        let answer = publish(100).await;
+        if answer.status == 503 {
+            break answer;
+        }
+        answer.expect(201);
+        assert!(
+            Instant::now() < deadline,
+            "10 s after 19 deliveries were left waiting in the store (bound 10), publishes are still accepted"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let refused = refused.expect_error(503, "backlog_full");
+    assert!(
+        refused.message().contains("delivery.max_backlog"),
+        "the refusal names the setting: {}",
+        refused.message()
+    );
+    assert_eq!(
+        refused
+            .headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5"),
+        "a refusal says when to come back"
+    );
+    // What was stored before the refusal; the refused publish adds nothing.
+    let stored = app
+        .get("/api/v1/apps/shop/events?limit=250", &t.token)
+        .await
+        .expect(200);
+    let events = stored.body["data"].as_array().map_or(0, Vec::len);
+
+    // The receiver recovers: the hanging attempts time out, the backlog drains below nine tenths of the
+    // bound and publishing is accepted again.
+    receiver.clear_answers();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let answer = publish(200).await;
+        if answer.status == 201 {
+            break;
+        }
+        answer.expect_error(503, "backlog_full");
+        assert!(
+            Instant::now() < deadline,
+            "publishing is still refused 60 s after the receiver recovered"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let after = app
+        .get("/api/v1/apps/shop/events?limit=250", &t.token)
+        .await
+        .expect(200);
+    assert_eq!(
+        after.body["data"].as_array().map_or(0, Vec::len),
+        events + 1,
+        "a refused publish stored nothing; the accepted one did"
     );
 }

@@ -28,9 +28,11 @@ use tokio::sync::{watch, Notify, Semaphore};
 
 mod admission;
 mod attempt;
+mod backlog;
 mod claim;
 mod render;
 
+pub use backlog::{Backlogged, RETRY_AFTER_SECS};
 pub use render::{fresh_job, render_request};
 
 use admission::{Counted, Ready, Reservation};
@@ -91,6 +93,8 @@ struct Inner {
     ready: std::sync::Mutex<Ready>,
     /// Signalled when the deliveries waiting in memory are down to a quarter of `memory_queue`.
     room: Notify,
+    /// The store's backlog at its last count: publishing is refused at its bound.
+    backlog: backlog::Backlog,
     /// Subscriptions' secrets and settings as last opened, by subscription id, with the stored fields they
     /// were opened from: an entry serves only while those are unchanged.
     opened: std::sync::Mutex<HashMap<String, (Sealed, Arc<Opened>)>>,
@@ -196,6 +200,7 @@ impl Dispatcher {
                 starved: AtomicBool::new(false),
                 opened: Default::default(),
                 room: Notify::new(),
+                backlog: Default::default(),
                 closed: AtomicBool::new(false),
                 ready: Default::default(),
             }),
@@ -260,6 +265,7 @@ impl Dispatcher {
         let poll = Duration::from_millis(inner.config.poll_interval_ms);
         let mut last_reap: Option<tokio::time::Instant> = None;
         tracing::info!(node.id = %inner.node_id, concurrency = inner.config.concurrency, "dispatcher started");
+        tokio::spawn(self.clone().watch_backlog(shutdown.clone()));
         while !*shutdown.borrow() {
             if let Some(cutoff) = tokio::time::Instant::now().checked_sub(READY_WAIT) {
                 self.spill(Some(cutoff)).await;

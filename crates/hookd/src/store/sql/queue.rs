@@ -177,6 +177,20 @@ macro_rules! impl_queue {
                 Ok(n)
             }
 
+            async fn waiting_count(&self, now: i64, cap: i64) -> Result<i64> {
+                // Counted through `deliveries_due`, and no further than `cap`: a large backlog costs no
+                // more to look at than the bound does.
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE status IN ('pending', 'retrying') \
+                     AND next_attempt_at <= $1 LIMIT $2) AS waiting",
+                )
+                .bind(now)
+                .bind(cap)
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(n)
+            }
+
             async fn defer(&self, delivery_ids: &[String], owner: &str, next_attempt_at: i64) -> Result<()> {
                 for chunk in delivery_ids.chunks(500) {
                     let mut update = sqlx::QueryBuilder::<$db>::new(
