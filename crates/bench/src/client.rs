@@ -10,6 +10,41 @@ use hyper::{client::conn::http1::SendRequest, header, Method, Request, StatusCod
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+/// Whom a request acts as: a bearer token, and for the admin token the account it acts in (sent as
+/// `Hookd-Account`).
+#[derive(Clone)]
+pub struct Auth {
+    authorization: String,
+    account: Option<String>,
+}
+
+impl Auth {
+    /// A key's token, or the admin token acting in no account.
+    pub fn token(token: &str) -> Self {
+        Self {
+            authorization: format!("Bearer {token}"),
+            account: None,
+        }
+    }
+
+    /// The admin token acting in `account`.
+    pub fn in_account(token: &str, account: &str) -> Self {
+        Self {
+            account: Some(account.to_owned()),
+            ..Self::token(token)
+        }
+    }
+
+    /// The request headers that say so.
+    pub fn headers(&self) -> Vec<(&'static str, &str)> {
+        let mut headers = vec![("authorization", self.authorization.as_str())];
+        if let Some(account) = &self.account {
+            headers.push(("hookd-account", account));
+        }
+        headers
+    }
+}
+
 pub struct Conn {
     addr: SocketAddr,
     send: SendRequest<Full<Bytes>>,
@@ -55,23 +90,17 @@ impl Conn {
         Ok((status, body))
     }
 
-    /// A JSON request with a bearer token that must answer `expect`; returns the parsed answer.
+    /// A JSON request as `auth` that must answer `expect`; returns the parsed answer.
     pub async fn json(
         &mut self,
         method: Method,
         path: &str,
-        token: &str,
+        auth: &Auth,
         body: serde_json::Value,
         expect: StatusCode,
     ) -> Result<serde_json::Value> {
-        let auth = format!("Bearer {token}");
         let (status, answer) = self
-            .request(
-                method,
-                path,
-                &[("authorization", &auth)],
-                Bytes::from(body.to_string()),
-            )
+            .request(method, path, &auth.headers(), Bytes::from(body.to_string()))
             .await?;
         if status != expect {
             bail!(

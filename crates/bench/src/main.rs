@@ -1,13 +1,18 @@
 //! `hookd-bench`: hookd's performance benchmark.
 //!
-//! Starts the release `hookd` binary on a fresh store per scenario, a fast local receiver in this process,
-//! publishes events through the native API from keep-alive connections and measures what arrives. A bare
-//! client loop into the same receiver gives the machine's ceiling. Every scenario runs `--runs` times;
-//! the report shows medians, as a table and (with `--json`) as JSON.
+//! Starts the release `hookd` binary on a fresh store per scenario (optionally several nodes, each held to
+//! a share of a CPU), a fast local receiver in this process, sets the scenario up through the native API
+//! (`plan`), publishes events from keep-alive connections and measures what arrives; nothing is measured
+//! during setup. A bare client loop into the same receiver gives the machine's ceiling. Every scenario
+//! runs `--runs` times; the report shows medians, as a table and (with `--json`) as JSON, and for a soak
+//! each run's time series (`soak`).
 
+mod cgroup;
 mod client;
+mod plan;
 mod receiver;
 mod server;
+mod soak;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -21,13 +26,14 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use hyper::{Method, StatusCode};
 use serde_json::json;
 
 use client::Conn;
-use receiver::{Kind, Receipt, Receiver};
-use server::{Backend, Hookd, ADMIN_TOKEN};
+use plan::{Events, Plan, PAYLOAD};
+use receiver::{Kind, Receiver};
+use server::{Backend, Hookd};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +50,18 @@ struct Args {
     /// Events of the fan-out scenario (its slow receivers take 200 ms per callback).
     #[arg(long, default_value_t = 10_000)]
     fanout_events: usize,
+    /// Events of single scenarios, as `SCENARIO=N` pairs, instead of what `--events` (or `--fanout-events`,
+    /// `--soak-events`, steady's rate × duration) says. The default keeps `p100k` to 5 000 events: 50 000
+    /// payloads of 100 KB would push 5 GB through the loopback each way. Giving the option replaces the
+    /// default, so name `p100k` again to keep it small.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SCENARIO=N",
+        value_parser = scenario_events,
+        default_value = "p100k=5000"
+    )]
+    scenario_events: Vec<(Scenario, usize)>,
     /// Concurrent publishers (and bare-client connections).
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
@@ -57,6 +75,7 @@ struct Args {
         default_value = "sqlite,postgres"
     )]
     backends: Vec<Backend>,
+    /// The scenarios to run; the ones not in the default are opt-in.
     #[arg(
         long,
         value_enum,
@@ -74,8 +93,19 @@ struct Args {
     /// Events per second of the steady scenario (E = 1).
     #[arg(long, default_value_t = 1_000)]
     steady_rate: u32,
+    /// How long the steady scenario publishes.
     #[arg(long, default_value_t = 10)]
     steady_secs: u64,
+    /// Events of the soak (E = 1).
+    #[arg(long, default_value_t = 1_000_000)]
+    soak_events: usize,
+    /// Events per second of the soak.
+    #[arg(long, default_value_t = 2_000)]
+    soak_rate: u32,
+    /// Seconds between the soak's samples of the server (RSS, store size) and the intervals its latency is
+    /// reported per.
+    #[arg(long, default_value_t = 60)]
+    soak_interval_secs: u64,
     /// How long the bare client loop runs.
     #[arg(long, default_value_t = 5)]
     baseline_secs: u64,
@@ -86,97 +116,95 @@ struct Args {
     /// turn. CPU is their sum, peak RSS the largest of any one.
     #[arg(long, default_value_t = 1)]
     nodes: usize,
+    /// Holds every hookd node to this percentage of one CPU (PostgreSQL only), each in a cgroup of its own
+    /// (cgroup v1 `cpu` or v2; needs root), so that the nodes, not the machine, are the bottleneck of a
+    /// scale-out run. The benchmark, its receiver and PostgreSQL are not held.
+    #[arg(long, value_name = "PERCENT")]
+    node_cpu: Option<u32>,
 }
 
+/// The scenarios, in the order of the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-enum Scenario {
+pub enum Scenario {
     /// The bare keep-alive client into the receiver: the ceiling.
     Baseline,
     /// N events, one subscription.
     E1,
     /// N events, ten subscriptions.
     E10,
-    /// E1 with the app validating every payload against a realistic schema (`BENCH_SCHEMA`, `enforce`).
+    /// N events, a hundred subscriptions.
+    E100,
+    /// E1 with the app validating every payload against a realistic schema (`bench_schema`, `enforce`).
     E1Schema,
-    /// E10 with a payload filter on every subscription (`BENCH_FILTER`, which every event matches).
+    /// E10 with a payload filter on every subscription (`bench_filter`, which every event matches).
     E10Filter,
+    /// E1 with payloads of about 10 KB.
+    #[value(name = "p10k")]
+    P10k,
+    /// E1 with payloads of about 100 KB (5 000 events unless `--scenario-events` says otherwise).
+    #[value(name = "p100k")]
+    P100k,
+    /// One app with 1 000 subscriptions, each to one of 100 event types: every event matches ten.
+    #[value(name = "subs1k")]
+    Subs1k,
+    /// One app with 10 000 subscriptions, each to one of 1 000 event types: every event matches ten.
+    #[value(name = "subs10k")]
+    Subs10k,
+    /// 10 000 accounts with an app and a subscription each; events go round-robin over the accounts,
+    /// published with the admin token naming the account (`Hookd-Account`).
+    #[value(name = "accounts10k")]
+    Accounts10k,
     /// A steady rate of events (E = 1) for event→receipt latency.
     Steady,
+    /// A long steady rate (E = 1; `--soak-*`), sampled over time: latency per interval, RSS, store size.
+    Soak,
     /// Ten subscriptions: five slow (200 ms), one failing every first attempt, four healthy.
     Fanout,
+    /// Twenty healthy subscriptions: the reference of `slow`.
+    E20,
+    /// Twenty subscriptions: 18 healthy, one answering after 2 s, one never in time (timeout 1 s).
+    Slow,
 }
 
 /// One run's figures by name.
 type Figures = BTreeMap<&'static str, f64>;
 
-/// The schema of the events' payload (`{"n", "data": PAYLOAD}`) that `e1-schema` validates against:
-/// required fields, types, patterns, enums and bounds, as a team would write for an order event.
-fn bench_schema() -> serde_json::Value {
-    let text = |pattern: &str| json!({"type": "string", "pattern": pattern});
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "type": "object",
-        "required": ["n", "data"],
-        "properties": {
-            "n": {"type": "integer", "minimum": 0},
-            "data": {
-                "type": "object",
-                "required": ["order", "customer", "shipping"],
-                "properties": {
-                    "order": {
-                        "type": "object",
-                        "required": ["id", "total", "currency", "items"],
-                        "properties": {
-                            "id": text("^ord_[0-9A-Z]{14}$"),
-                            "total": text("^[0-9]+\\.[0-9]{2}$"),
-                            "currency": {"enum": ["EUR", "USD", "GBP", "JPY"]},
-                            "items": {"type": "integer", "minimum": 1, "maximum": 1000}
-                        },
-                        "additionalProperties": false
-                    },
-                    "customer": {
-                        "type": "object",
-                        "required": ["id"],
-                        "properties": {"id": text("^cus_"), "tier": {"enum": ["basic", "silver", "gold"]}}
-                    },
-                    "shipping": {
-                        "type": "object",
-                        "properties": {
-                            "method": {"enum": ["standard", "express"]},
-                            "country": {"type": "string", "minLength": 2, "maxLength": 2}
-                        }
-                    }
-                }
-            }
-        }
-    })
+/// A row of the report: a scenario on a backend (none for the baseline).
+type Key = (Scenario, Option<Backend>);
+
+/// One run's outcome: its figures, and for a soak its intervals.
+#[derive(serde::Serialize)]
+struct Run {
+    figures: Figures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    series: Option<Vec<soak::Interval>>,
 }
 
-/// The payload filter of every `e10-filter` subscription: three conditions the events all meet.
-fn bench_filter() -> serde_json::Value {
-    json!({
-        "data.order.currency": {"$in": ["EUR", "USD"]},
-        "data.shipping.country": "DE",
-        "data.customer.tier": {"$ne": "blocked"}
-    })
+/// Parses one `SCENARIO=N` of `--scenario-events`.
+fn scenario_events(pair: &str) -> Result<(Scenario, usize), String> {
+    let (name, events) = pair
+        .split_once('=')
+        .ok_or_else(|| format!("`{pair}` is not SCENARIO=N"))?;
+    let scenario = Scenario::from_str(name.trim(), false)
+        .map_err(|_| format!("`{name}` is not a scenario (see --scenarios)"))?;
+    if scenario == Scenario::Baseline {
+        return Err("the baseline publishes no events".into());
+    }
+    let events: usize = events
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{events}` is not a number of events: {e}"))?;
+    if events == 0 {
+        return Err(format!("{name} needs at least one event"));
+    }
+    Ok((scenario, events))
 }
-
-/// An HTTP body the size of a small real event.
-const PAYLOAD: &str = r#"{"order":{"id":"ord_01JD8Q6Y3M4K2Z","total":"129.90","currency":"EUR","items":3},"customer":{"id":"cus_5K2Z8Q","tier":"gold"},"shipping":{"method":"express","country":"DE"}}"#;
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    if args.nodes == 0 {
-        bail!("--nodes must be at least 1");
-    }
-    if args.nodes > 1 && args.backends.contains(&Backend::Sqlite) {
-        bail!(
-            "--nodes {} needs `--backends postgres`: SQLite serves one process",
-            args.nodes
-        );
-    }
+    validate(&args)?;
     if args.scenarios.iter().any(|s| *s != Scenario::Baseline) && !args.hookd.exists() {
         bail!(
             "{} does not exist: build it first with `cargo build --release`",
@@ -185,7 +213,7 @@ async fn main() -> Result<()> {
     }
     let clock = Instant::now();
     let receiver = Receiver::start(clock).await?;
-    let mut results: BTreeMap<(Scenario, Option<Backend>), Vec<Figures>> = BTreeMap::new();
+    let mut results: BTreeMap<Key, Vec<Run>> = BTreeMap::new();
     for run in 1..=args.runs {
         for &scenario in &args.scenarios {
             let backends: Vec<Option<Backend>> = match scenario {
@@ -195,40 +223,56 @@ async fn main() -> Result<()> {
             for backend in backends {
                 let label = backend.map_or("-", Backend::name);
                 eprintln!("run {run}/{}: {scenario:?} on {label}", args.runs);
-                let figures = match backend {
-                    None => baseline(&args, &receiver).await?,
+                let outcome = match backend {
+                    None => Run {
+                        figures: baseline(&args, &receiver).await?,
+                        series: None,
+                    },
                     Some(backend) => {
-                        let hookd =
-                            Hookd::start(&args.hookd, backend, &args.database_url, args.nodes)
-                                .await?;
+                        let hookd = Hookd::start(
+                            &args.hookd,
+                            backend,
+                            &args.database_url,
+                            args.nodes,
+                            args.node_cpu,
+                        )
+                        .await?;
                         let outcome = measure(&args, scenario, &hookd, &receiver, clock).await;
                         receiver.take();
                         hookd.stop().await?;
                         outcome?
                     }
                 };
-                eprintln!("  {}", one_line(&figures));
+                eprintln!("  {}", one_line(&outcome.figures));
                 results
                     .entry((scenario, backend))
                     .or_default()
-                    .push(figures);
+                    .push(outcome);
             }
         }
     }
-    let medians: BTreeMap<(Scenario, Option<Backend>), Figures> = results
+    let medians: BTreeMap<Key, Figures> = results
         .iter()
         .map(|(key, runs)| (*key, median(runs)))
         .collect();
     let medians = with_ratios(medians);
     print_table(&args, &medians);
+    print_series(&args, &results);
     if let Some(path) = &args.json {
         let report = json!({
             "machine": machine(),
             "command": std::env::args().collect::<Vec<_>>().join(" "),
             "events": args.events,
             "fanout_events": args.fanout_events,
+            "scenario_events": args.scenario_events.iter()
+                .map(|(s, n)| (format!("{s:?}").to_lowercase(), *n))
+                .collect::<BTreeMap<_, _>>(),
+            "soak_events": events_of(&args, Scenario::Soak),
+            "soak_rate": args.soak_rate,
+            "soak_interval_secs": args.soak_interval_secs,
             "concurrency": args.concurrency,
             "nodes": args.nodes,
+            "node_cpu_percent": args.node_cpu,
             "runs": args.runs,
             "results": medians.iter().map(|((scenario, backend), m)| json!({
                 "scenario": scenario,
@@ -243,8 +287,73 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
+/// Rejects options that cannot make a run, before anything starts.
+fn validate(args: &Args) -> Result<()> {
+    let with_sqlite = args.backends.contains(&Backend::Sqlite);
+    if args.nodes == 0 {
+        bail!("--nodes must be at least 1");
+    }
+    if args.nodes > 1 && with_sqlite {
+        bail!(
+            "--nodes {} needs `--backends postgres`: SQLite serves one process",
+            args.nodes
+        );
+    }
+    if let Some(percent) = args.node_cpu {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if percent == 0 || percent as usize > 100 * cpus {
+            bail!(
+                "--node-cpu {percent}: a node's share must be 1 to {} percent of one CPU ({cpus} CPUs here)",
+                100 * cpus
+            );
+        }
+        if with_sqlite {
+            bail!("--node-cpu needs `--backends postgres`: it is for scale-out runs, which need PostgreSQL");
+        }
+    }
+    for (name, value) in [
+        ("--events", args.events),
+        ("--fanout-events", args.fanout_events),
+        ("--soak-events", args.soak_events),
+        ("--concurrency", args.concurrency),
+    ] {
+        if value == 0 {
+            bail!("{name} must be at least 1");
+        }
+    }
+    for (name, value) in [
+        ("--steady-rate", u64::from(args.steady_rate)),
+        ("--steady-secs", args.steady_secs),
+        ("--soak-rate", u64::from(args.soak_rate)),
+        ("--soak-interval-secs", args.soak_interval_secs),
+    ] {
+        if value == 0 {
+            bail!("{name} must be at least 1");
+        }
+    }
+    Ok(())
+}
+
+/// How many events `scenario` publishes.
+fn events_of(args: &Args, scenario: Scenario) -> usize {
+    let chosen = args
+        .scenario_events
+        .iter()
+        .rev()
+        .find(|(s, _)| *s == scenario);
+    match (chosen, scenario) {
+        (Some((_, events)), _) => *events,
+        (None, Scenario::Steady) => (u64::from(args.steady_rate) * args.steady_secs) as usize,
+        (None, Scenario::Soak) => args.soak_events,
+        (None, Scenario::Fanout) => args.fanout_events,
+        (None, _) => args.events,
+    }
+}
+
 /// The bare client: `concurrency` keep-alive connections posting into the receiver for `baseline_secs`.
 async fn baseline(args: &Args, receiver: &Receiver) -> Result<Figures> {
+    // Room for a million requests (seconds of them), so that the receiver's list seldom grows meanwhile.
+    receiver.reserve(1 << 20);
     let deadline = Instant::now() + Duration::from_secs(args.baseline_secs);
     let sent = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
@@ -275,48 +384,52 @@ async fn baseline(args: &Args, receiver: &Receiver) -> Result<Figures> {
     Ok(Figures::from([("requests_per_s", done as f64 / elapsed)]))
 }
 
-/// One scenario against a running hookd.
+/// One scenario against a running hookd: sets it up, then measures from the first publish until every
+/// expected callback arrived. A soak samples the server meanwhile.
 async fn measure(
     args: &Args,
     scenario: Scenario,
     hookd: &Hookd,
     receiver: &Receiver,
     clock: Instant,
-) -> Result<Figures> {
-    let base = format!("http://{}", receiver.addr);
-    let urls: Vec<String> = match scenario {
-        Scenario::E1 | Scenario::E1Schema | Scenario::Steady => vec![format!("{base}/ok/0")],
-        Scenario::E10 | Scenario::E10Filter => (0..10).map(|i| format!("{base}/ok/{i}")).collect(),
-        Scenario::Fanout => (0..10)
-            .map(|i| match i {
-                0..5 => format!("{base}/slow/{i}"),
-                5 => format!("{base}/fail/{i}"),
-                _ => format!("{base}/ok/{i}"),
-            })
-            .collect(),
-        Scenario::Baseline => unreachable!("the baseline runs no hookd"),
+) -> Result<Run> {
+    let plan = Plan::new(scenario, receiver.addr);
+    let setup = Instant::now();
+    let source = plan.setup(hookd, args.concurrency).await?;
+    eprintln!("  set up in {:.1} s", setup.elapsed().as_secs_f64());
+    let events = events_of(args, scenario);
+    let rate = match scenario {
+        Scenario::Steady => Some(f64::from(args.steady_rate)),
+        Scenario::Soak => Some(f64::from(args.soak_rate)),
+        _ => None,
     };
-    let token = setup(hookd, &urls, scenario).await?;
-    let (events, rate) = match scenario {
-        Scenario::Steady => (
-            (u64::from(args.steady_rate) * args.steady_secs) as usize,
-            Some(f64::from(args.steady_rate)),
-        ),
-        Scenario::Fanout => (args.fanout_events, None),
-        _ => (args.events, None),
-    };
-    let healthy_subs = urls.iter().filter(|u| u.contains("/ok/")).count();
+    let every = (scenario == Scenario::Soak).then(|| Duration::from_secs(args.soak_interval_secs));
+    let expected = events * plan.ok_per_event;
+    receiver.reserve(expected);
+    hookd.reset_peak_rss()?;
     let cpu_before = hookd.cpu_seconds()?;
-    let published = publish(hookd, &token, events, args.concurrency, rate, clock).await?;
-    let expected = events * healthy_subs;
-    let arrived = wait_for(receiver, Kind::Ok, expected).await;
+    let (done, watching) = tokio::sync::watch::channel(false);
+    let delivering = async {
+        let outcome = async {
+            let published = publish(hookd, &source, events, args.concurrency, rate, clock).await?;
+            let arrived = wait_for(receiver, Kind::Ok, expected).await;
+            anyhow::Ok((published, arrived))
+        }
+        .await;
+        done.send_replace(true);
+        outcome
+    };
+    let (outcome, samples) = match every {
+        Some(every) => tokio::join!(delivering, soak::sample(hookd, every, watching)),
+        None => (delivering.await, Ok(Vec::new())),
+    };
+    let (published, arrived) = outcome?;
+    let samples = samples?;
     let cpu = hookd.cpu_seconds()? - cpu_before;
-    let (slow, failing) = (receiver.count(Kind::Slow), receiver.count(Kind::Fail));
-    let receipts: Vec<Receipt> = receiver
-        .take()
-        .into_iter()
-        .filter(|r| r.kind == Kind::Ok)
-        .collect();
+    let peak_rss = hookd.peak_rss()?;
+    let count = |kind| receiver.count(kind) as f64;
+    let (slow, failing, slow2) = (count(Kind::Slow), count(Kind::Fail), count(Kind::Slow2));
+    let receipts = receiver.take();
     if arrived < expected {
         bail!("only {arrived} of {expected} callbacks arrived (nothing more for 30 s)");
     }
@@ -344,80 +457,32 @@ async fn measure(
         ("publish_p99_ms", percentile(&mut publish_latency, 0.99)),
         ("e2e_p50_ms", percentile(&mut e2e, 0.50)),
         ("e2e_p99_ms", percentile(&mut e2e, 0.99)),
-        ("peak_rss_mib", hookd.peak_rss()? as f64 / (1024.0 * 1024.0)),
+        ("peak_rss_mib", peak_rss as f64 / (1024.0 * 1024.0)),
         ("cpu_s_per_1000", cpu / (receipts.len() as f64 / 1000.0)),
     ]);
-    if scenario == Scenario::Fanout {
+    if matches!(scenario, Scenario::Fanout | Scenario::E20 | Scenario::Slow) {
         figures.insert(
             "healthy_per_sub_per_s",
-            receipts.len() as f64 / healthy_subs as f64 / span_s,
+            receipts.len() as f64 / plan.healthy_subs as f64 / span_s,
         );
-        figures.insert("slow_received", slow as f64);
-        figures.insert("failing_received", failing as f64);
     }
-    Ok(figures)
-}
-
-/// An account, a key, the app `bench` and one subscription per URL (with `e1-schema`, the app enforces a
-/// schema; with `e10-filter`, every subscription has a payload filter); returns the key's token.
-async fn setup(hookd: &Hookd, urls: &[String], scenario: Scenario) -> Result<String> {
-    let mut conn = Conn::open(hookd.addrs()[0]).await?;
-    let created = StatusCode::CREATED;
-    let account = conn
-        .json(
-            Method::POST,
-            "/api/v1/accounts",
-            ADMIN_TOKEN,
-            json!({ "name": "bench" }),
-            created,
-        )
-        .await?;
-    let account = account["id"].as_str().context("account without id")?;
-    let key = conn
-        .json(
-            Method::POST,
-            &format!("/api/v1/accounts/{account}/keys"),
-            ADMIN_TOKEN,
-            json!({ "policy": ["*"] }),
-            created,
-        )
-        .await?;
-    let token = key["token"]
-        .as_str()
-        .context("key without token")?
-        .to_owned();
-    // Settings only where a scenario needs them, so that the plain scenarios run against older builds too.
-    let mut app = json!({ "id": "bench" });
-    if scenario == Scenario::E1Schema {
-        app["schema_validation"] = json!("enforce");
+    if scenario == Scenario::Fanout {
+        figures.insert("slow_received", slow);
+        figures.insert("failing_received", failing);
     }
-    conn.json(Method::POST, "/api/v1/apps", &token, app, created)
-        .await?;
-    if scenario == Scenario::E1Schema {
-        conn.json(
-            Method::POST,
-            "/api/v1/apps/bench/event-types",
-            &token,
-            json!({ "name": "order.created", "schema": bench_schema() }),
-            created,
-        )
-        .await?;
+    if scenario == Scenario::Slow {
+        figures.insert("slow2_received", slow2);
     }
-    for url in urls {
-        let mut subscription = json!({ "url": url });
-        if scenario == Scenario::E10Filter {
-            subscription["filter"] = bench_filter();
-        }
-        conn.json(
-            Method::POST,
-            "/api/v1/apps/bench/subscriptions",
-            &token,
-            subscription,
-            created,
+    let series = every.map(|every| {
+        soak::series(
+            published.first_us,
+            every,
+            &published.starts,
+            &receipts,
+            &samples,
         )
-        .await?;
-    }
-    Ok(token)
+    });
+    Ok(Run { figures, series })
 }
 
 struct Published {
@@ -428,23 +493,25 @@ struct Published {
     last_us: u64,
 }
 
-/// Publishes `events` from `concurrency` connections, as fast as they go or at `rate` events/s.
+/// Publishes `events` of `source` from `concurrency` connections spread over the nodes, as fast as they go
+/// or at `rate` events/s.
 async fn publish(
     hookd: &Hookd,
-    token: &str,
+    source: &Events,
     events: usize,
     concurrency: usize,
     rate: Option<f64>,
     clock: Instant,
 ) -> Result<Published> {
     let next = Arc::new(AtomicUsize::new(0));
-    let auth: Arc<str> = format!("Bearer {token}").into();
-    let t0 = tokio::time::Instant::now();
+    // In this order, so that an event paced to start `k` intervals after `t0` is no earlier on the clock
+    // than `k` intervals after `first_us` (the soak buckets by the clock).
     let first_us = clock.elapsed().as_micros() as u64;
+    let t0 = tokio::time::Instant::now();
     let mut tasks = Vec::new();
     let addrs = hookd.addrs();
     for publisher in 0..concurrency {
-        let (next, auth, addr) = (next.clone(), auth.clone(), addrs[publisher % addrs.len()]);
+        let (next, source, addr) = (next.clone(), source.clone(), addrs[publisher % addrs.len()]);
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::open(addr).await?;
             let mut sent = Vec::new();
@@ -456,15 +523,14 @@ async fn publish(
                 if let Some(rate) = rate {
                     tokio::time::sleep_until(t0 + Duration::from_secs_f64(n as f64 / rate)).await;
                 }
-                let body =
-                    format!(r#"{{"type":"order.created","payload":{{"n":{n},"data":{PAYLOAD}}}}}"#);
+                let body = source.body(n);
                 let start = clock.elapsed().as_micros() as u64;
                 let (status, answer) = conn
                     .request(
                         Method::POST,
                         "/api/v1/apps/bench/events",
-                        &[("authorization", &auth)],
-                        Bytes::from(body),
+                        &source.auth(n).headers(),
+                        body,
                     )
                     .await?;
                 let latency = clock.elapsed().as_micros() as u64 - start;
@@ -525,65 +591,91 @@ fn percentile(values: &mut [u64], q: f64) -> f64 {
 }
 
 /// Per figure, the median over runs.
-fn median(runs: &[Figures]) -> Figures {
+fn median(runs: &[Run]) -> Figures {
     let mut out = Figures::new();
-    for name in runs.iter().flat_map(|r| r.keys()) {
-        let mut values: Vec<f64> = runs.iter().filter_map(|r| r.get(name).copied()).collect();
+    for name in runs.iter().flat_map(|r| r.figures.keys()) {
+        let mut values: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| r.figures.get(name).copied())
+            .collect();
         values.sort_by(f64::total_cmp);
         out.insert(name, values[values.len() / 2]);
     }
     out
 }
 
-/// Adds each run's deliveries/s as a share of the bare-client ceiling, the fan-out's healthy
-/// per-subscription rate as a share of the all-healthy E = 10 one, and the deliveries/s of `e1-schema` and
-/// `e10-filter` as a share of `e1` and `e10` on the same backend.
-fn with_ratios(
-    mut medians: BTreeMap<(Scenario, Option<Backend>), Figures>,
-) -> BTreeMap<(Scenario, Option<Backend>), Figures> {
+/// The scenario whose deliveries/s `scenario`'s are compared with (`vs_plain`): the same shape without
+/// what `scenario` adds (a schema, a filter, large payloads, many subscriptions or accounts).
+fn plain_counterpart(scenario: Scenario) -> Option<Scenario> {
+    match scenario {
+        Scenario::E1Schema | Scenario::P10k | Scenario::P100k | Scenario::Accounts10k => {
+            Some(Scenario::E1)
+        }
+        Scenario::E10Filter | Scenario::Subs1k | Scenario::Subs10k => Some(Scenario::E10),
+        _ => None,
+    }
+}
+
+/// Adds the ratios between scenarios, each to another on the same backend where there is one:
+/// deliveries/s as a share of the bare-client ceiling (for the scenarios with the small payload that go as
+/// fast as they can); the fan-out's healthy per-subscription rate as a share of the all-healthy E = 10 one;
+/// `slow`'s healthy per-subscription rate as a share of `e20`'s; and deliveries/s as a share of the plain
+/// counterpart's (`plain_counterpart`).
+fn with_ratios(mut medians: BTreeMap<Key, Figures>) -> BTreeMap<Key, Figures> {
     let ceiling = medians
         .get(&(Scenario::Baseline, None))
         .and_then(|m| m.get("requests_per_s").copied());
-    let all_healthy: HashMap<Backend, f64> = medians
-        .iter()
-        .filter(|((s, _), _)| *s == Scenario::E10)
-        .filter_map(|((_, b), m)| Some(((*b)?, m.get("deliveries_per_s")? / 10.0)))
-        .collect();
-    let plain: BTreeMap<(Scenario, Backend), f64> = medians
-        .iter()
-        .filter(|((s, _), _)| matches!(s, Scenario::E1 | Scenario::E10))
-        .filter_map(|((s, b), m)| Some(((*s, (*b)?), *m.get("deliveries_per_s")?)))
-        .collect();
-    for ((scenario, backend), figures) in medians.iter_mut() {
-        let counterpart = match scenario {
-            Scenario::E1Schema => Some(Scenario::E1),
-            Scenario::E10Filter => Some(Scenario::E10),
-            _ => None,
-        };
-        if let (Some(counterpart), Some(backend), Some(rate)) = (
-            counterpart,
-            backend,
-            figures.get("deliveries_per_s").copied(),
-        ) {
-            if let Some(reference) = plain.get(&(counterpart, *backend)) {
-                figures.insert("vs_plain", rate / reference);
+    let figure = |scenario: Scenario, backend: Backend, name: &str| {
+        medians
+            .get(&(scenario, Some(backend)))
+            .and_then(|m| m.get(name).copied())
+    };
+    let mut ratios: Vec<(Key, &'static str, f64)> = Vec::new();
+    for (&(scenario, backend), figures) in &medians {
+        let Some(backend) = backend else { continue };
+        let rate = figures.get("deliveries_per_s").copied();
+        if let Some(counterpart) = plain_counterpart(scenario) {
+            if let (Some(rate), Some(reference)) =
+                (rate, figure(counterpart, backend, "deliveries_per_s"))
+            {
+                ratios.push(((scenario, Some(backend)), "vs_plain", rate / reference));
             }
         }
-        if let (Some(ceiling), Some(rate)) = (ceiling, figures.get("deliveries_per_s").copied()) {
+        if let (Some(ceiling), Some(rate)) = (ceiling, rate) {
             if matches!(
                 scenario,
-                Scenario::E1 | Scenario::E10 | Scenario::E1Schema | Scenario::E10Filter
+                Scenario::E1
+                    | Scenario::E10
+                    | Scenario::E100
+                    | Scenario::E20
+                    | Scenario::E1Schema
+                    | Scenario::E10Filter
+                    | Scenario::Subs1k
+                    | Scenario::Subs10k
+                    | Scenario::Accounts10k
             ) {
-                figures.insert("ratio_to_ceiling", rate / ceiling);
+                ratios.push((
+                    (scenario, Some(backend)),
+                    "ratio_to_ceiling",
+                    rate / ceiling,
+                ));
             }
         }
-        if let (Scenario::Fanout, Some(backend)) = (scenario, backend) {
-            if let (Some(healthy), Some(reference)) = (
-                figures.get("healthy_per_sub_per_s").copied(),
-                all_healthy.get(backend),
-            ) {
-                figures.insert("healthy_vs_all_healthy", healthy / reference);
-            }
+        let healthy = figures.get("healthy_per_sub_per_s").copied();
+        let reference = match scenario {
+            Scenario::Fanout => figure(Scenario::E10, backend, "deliveries_per_s")
+                .map(|rate| ("healthy_vs_all_healthy", rate / 10.0)),
+            Scenario::Slow => figure(Scenario::E20, backend, "healthy_per_sub_per_s")
+                .map(|rate| ("slow_vs_healthy", rate)),
+            _ => None,
+        };
+        if let (Some(healthy), Some((name, reference))) = (healthy, reference) {
+            ratios.push(((scenario, Some(backend)), name, healthy / reference));
+        }
+    }
+    for (key, name, ratio) in ratios {
+        if let Some(figures) = medians.get_mut(&key) {
+            figures.insert(name, ratio);
         }
     }
     medians
@@ -597,9 +689,19 @@ fn one_line(figures: &Figures) -> String {
         .join(" ")
 }
 
-fn print_table(args: &Args, medians: &BTreeMap<(Scenario, Option<Backend>), Figures>) {
+fn print_table(args: &Args, medians: &BTreeMap<Key, Figures>) {
+    let overrides: String = args
+        .scenario_events
+        .iter()
+        .filter(|(s, _)| args.scenarios.contains(s) && *s != Scenario::Soak)
+        .map(|(s, n)| format!(", {} {n}", format!("{s:?}").to_lowercase()))
+        .collect();
+    let cap = args
+        .node_cpu
+        .map(|p| format!(", each held to {p} % of a CPU"))
+        .unwrap_or_default();
     println!(
-        "\nhookd-bench: medians of {} runs, {} events ({} fan-out), {} publishers, {} hookd node{}\n",
+        "\nhookd-bench: medians of {} runs, {} events ({} fan-out{overrides}), {} publishers, {} hookd node{}{cap}",
         args.runs,
         args.events,
         args.fanout_events,
@@ -607,7 +709,16 @@ fn print_table(args: &Args, medians: &BTreeMap<(Scenario, Option<Backend>), Figu
         args.nodes,
         if args.nodes == 1 { "" } else { "s" }
     );
-    let columns: [(&str, &str, usize); 12] = [
+    if args.scenarios.contains(&Scenario::Soak) {
+        println!(
+            "soak: {} events at {} events/s, sampled every {} s",
+            events_of(args, Scenario::Soak),
+            args.soak_rate,
+            args.soak_interval_secs
+        );
+    }
+    println!();
+    let columns: [(&str, &str, usize); 15] = [
         ("events/s", "accepted_per_s", 0),
         ("deliv/s", "deliveries_per_s", 0),
         ("ratio", "ratio_to_ceiling", 3),
@@ -618,31 +729,55 @@ fn print_table(args: &Args, medians: &BTreeMap<(Scenario, Option<Backend>), Figu
         ("e2e p99", "e2e_p99_ms", 1),
         ("RSS MiB", "peak_rss_mib", 0),
         ("CPU s/1k", "cpu_s_per_1000", 3),
+        ("ok/sub/s", "healthy_per_sub_per_s", 0),
         ("healthy", "healthy_vs_all_healthy", 2),
+        ("slow ratio", "slow_vs_healthy", 3),
+        ("slow2", "slow2_received", 0),
         ("req/s", "requests_per_s", 0),
     ];
-    print!("{:<10}{:<10}", "scenario", "backend");
+    print!("{:<12}{:<10}", "scenario", "backend");
     for (title, _, _) in &columns {
-        print!("{title:>10}");
+        print!("{title:>11}");
     }
     println!();
     for ((scenario, backend), figures) in medians {
         print!(
-            "{:<10}{:<10}",
+            "{:<12}{:<10}",
             format!("{scenario:?}").to_lowercase(),
             backend.map_or("-", Backend::name)
         );
         for (_, name, digits) in &columns {
             match figures.get(name) {
-                Some(v) => print!("{:>10.*}", digits, v),
-                None => print!("{:>10}", "-"),
+                Some(v) => print!("{:>11.*}", digits, v),
+                None => print!("{:>11}", "-"),
             }
         }
         println!();
     }
-    println!("\nlatencies in ms; ratio = deliveries/s ÷ the bare client's requests/s; healthy = fan-out's");
-    println!("per-subscription rate to its healthy receivers ÷ the all-healthy E=10 rate; vs plain = e1schema's");
-    println!("deliveries/s ÷ e1's, e10filter's ÷ e10's, same backend");
+    println!("\nlatencies in ms; ratio = deliveries/s ÷ the bare client's requests/s; ok/sub/s = callbacks per");
+    println!("second to each healthy subscription; healthy = fan-out's ok/sub/s ÷ the all-healthy E=10 rate;");
+    println!("slow ratio = slow's ok/sub/s ÷ e20's; slow2 = callbacks slow's 2-s receiver answered; vs plain =");
+    println!("deliveries/s ÷ those of e1 (e1schema, p10k, p100k, accounts10k) or e10 (e10filter, subs1k,");
+    println!("subs10k), same backend; RSS = peak after setup");
+}
+
+/// Prints every soak run's intervals.
+fn print_series(args: &Args, results: &BTreeMap<Key, Vec<Run>>) {
+    for ((scenario, backend), runs) in results {
+        for (i, run) in runs.iter().enumerate() {
+            if let Some(series) = &run.series {
+                let title = format!(
+                    "{} on {}, run {}/{}, per {} s: the latency of the events published in it, RSS and DB at its end",
+                    format!("{scenario:?}").to_lowercase(),
+                    backend.map_or("-", Backend::name),
+                    i + 1,
+                    runs.len(),
+                    args.soak_interval_secs
+                );
+                soak::print(&title, series);
+            }
+        }
+    }
 }
 
 /// What the figures were measured on.

@@ -1,6 +1,7 @@
 //! The hookd under test: child processes of the release binary on a fresh store (a temporary SQLite
-//! directory, or a fresh PostgreSQL database that several processes may share), with their CPU time and
-//! peak RSS read from `/proc`.
+//! directory, or a fresh PostgreSQL database that several processes may share), each optionally held to a
+//! share of a CPU in a cgroup of its own, with their CPU time and RSS read from `/proc` and the size of
+//! their store on disk.
 
 use std::{
     net::{SocketAddr, TcpListener},
@@ -13,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use sqlx::{Connection, Executor, PgConnection};
 use tokio::process::{Child, Command};
 
-use crate::client::Conn;
+use crate::{cgroup::CpuCap, client::Conn};
 
 pub const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
 /// One master key for every node: nodes sharing a database must open each other's sealed secrets.
@@ -42,24 +43,35 @@ struct Node {
     addr: SocketAddr,
     child: Child,
     pid: u32,
-    _dir: tempfile::TempDir,
+    /// Its data directory (with SQLite, where the database is).
+    dir: tempfile::TempDir,
+    cap: Option<CpuCap>,
+}
+
+/// A fresh PostgreSQL database of one run.
+struct Database {
+    /// The server's URL the benchmark was given, for dropping the database.
+    admin_url: String,
+    name: String,
+    url: String,
 }
 
 /// The hookd under test: one process, or several on one PostgreSQL database.
 pub struct Hookd {
     nodes: Vec<Node>,
-    database: Option<(String, String)>,
+    database: Option<Database>,
 }
 
 impl Hookd {
     /// Starts `nodes` processes of `bin` on `backend` (several only on PostgreSQL, all on one fresh
-    /// database) and waits until each answers `/readyz`. They start one after another, so the first
-    /// applies the migrations.
+    /// database), each held to `cpu_percent` of one CPU if given, and waits until each answers `/readyz`.
+    /// They start one after another, so the first applies the migrations.
     pub async fn start(
         bin: &Path,
         backend: Backend,
         postgres_url: &str,
         nodes: usize,
+        cpu_percent: Option<u32>,
     ) -> Result<Self> {
         if nodes > 1 && backend == Backend::Sqlite {
             bail!("several nodes need PostgreSQL; SQLite serves one process");
@@ -68,17 +80,20 @@ impl Hookd {
             Backend::Sqlite => None,
             Backend::Postgres => {
                 let (url, name) = create_database(postgres_url).await?;
-                Some((postgres_url.to_owned(), name, url))
+                Some(Database {
+                    admin_url: postgres_url.to_owned(),
+                    name,
+                    url,
+                })
             }
         };
+        let url = database.as_ref().map(|d| d.url.clone());
         let mut hookd = Self {
             nodes: Vec::new(),
-            database: database
-                .as_ref()
-                .map(|(admin, name, _)| (admin.clone(), name.clone())),
+            database,
         };
-        for _ in 0..nodes.max(1) {
-            let node = Node::start(bin, database.as_ref().map(|(_, _, url)| url.as_str())).await;
+        for index in 0..nodes.max(1) {
+            let node = Node::start(bin, url.as_deref(), index, cpu_percent).await;
             match node {
                 Ok(node) => hookd.nodes.push(node),
                 Err(e) => {
@@ -102,30 +117,87 @@ impl Hookd {
 
     /// The largest peak resident set (`VmHWM`) of any node, in bytes.
     pub fn peak_rss(&self) -> Result<u64> {
-        let mut peak = 0;
-        for node in &self.nodes {
-            peak = peak.max(node.peak_rss()?);
-        }
-        Ok(peak)
+        self.largest("VmHWM:")
     }
 
-    /// Kills the nodes and drops their database.
-    pub async fn stop(mut self) -> Result<()> {
-        for node in &mut self.nodes {
-            let _ = node.child.kill().await;
+    /// The largest current resident set (`VmRSS`) of any node, in bytes.
+    pub fn rss(&self) -> Result<u64> {
+        self.largest("VmRSS:")
+    }
+
+    fn largest(&self, field: &str) -> Result<u64> {
+        let mut largest = 0;
+        for node in &self.nodes {
+            largest = largest.max(node.status_bytes(field)?);
         }
-        if let Some((url, name)) = self.database.take() {
-            let mut conn = PgConnection::connect(&url).await?;
-            conn.execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
-                .await?;
+        Ok(largest)
+    }
+
+    /// Starts the nodes' peak resident sets afresh at their current one (`/proc/<pid>/clear_refs`), so
+    /// that `peak_rss` leaves out what came before, such as a scenario's setup.
+    pub fn reset_peak_rss(&self) -> Result<()> {
+        for node in &self.nodes {
+            let path = format!("/proc/{}/clear_refs", node.pid);
+            std::fs::write(&path, "5").with_context(|| format!("writing 5 to {path}"))?;
         }
         Ok(())
+    }
+
+    /// Bytes the store takes on disk: with SQLite the files in the node's data directory (the database,
+    /// its `-wal` and `-shm`), with PostgreSQL `pg_database_size` of the run's database.
+    pub async fn store_bytes(&self) -> Result<u64> {
+        match &self.database {
+            Some(database) => {
+                let mut conn = PgConnection::connect(&database.url)
+                    .await
+                    .with_context(|| format!("connecting to {}", database.url))?;
+                let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
+                    .fetch_one(&mut conn)
+                    .await
+                    .context("reading pg_database_size")?;
+                conn.close().await?;
+                Ok(size.try_into().unwrap_or_default())
+            }
+            None => {
+                let mut total = 0;
+                for node in &self.nodes {
+                    total += files_bytes(node.dir.path())?;
+                }
+                Ok(total)
+            }
+        }
+    }
+
+    /// Kills the nodes, removes their cgroups and drops their database (all of it even when a step fails;
+    /// the first failure is returned).
+    pub async fn stop(mut self) -> Result<()> {
+        let mut stopped = Vec::new();
+        for node in self.nodes.drain(..) {
+            stopped.push(node.stop().await);
+        }
+        if let Some(database) = self.database.take() {
+            let mut conn = PgConnection::connect(&database.admin_url).await?;
+            conn.execute(
+                format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", database.name).as_str(),
+            )
+            .await?;
+        }
+        stopped.into_iter().collect()
     }
 }
 
 impl Node {
-    /// Starts `bin` on `database_url` (a fresh SQLite directory without one).
-    async fn start(bin: &Path, database_url: Option<&str>) -> Result<Self> {
+    /// Starts node `index` of `bin` on `database_url` (a fresh SQLite directory without one), in a cgroup
+    /// of its own that holds it to `cpu_percent` of one CPU if given.
+    async fn start(
+        bin: &Path,
+        database_url: Option<&str>,
+        index: usize,
+        cpu_percent: Option<u32>,
+    ) -> Result<Self> {
+        let cap = cpu_percent
+            .map(|percent| CpuCap::create(index, percent))
+            .transpose()?;
         let dir = tempfile::tempdir()?;
         let addr = free_port()?;
         let mut command = Command::new(bin);
@@ -151,13 +223,32 @@ impl Node {
             addr,
             child,
             pid,
-            _dir: dir,
+            dir,
+            cap,
         };
-        node.wait_ready().await?;
+        if let Err(e) = node.wait_ready().await {
+            node.stop().await?;
+            return Err(e);
+        }
         Ok(node)
     }
 
+    /// Kills the process, waits for it to be gone and removes its cgroup.
+    async fn stop(mut self) -> Result<()> {
+        // An error here means the process had exited already.
+        let _ = self.child.kill().await;
+        match self.cap.take() {
+            Some(cap) => cap.remove().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Puts the process into its cgroup if it has one (right after the spawn, so that it starts under its
+    /// cap), then waits until it answers `/readyz`.
     async fn wait_ready(&mut self) -> Result<()> {
+        if let Some(cap) = &self.cap {
+            cap.add(self.pid)?;
+        }
         for _ in 0..300 {
             if let Some(status) = self.child.try_wait()? {
                 bail!("hookd exited during start: {status}");
@@ -187,20 +278,39 @@ impl Node {
         Ok(ticks as f64 / clock_ticks() as f64)
     }
 
-    /// The process's peak resident set (`VmHWM`), in bytes.
-    fn peak_rss(&self) -> Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
+    /// A size field of `/proc/<pid>/status` (`VmHWM:`, `VmRSS:`), in bytes.
+    fn status_bytes(&self, field: &str) -> Result<u64> {
+        let path = format!("/proc/{}/status", self.pid);
+        let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
         let line = status
             .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .context("no VmHWM in /proc status")?;
+            .find(|l| l.starts_with(field))
+            .with_context(|| format!("no {field} in {path}"))?;
         let kib: u64 = line
             .split_whitespace()
             .nth(1)
-            .context("unreadable VmHWM")?
+            .with_context(|| format!("unreadable {field} in {path}"))?
             .parse()?;
         Ok(kib * 1024)
     }
+}
+
+/// The total size of the files directly in `dir`.
+fn files_bytes(dir: &Path) -> Result<u64> {
+    let mut total = 0;
+    let entries = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
+    for entry in entries {
+        match entry.and_then(|e| e.metadata()) {
+            Ok(metadata) if metadata.is_file() => total += metadata.len(),
+            Ok(_) => {}
+            // Removed since listed (SQLite drops its `-journal` files when done with them).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("reading an entry of {}", dir.display()))
+            }
+        }
+    }
+    Ok(total)
 }
 
 /// A fresh database next to the one `url` names; returns its URL and name.
