@@ -164,6 +164,30 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// Analyses the queue's tables whose rows changed by more than autovacuum's default rule (50 rows plus
+    /// a tenth of the table) since their statistics were gathered. Autovacuum does the same within a
+    /// minute when it runs, but it may be off, and until then a table that grew from empty in seconds is
+    /// planned as if it were still empty: with 80 000 deliveries due and a hundred subscriptions never
+    /// analysed, a claim read every due delivery, per subscription, and took 0.4 to 0.9 s instead of 6 ms.
+    async fn analyze_stale(&self) -> Result<Vec<String>> {
+        let stale: Vec<(String,)> = sqlx::query_as(
+            "SELECT relname::text FROM pg_stat_user_tables \
+             WHERE relid IN ('deliveries'::regclass, 'subscriptions'::regclass, 'events'::regclass, 'attempts'::regclass) \
+             AND n_mod_since_analyze > 50 + n_live_tup / 10",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        for (table,) in &stale {
+            // The names come from the fixed list above.
+            sqlx::query(&format!("ANALYZE {table}"))
+                .execute(&self.writer)
+                .await?;
+        }
+        Ok(stale.into_iter().map(|(table,)| table).collect())
+    }
+}
+
 impl_store!(PgStore, sqlx::Postgres, backend = "postgres");
 impl_catalogs!(PgStore, sqlx::Postgres);
 impl_portals!(PgStore, sqlx::Postgres);
@@ -410,6 +434,61 @@ mod tests {
         assert!(
             err.to_string().contains("statement timeout"),
             "unexpected error: {err}"
+        );
+    }
+
+    /// A table that grew by far more than it held is analysed, once; tables that barely changed are not.
+    #[tokio::test]
+    async fn stale_statistics_are_refreshed_once() {
+        let Some(db) = ScratchDatabase::create().await else {
+            return;
+        };
+        let store = PgStore::open(&db.url, 2, 0, Duration::ZERO).await.unwrap();
+        for statement in [
+            "INSERT INTO accounts (id, name, products, created_at) VALUES ('acc_1', 'a', '', 0)",
+            "INSERT INTO apps (account_id, id, kind, max_subscriptions, created_at, updated_at) \
+             VALUES ('acc_1', 'app_1', 'native', 100, 0, 0)",
+        ] {
+            sqlx::query(statement).execute(&store.writer).await.unwrap();
+        }
+        sqlx::query(
+            "INSERT INTO events (id, account_id, app_id, event_type, payload, created_at) \
+             SELECT 'evt_' || n, 'acc_1', 'app_1', 't', '{}', n FROM generate_series(1, 3000) AS n",
+        )
+        .execute(&store.writer)
+        .await
+        .unwrap();
+        // Statistics of a committed transaction reach pg_stat_user_tables within a second or so.
+        let mut analysed = Vec::new();
+        for _ in 0..50 {
+            analysed = store.analyze_stale().await.unwrap();
+            if !analysed.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let again = store.analyze_stale().await.unwrap();
+        let (estimate,): (f32,) =
+            sqlx::query_as("SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass")
+                .fetch_one(&store.reader)
+                .await
+                .unwrap();
+        store.writer.close().await;
+        store.reader.close().await;
+        drop(store);
+        db.drop().await;
+        assert_eq!(
+            analysed,
+            ["events"],
+            "3 000 new events, nothing else changed"
+        );
+        assert!(
+            again.is_empty(),
+            "analysed again without a change: {again:?}"
+        );
+        assert_eq!(
+            estimate, 3000.0,
+            "the planner's row estimate after the analysis"
         );
     }
 }

@@ -266,6 +266,10 @@ pub trait Queue: Send + Sync {
         -> Result<()>;
     /// Returns deliveries whose lease ran out to the due queue.
     async fn release_expired_leases(&self, now: i64) -> Result<u64>;
+    /// Brings the query planner's statistics of the queue's tables up to date where they have fallen
+    /// behind the tables (more than 50 rows and a tenth of the table changed since they were gathered);
+    /// returns the tables analysed.
+    async fn refresh_statistics(&self) -> Result<Vec<String>>;
     /// Retention, one batch of at most `batch` rows each: deletes the attempt logs of finished deliveries
     /// last changed longer ago than their app keeps them (its `retention_ms`, else `keep_ms`), and drops
     /// the payloads of events that old that have no unfinished delivery. Returns (attempts deleted,

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 use super::{Dispatcher, PACE_RETRY_MS};
 use crate::{
     domain::batch::BatchPolicy,
@@ -10,7 +12,32 @@ use crate::{
     store::{guards::Slot, health::log_failure, DeliveryJob},
 };
 
+/// How often the store is asked to bring its planner's statistics up to date.
+const STATISTICS_INTERVAL: Duration = Duration::from_secs(10);
+
 impl Dispatcher {
+    /// Keeps the store's planner statistics current (`Store::refresh_statistics`) until `shutdown` turns
+    /// true: a claim is planned from them, and a queue that grew from empty in seconds would otherwise be
+    /// planned as if it were still empty.
+    pub(super) async fn refresh_statistics(self, mut shutdown: watch::Receiver<bool>) {
+        let store = &self.inner.store;
+        while !*shutdown.borrow() {
+            tokio::select! {
+                _ = tokio::time::sleep(STATISTICS_INTERVAL) => {}
+                _ = shutdown.changed() => break,
+            }
+            match store.refresh_statistics().await {
+                Ok(tables) if tables.is_empty() => {}
+                Ok(tables) => tracing::debug!(?tables, "refreshed the planner's statistics"),
+                Err(e) => log_failure(
+                    store.health(),
+                    &e,
+                    "refreshing the planner's statistics failed",
+                ),
+            }
+        }
+    }
+
     /// Leases up to `limit` deliveries and starts an attempt for each; returns how many it started.
     pub(super) async fn claim_and_start(&self, limit: usize) -> usize {
         let inner = &self.inner;

@@ -266,6 +266,7 @@ impl Dispatcher {
         let mut last_reap: Option<tokio::time::Instant> = None;
         tracing::info!(node.id = %inner.node_id, concurrency = inner.config.concurrency, "dispatcher started");
         tokio::spawn(self.clone().watch_backlog(shutdown.clone()));
+        tokio::spawn(self.clone().refresh_statistics(shutdown.clone()));
         while !*shutdown.borrow() {
             if let Some(cutoff) = tokio::time::Instant::now().checked_sub(READY_WAIT) {
                 self.spill(Some(cutoff)).await;

@@ -208,6 +208,10 @@ macro_rules! impl_queue {
                 Ok(())
             }
 
+            async fn refresh_statistics(&self) -> Result<Vec<String>> {
+                self.analyze_stale().await
+            }
+
             async fn release_expired_leases(&self, now: i64) -> Result<u64> {
                 let done = sqlx::query(
                     "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
