@@ -211,6 +211,18 @@ async fn main() -> Result<()> {
             args.hookd.display()
         );
     }
+    let autovacuum = if args.backends.contains(&Backend::Postgres) {
+        let on = server::autovacuum(&args.database_url).await?;
+        if !on {
+            eprintln!(
+                "warning: autovacuum is off on this PostgreSQL server; figures on it are not those of a default \
+                 installation (statistics of fast-growing tables are gathered only by hookd itself)"
+            );
+        }
+        Some(on)
+    } else {
+        None
+    };
     let clock = Instant::now();
     let receiver = Receiver::start(clock).await?;
     let mut results: BTreeMap<Key, Vec<Run>> = BTreeMap::new();
@@ -261,6 +273,7 @@ async fn main() -> Result<()> {
     if let Some(path) = &args.json {
         let report = json!({
             "machine": machine(),
+            "postgres_autovacuum": autovacuum,
             "command": std::env::args().collect::<Vec<_>>().join(" "),
             "events": args.events,
             "fanout_events": args.fanout_events,

@@ -313,6 +313,17 @@ fn files_bytes(dir: &Path) -> Result<u64> {
     Ok(total)
 }
 
+/// Whether the PostgreSQL server at `url` runs autovacuum (it gathers the planner's statistics too).
+pub async fn autovacuum(url: &str) -> Result<bool> {
+    let mut conn = PgConnection::connect(url)
+        .await
+        .with_context(|| format!("connecting to PostgreSQL at {url}"))?;
+    let (setting,): (String,) = sqlx::query_as("SHOW autovacuum")
+        .fetch_one(&mut conn)
+        .await?;
+    Ok(setting == "on")
+}
+
 /// A fresh database next to the one `url` names; returns its URL and name.
 async fn create_database(url: &str) -> Result<(String, String)> {
     let name = format!(
