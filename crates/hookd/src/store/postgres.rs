@@ -168,10 +168,10 @@ impl PgStore {
     /// Analyses the queue's tables whose rows changed by more than autovacuum's default rule (50 rows plus
     /// a tenth of the table) since their statistics were gathered, and those whose size the planner has
     /// wrong by more than a tenth (twenty subscriptions never analysed are fewer than 50 changes, and are
-    /// planned as one). Autovacuum does the same within a
-    /// minute when it runs, but it may be off, and until then a table that grew from empty in seconds is
-    /// planned as if it were still empty: with 80 000 deliveries due and a hundred subscriptions never
-    /// analysed, a claim read every due delivery, per subscription, and took 0.4 to 0.9 s instead of 6 ms.
+    /// planned as one). Autovacuum does the same within a minute when it runs, but it may be off, and
+    /// until then a table that grew from empty in seconds is planned as if it were still empty: with
+    /// 80 000 deliveries due and a hundred subscriptions never analysed, a claim read every due delivery,
+    /// per subscription, and took 0.4 to 0.9 s instead of 6 ms.
     async fn analyze_stale(&self) -> Result<Vec<String>> {
         let stale: Vec<(String,)> = sqlx::query_as(
             "SELECT s.relname::text FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
