@@ -288,15 +288,65 @@ pub fn metrics_handle() -> PrometheusHandle {
                 .build_recorder();
             let handle = recorder.handle();
             // Fails only if another recorder is installed, in which case ours just stays unused.
-            let _ = metrics::set_global_recorder(recorder);
+            if metrics::set_global_recorder(recorder).is_ok() {
+                keep_up(handle.clone());
+            }
             handle
         })
         .clone()
 }
 
+/// How often the recorder folds the histograms' recorded values into their buckets.
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds recorded histogram values into their buckets every few seconds, on a thread of its own. The
+/// recorder keeps every value recorded until it is rendered or upkept, so without this (or a scrape of
+/// `/metrics`) each attempt's duration would be kept for good: memory growing with every delivery.
+fn keep_up(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || loop {
+            std::thread::sleep(UPKEEP_INTERVAL);
+            handle.run_upkeep();
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "starting the metrics upkeep thread failed; histograms are folded only when /metrics is read");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recorded_histogram_values_are_folded_without_a_scrape() {
+        let handle = metrics_handle();
+        // The thread that keeps the recorder from holding every recorded value runs in this process (it
+        // names itself once it runs, so it is looked for a few times).
+        let threads = || -> Vec<String> {
+            std::fs::read_dir("/proc/self/task")
+                .unwrap()
+                .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+                .map(|name| name.trim().to_owned())
+                .collect()
+        };
+        let found = (0..100).any(|_| {
+            let found = threads().iter().any(|name| name == "metrics-upkeep");
+            if !found {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            found
+        });
+        assert!(found, "no upkeep thread among {:?}", threads());
+        // What it does: a value recorded and upkept is counted in the histogram's buckets.
+        metrics::histogram!("hookd_attempt_duration_seconds").record(0.007);
+        handle.run_upkeep();
+        let rendered = handle.render();
+        assert!(
+            rendered.contains("hookd_attempt_duration_seconds_bucket{le=\"0.01\"}"),
+            "{rendered}"
+        );
+    }
 
     #[test]
     fn without_an_exporter_spans_are_disabled_and_nothing_is_stored() {
