@@ -191,6 +191,22 @@ impl PgStore {
     }
 }
 
+/// Appends `= ANY (…)` (`member`) or `<> ALL (…)` for `ids`, given as one array parameter: the text is the
+/// same for any number of ids, so the statement is prepared once.
+pub(crate) fn push_id_set<'q, S>(
+    query: &mut sqlx::QueryBuilder<'q, sqlx::Postgres>,
+    member: bool,
+    ids: impl IntoIterator<Item = &'q S>,
+) where
+    S: AsRef<str> + ?Sized + 'q,
+{
+    let ids: Vec<String> = ids.into_iter().map(|id| id.as_ref().to_owned()).collect();
+    query
+        .push(if member { " = ANY (" } else { " <> ALL (" })
+        .push_bind(ids)
+        .push("::text[])");
+}
+
 impl_store!(PgStore, sqlx::Postgres, backend = "postgres");
 impl_catalogs!(PgStore, sqlx::Postgres);
 impl_portals!(PgStore, sqlx::Postgres);

@@ -119,6 +119,24 @@ impl SqliteStore {
     }
 }
 
+/// Appends ` IN (…)` (`member`) or ` NOT IN (…)` for `ids`, given as one JSON array parameter: the text is
+/// the same for any number of ids, so the statement is prepared once.
+pub(crate) fn push_id_set<'q, S>(
+    query: &mut sqlx::QueryBuilder<'q, sqlx::Sqlite>,
+    member: bool,
+    ids: impl IntoIterator<Item = &'q S>,
+) where
+    S: AsRef<str> + ?Sized + 'q,
+{
+    let ids: Vec<&str> = ids.into_iter().map(AsRef::as_ref).collect();
+    let list = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
+    query
+        .push(if member { " IN" } else { " NOT IN" })
+        .push(" (SELECT value FROM json_each(")
+        .push_bind(list)
+        .push("))");
+}
+
 impl_store!(SqliteStore, sqlx::Sqlite, backend = "sqlite");
 impl_catalogs!(SqliteStore, sqlx::Sqlite);
 impl_portals!(SqliteStore, sqlx::Sqlite);

@@ -229,9 +229,9 @@ macro_rules! impl_group_writes {
                 .collect();
             if !healthy.is_empty() {
                 let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT id FROM subscriptions WHERE (failing_since IS NOT NULL OR dead_count > 0) AND id IN (",
+                    "SELECT id FROM subscriptions WHERE (failing_since IS NOT NULL OR dead_count > 0) AND id",
                 );
-                push_ids(&mut select, healthy.iter().copied());
+                push_id_set(&mut select, true, healthy.iter().copied());
                 let unhealthy: Vec<(String,)> = select.build_query_as().fetch_all(&mut **tx).await?;
                 for (id,) in &unhealthy {
                     healthy.remove(id.as_str());

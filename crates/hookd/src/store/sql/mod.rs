@@ -152,22 +152,6 @@ macro_rules! impl_store {
     };
 }
 
-/// Binds `ids` as the list of the `IN (` just pushed, and closes it.
-pub(crate) fn push_ids<'q, DB, S>(
-    query: &mut sqlx::QueryBuilder<'q, DB>,
-    ids: impl IntoIterator<Item = &'q S>,
-) where
-    DB: sqlx::Database,
-    S: AsRef<str> + ?Sized + 'q,
-    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB> + Send,
-{
-    let mut list = query.separated(", ");
-    for id in ids {
-        list.push_bind(id.as_ref());
-    }
-    query.push(")");
-}
-
 pub(crate) use {
     account_cols, app_cols, attempt_cols, attempt_succeeded, delivery_cols, event_cols,
     event_read_cols, event_type_cols, impl_store, job_cols, key_cols, subscription_cols,

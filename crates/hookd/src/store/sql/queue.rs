@@ -1,4 +1,6 @@
 //! The delivery queue: leasing due deliveries, returning them, requeueing, and retention.
+//! The statements on the claim path name their sets of ids with one parameter (`push_id_set`, per
+//! backend), so that their text does not change with the number of ids and each is prepared once.
 //! `$skip_locked` locks the leased rows, skipping rows others hold; `$json_strings` selects the strings of
 //! the JSON array bound as `$5`; `$stored_order` is the column that orders deliveries as they were stored.
 
@@ -93,8 +95,8 @@ macro_rules! impl_queue {
                 ));
                 let full: Vec<&String> = room.iter().filter(|(_, n)| **n <= 0).map(|(id, _)| id).collect();
                 if !full.is_empty() {
-                    select.push(" AND d.subscription_id NOT IN (");
-                    push_ids(&mut select, full);
+                    select.push(" AND d.subscription_id");
+                    push_id_set(&mut select, false, full);
                 }
                 select.push(" ORDER BY d.next_attempt_at, d.id LIMIT ").push_bind(limit.saturating_mul(4));
                 let candidates: Vec<(String, String)> = select.build_query_as().fetch_all(&mut *tx).await?;
@@ -123,8 +125,8 @@ macro_rules! impl_queue {
                     .push_bind(now)
                     .push(" WHERE id IN (SELECT d.id FROM deliveries d WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ")
                     .push_bind(now)
-                    .push(" AND d.id IN (");
-                push_ids(&mut lease, chosen);
+                    .push(" AND d.id");
+                push_id_set(&mut lease, true, chosen);
                 lease.push($skip_locked).push(") RETURNING id");
                 let claimed: Vec<(String,)> = lease.build_query_as().fetch_all(&mut *tx).await?;
                 let jobs = Self::jobs(&mut tx, &claimed).await?;
@@ -201,8 +203,8 @@ macro_rules! impl_queue {
                         .push_bind(next_attempt_at)
                         .push(", lease_owner = NULL, lease_until = NULL WHERE status = 'delivering' AND lease_owner = ")
                         .push_bind(owner)
-                        .push(" AND id IN (");
-                    push_ids(&mut update, chunk);
+                        .push(" AND id");
+                    push_id_set(&mut update, true, chunk);
                     update.build().execute(&self.writer).await?;
                 }
                 Ok(())
@@ -327,8 +329,8 @@ macro_rules! impl_queue {
                 if claimed.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut select = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", job_cols!(), " WHERE d.id IN ("));
-                push_ids(&mut select, claimed.iter().map(|(id,)| id));
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", job_cols!(), " WHERE d.id"));
+                push_id_set(&mut select, true, claimed.iter().map(|(id,)| id));
                 select.push(" ORDER BY d.next_attempt_at, d.id");
                 Ok(select.build_query_as().fetch_all(&mut **tx).await?)
             }
