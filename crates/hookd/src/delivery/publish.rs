@@ -4,7 +4,10 @@
 //! in-memory hand-over (`Dispatcher::admit`), event and deliveries stored in one transaction, then the
 //! reserved ones handed over (`Dispatcher::hand_over`) and the claim loop woken for the rest.
 
-use super::{dispatcher::fresh_job, Dispatcher};
+use super::{
+    dispatcher::{fresh_job, Admission},
+    Dispatcher,
+};
 use crate::{
     domain::{new_id, Corrupt},
     store::{Enabled, EventInsert, EventRow, NewDelivery, Store},
@@ -71,10 +74,10 @@ pub async fn start(
         dispatcher.check_backlog()?;
         dispatcher.make_room().await;
     }
-    let handed = reserve(dispatcher, subscriptions, &mut deliveries, now);
+    let (handed, wake) = reserve(dispatcher, subscriptions, &mut deliveries, now);
     let insert = store.insert_event(row, &deliveries).await?;
     if matches!(insert, EventInsert::Inserted) {
-        if deliveries.len() > handed.len() {
+        if wake {
             dispatcher.wake();
         }
         let jobs = handed
@@ -87,33 +90,41 @@ pub async fn start(
 }
 
 /// Marks leased the deliveries due now that the dispatcher takes straight from this publish; returns
-/// (delivery index, subscription index) for each. `deliveries` are in the order of `subscriptions`
-/// (see `matching_deliveries`).
+/// (delivery index, subscription index) for each, and whether the claim loop should look for the others
+/// now (not when they are all of subscriptions whose slots are taken: their next free slot wakes it).
+/// `deliveries` are in the order of `subscriptions` (see `matching_deliveries`).
 fn reserve(
     dispatcher: &Dispatcher,
     subscriptions: &[Enabled],
     deliveries: &mut [NewDelivery],
     now: i64,
-) -> Vec<(usize, usize)> {
+) -> (Vec<(usize, usize)>, bool) {
     let mut handed = Vec::new();
+    let mut wake = false;
     let mut sub = 0;
     for (i, delivery) in deliveries.iter_mut().enumerate() {
         let Some(offset) = subscriptions[sub..]
             .iter()
             .position(|s| s.row.id == delivery.subscription_id)
         else {
+            wake = true;
             continue;
         };
         sub += offset;
         if delivery.due_at > now {
+            wake = true;
             continue;
         }
-        if let Some(lease) = dispatcher.admit(&subscriptions[sub], now) {
-            delivery.lease = Some(lease);
-            handed.push((i, sub));
+        match dispatcher.admit(&subscriptions[sub], now) {
+            Admission::HandOver(lease) => {
+                delivery.lease = Some(lease);
+                handed.push((i, sub));
+            }
+            Admission::Claim => wake = true,
+            Admission::AtCap => {}
         }
     }
-    handed
+    (handed, wake)
 }
 
 /// One new delivery for each of `subscriptions` whose filters take the event, due when it was created (a

@@ -59,6 +59,18 @@ impl Ready {
     }
 }
 
+/// What [`Dispatcher::admit`] decided for a fresh delivery.
+#[derive(Debug)]
+pub enum Admission {
+    /// Store it leased to this process, then hand it over in memory.
+    HandOver(Lease),
+    /// Store it as due; the claim loop should look now.
+    Claim,
+    /// Store it as due; its subscription has every slot taken, and the first of them to free up wakes
+    /// the claim loop.
+    AtCap,
+}
+
 /// One attempt counted in its subscription's in-flight number until dropped (also on a panic).
 pub(super) struct Counted {
     pub(super) inner: Arc<Inner>,
@@ -72,7 +84,7 @@ impl Drop for Counted {
     fn drop(&mut self) {
         self.inner.leave(&self.subscription);
         // Deliveries that found no free slot went to the store: the slot freed here may be theirs.
-        if self.inner.starved.load(Ordering::Relaxed) {
+        if self.inner.starved.load(Ordering::Relaxed) || self.inner.is_held(&self.subscription) {
             self.inner.wake.notify_one();
         }
     }
@@ -88,13 +100,14 @@ pub(super) struct Reservation {
 impl Dispatcher {
     /// Whether this process takes a fresh delivery of `subscription` straight from its publish: if so,
     /// the lease to store it under, and the publisher hands the committed delivery over with
-    /// [`Dispatcher::hand_over`]. None when the delivery should go through the store instead: the
-    /// subscription is fifo, batching or rate-limited (the claim path orders, groups and paces those),
-    /// due work is waiting in the store for slots, too many deliveries wait in memory already (the bound
-    /// is checked, not reserved, so concurrent publishes may pass it by a few), or the dispatcher is
-    /// stopping.
-    pub fn admit(&self, subscription: &Enabled, now: i64) -> Option<Lease> {
+    /// [`Dispatcher::hand_over`]. Otherwise the delivery goes through the store: the subscription is
+    /// fifo, batching or rate-limited (the claim path orders, groups and paces those), every slot is
+    /// taken while due work waits in the store, the subscription's own work waits there or its memory
+    /// queue is full, too many deliveries wait in memory already (the bound is checked, not reserved, so
+    /// concurrent publishes may pass it by a few), or the dispatcher is stopping.
+    pub fn admit(&self, subscription: &Enabled, now: i64) -> Admission {
         let inner = &self.inner;
+        let id = subscription.row.id.as_str();
         let takes_hand_over = subscription
             .settings
             .as_ref()
@@ -103,24 +116,40 @@ impl Dispatcher {
             || inner.closed.load(Ordering::Relaxed)
             || inner.starved.load(Ordering::Relaxed)
         {
-            return None;
+            return Admission::Claim;
+        }
+        if inner.is_held(id) {
+            return self.store_behind(id);
         }
         {
             let ready = inner.ready();
-            if ready.len >= inner.config.memory_queue
-                || ready.queued(&subscription.row.id) >= READY_PER_SUBSCRIPTION
-            {
-                return None;
+            if ready.len >= inner.config.memory_queue {
+                return Admission::Claim;
+            }
+            if ready.queued(id) >= READY_PER_SUBSCRIPTION {
+                drop(ready);
+                inner.hold(id);
+                return self.store_behind(id);
             }
         }
         // The lease also covers the longest wait in memory.
         let until = inner
             .lease_until(now)
             .saturating_add(READY_WAIT.as_millis() as i64);
-        Some(Lease {
+        Admission::HandOver(Lease {
             owner: inner.node_id.clone(),
             until,
         })
+    }
+
+    /// Where a held subscription's fresh delivery goes: behind its work in the store, to be claimed at once
+    /// if it has a free slot, else when one of its attempts ends.
+    fn store_behind(&self, subscription: &str) -> Admission {
+        if self.inner.at_cap(subscription) {
+            Admission::AtCap
+        } else {
+            Admission::Claim
+        }
     }
 
     /// Waits while delivery has fallen behind publishing: while half of `delivery.memory_queue` or more
@@ -205,8 +234,11 @@ impl Dispatcher {
                 count = jobs.len(),
                 "deliveries waiting in memory returned to the store"
             );
-            self.inner.starved.store(true, Ordering::Relaxed);
+            for job in &jobs {
+                self.inner.hold(&job.subscription_id);
+            }
             self.inner.room.notify_waiters();
+            self.inner.wake.notify_one();
             self.defer(&jobs, now_ms()).await;
         }
     }
@@ -235,25 +267,9 @@ mod tests {
     use crate::delivery::dispatcher::fresh_job;
     use crate::store::{EventRow, SubscriptionRow};
 
-    fn job(id: &str, subscription: &str) -> DeliveryJob {
-        let event = EventRow {
-            id: "evt_1".into(),
-            account_id: "acc".into(),
-            app_id: "app".into(),
-            event_type: "a.b".into(),
-            payload: "{}".into(),
-            channel_id: None,
-            user_id: None,
-            idempotency_key: None,
-            request_hash: None,
-            created_at: 0,
-            traceparent: None,
-            schema_version: None,
-            schema_violations: None,
-            erased_at: None,
-        };
-        let sub = SubscriptionRow {
-            id: subscription.into(),
+    fn subscription_row(id: &str) -> SubscriptionRow {
+        SubscriptionRow {
+            id: id.into(),
             account_id: "acc".into(),
             app_id: "app".into(),
             url: "http://127.0.0.1:9/".into(),
@@ -277,8 +293,110 @@ mod tests {
             batch: None,
             payload_filter: None,
             failing_since: None,
+        }
+    }
+
+    fn job(id: &str, subscription: &str) -> DeliveryJob {
+        let event = EventRow {
+            id: "evt_1".into(),
+            account_id: "acc".into(),
+            app_id: "app".into(),
+            event_type: "a.b".into(),
+            payload: "{}".into(),
+            channel_id: None,
+            user_id: None,
+            idempotency_key: None,
+            request_hash: None,
+            created_at: 0,
+            traceparent: None,
+            schema_version: None,
+            schema_violations: None,
+            erased_at: None,
         };
-        fresh_job(&event, &sub, id)
+        fresh_job(&event, &subscription_row(subscription), id)
+    }
+
+    /// A dispatcher on an empty SQLite store, allowing `cap` attempts per subscription.
+    async fn dispatcher(dir: &std::path::Path, cap: usize) -> Dispatcher {
+        let url = format!("sqlite://{}/hookd.db", dir.display());
+        let store = crate::store::SqliteStore::open(&url, crate::config::SqliteSync::Normal)
+            .await
+            .unwrap();
+        let config = crate::config::DeliveryConfig {
+            subscription_concurrency: cap,
+            ..Default::default()
+        };
+        let sender = crate::delivery::sender::Sender::new(
+            &config,
+            crate::delivery::ssrf::Guard::default(),
+            None,
+        )
+        .unwrap();
+        Dispatcher::new(
+            std::sync::Arc::new(store),
+            std::sync::Arc::new(sender),
+            crate::crypto::Sealer::new(&[7u8; 32]),
+            config,
+        )
+    }
+
+    fn enabled(id: &str) -> Enabled {
+        Enabled::from(subscription_row(id))
+    }
+
+    #[tokio::test]
+    async fn a_subscription_whose_work_waits_in_the_store_holds_back_only_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let dispatcher = dispatcher(dir.path(), 2).await;
+        let inner = &dispatcher.inner;
+        let (slow, healthy) = (enabled("sub_slow"), enabled("sub_healthy"));
+        assert!(matches!(dispatcher.admit(&slow, 0), Admission::HandOver(_)));
+        // The slow one has both its slots taken and a full memory queue.
+        assert!(inner.enter("sub_slow") && inner.enter("sub_slow"));
+        for n in 0..READY_PER_SUBSCRIPTION {
+            inner.ready().push(job(&format!("d{n}"), "sub_slow"));
+        }
+        // Its fresh deliveries go to the store, and wait there for its next free slot...
+        assert!(matches!(dispatcher.admit(&slow, 0), Admission::AtCap));
+        assert!(inner.is_held("sub_slow"));
+        // ...while every other subscription still takes the hand-over.
+        assert!(matches!(
+            dispatcher.admit(&healthy, 0),
+            Admission::HandOver(_)
+        ));
+        // A slot of its own frees up: the claim loop should look now.
+        inner.leave("sub_slow");
+        assert!(matches!(dispatcher.admit(&slow, 0), Admission::Claim));
+        // A claim that took everything it had room for releases the holds of those not at their cap.
+        inner.release_holds();
+        assert!(!inner.is_held("sub_slow"));
+        assert!(inner.enter("sub_slow"));
+        inner.hold("sub_slow");
+        inner.release_holds();
+        assert!(
+            inner.is_held("sub_slow"),
+            "still at its cap: its work may still wait"
+        );
+    }
+
+    #[tokio::test]
+    async fn deliveries_spilled_back_to_the_store_hold_back_only_their_subscriptions() {
+        let dir = tempfile::tempdir().unwrap();
+        let dispatcher = dispatcher(dir.path(), 2).await;
+        let inner = &dispatcher.inner;
+        inner.ready().push(job("d1", "sub_slow"));
+        dispatcher.spill(None).await;
+        assert_eq!(inner.ready().len, 0);
+        assert!(inner.is_held("sub_slow"));
+        assert!(!inner.starved.load(Ordering::Relaxed));
+        assert!(matches!(
+            dispatcher.admit(&enabled("sub_healthy"), 0),
+            Admission::HandOver(_)
+        ));
+        assert!(matches!(
+            dispatcher.admit(&enabled("sub_slow"), 0),
+            Admission::Claim
+        ));
     }
 
     #[tokio::test(start_paused = true)]

@@ -7,7 +7,10 @@
 //! batching or rate-limited), deliveries that waited in memory too long, due retries, replays and
 //! deliveries left behind by a crash are leased in batches, on a wake or every
 //! `delivery.poll_interval_ms`. While the
-//! store holds due work waiting for slots, publishes stop handing over so that they queue behind it.
+//! store holds due work waiting for slots, publishes stop handing over so that they queue behind it: all
+//! publishes when every slot is taken, and only a subscription's own when it is its work that waits
+//! (its memory queue was full, or waited too long), so that one slow receiver does not push every other
+//! subscription onto the slower claim path.
 //! A lease covers one attempt (timeout plus a margin for recording it), so a node that dies mid-attempt
 //! only delays that delivery until its lease runs out; it is then attempted again (at-least-once).
 //!
@@ -32,6 +35,7 @@ mod backlog;
 mod claim;
 mod render;
 
+pub use admission::Admission;
 pub use backlog::{Backlogged, RETRY_AFTER_SECS};
 pub use render::{fresh_job, render_request};
 
@@ -88,6 +92,9 @@ struct Inner {
     in_flight: std::sync::Mutex<HashMap<String, usize>>,
     /// Due work may be waiting in the store for a free slot: a finished attempt wakes the claim loop.
     starved: AtomicBool,
+    /// Subscriptions whose own due work may be waiting in the store (see [`Inner::hold`]): their fresh
+    /// deliveries queue behind it, and a finished attempt of theirs wakes the claim loop.
+    held: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Shutting down: nothing more is handed over.
     closed: AtomicBool,
     ready: std::sync::Mutex<Ready>,
@@ -117,6 +124,41 @@ impl Inner {
 
     fn ready(&self) -> std::sync::MutexGuard<'_, Ready> {
         self.ready.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Notes that `subscription`'s due work waits in the store.
+    fn hold(&self, subscription: &str) {
+        let mut held = self.held();
+        if !held.contains(subscription) {
+            held.insert(subscription.to_owned());
+        }
+    }
+
+    fn is_held(&self, subscription: &str) -> bool {
+        self.held().contains(subscription)
+    }
+
+    /// After a claim that took everything due it had room for: only subscriptions at their cap may still
+    /// have work waiting in the store, and the others hand over again.
+    fn release_holds(&self) {
+        let mut held = self.held();
+        if held.is_empty() {
+            return;
+        }
+        let in_flight = self.in_flight();
+        let cap = self.config.subscription_concurrency;
+        held.retain(|s| in_flight.get(s).is_some_and(|n| *n >= cap));
+    }
+
+    /// Whether `subscription` has all its attempt slots taken.
+    fn at_cap(&self, subscription: &str) -> bool {
+        self.in_flight()
+            .get(subscription)
+            .is_some_and(|n| *n >= self.config.subscription_concurrency)
     }
 
     /// The free attempt slots of each subscription with attempts in flight.
@@ -198,6 +240,7 @@ impl Dispatcher {
                 recording,
                 in_flight: Default::default(),
                 starved: AtomicBool::new(false),
+                held: Default::default(),
                 opened: Default::default(),
                 room: Notify::new(),
                 backlog: Default::default(),
@@ -292,7 +335,10 @@ impl Dispatcher {
                 inner.starved.store(true, Ordering::Relaxed);
                 continue; // a full batch: more may be due
             } else {
+                // Everything due that had room was taken: only subscriptions still at their cap may have
+                // work left in the store.
                 inner.starved.store(false, Ordering::Relaxed);
+                inner.release_holds();
             }
             tokio::select! {
                 _ = inner.wake.notified() => {
