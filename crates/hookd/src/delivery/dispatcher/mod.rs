@@ -145,13 +145,7 @@ impl Inner {
     /// After a claim that took everything due it had room for: only subscriptions at their cap may still
     /// have work waiting in the store, and the others hand over again.
     fn release_holds(&self) {
-        let mut held = self.held();
-        if held.is_empty() {
-            return;
-        }
-        let in_flight = self.in_flight();
-        let cap = self.config.subscription_concurrency;
-        held.retain(|s| in_flight.get(s).is_some_and(|n| *n >= cap));
+        self.held().retain(|s| self.at_cap(s));
     }
 
     /// Whether `subscription` has all its attempt slots taken.
