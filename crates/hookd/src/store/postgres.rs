@@ -216,7 +216,6 @@ impl_queue!(
     PgStore,
     sqlx::Postgres,
     skip_locked = " FOR UPDATE OF d SKIP LOCKED",
-    json_strings = "SELECT jsonb_array_elements_text($5::jsonb)",
     stored_order = "seq"
 );
 impl_activity!(PgStore, sqlx::Postgres);

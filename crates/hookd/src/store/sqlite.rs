@@ -146,7 +146,6 @@ impl_queue!(
     SqliteStore,
     sqlx::Sqlite,
     skip_locked = "",
-    json_strings = "SELECT value FROM json_each($5)",
     stored_order = "id"
 );
 impl_activity!(SqliteStore, sqlx::Sqlite);

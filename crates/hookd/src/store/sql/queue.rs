@@ -1,8 +1,8 @@
 //! The delivery queue: leasing due deliveries, returning them, requeueing, and retention.
 //! The statements on the claim path name their sets of ids with one parameter (`push_id_set`, per
 //! backend), so that their text does not change with the number of ids and each is prepared once.
-//! `$skip_locked` locks the leased rows, skipping rows others hold; `$json_strings` selects the strings of
-//! the JSON array bound as `$5`; `$stored_order` is the column that orders deliveries as they were stored.
+//! `$skip_locked` locks the leased rows, skipping rows others hold; `$stored_order` is the column that
+//! orders deliveries as they were stored.
 
 /// The deliveries a replay sends again: the account's (`$account`) dead and retrying deliveries of one
 /// subscription (`$sub`) created at or after `$since`, whose payload is still there. Replay and its dry
@@ -22,7 +22,7 @@ macro_rules! replayable {
 }
 
 macro_rules! impl_queue {
-    ($store:ty, $db:ty, skip_locked = $skip_locked:literal, json_strings = $json_strings:literal, stored_order = $stored_order:literal) => {
+    ($store:ty, $db:ty, skip_locked = $skip_locked:literal, stored_order = $stored_order:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::Queue for $store {
             async fn requeue_delivery(&self, account_id: &str, id: &str, now: i64) -> Result<Option<DeliveryRow>> {
@@ -143,27 +143,26 @@ macro_rules! impl_queue {
                 lease_until: i64,
                 limit: i64,
             ) -> Result<Vec<DeliveryJob>> {
-                let lead = serde_json::to_string(lead).unwrap_or_else(|_| "[]".to_owned());
                 let mut tx = self.writer.begin().await?;
-                let claimed: Vec<(String,)> = sqlx::query_as(concat!(
-                    "UPDATE deliveries SET status = 'delivering', lease_owner = $1, lease_until = $2, updated_at = $3 \
-                     WHERE id IN (SELECT d.id FROM deliveries d WHERE d.subscription_id = $4 \
-                     AND (d.status = 'pending' OR (d.status = 'retrying' AND d.next_attempt_at <= $3)) \
-                     AND d.event_id IN (SELECT id FROM events WHERE payload_expired_at IS NULL) \
-                     AND d.id NOT IN (",
-                    $json_strings,
-                    ") ORDER BY d.id LIMIT $6",
-                    $skip_locked,
-                    ") RETURNING id"
-                ))
-                .bind(owner)
-                .bind(lease_until)
-                .bind(now)
-                .bind(subscription_id)
-                .bind(&lead)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?;
+                let mut lease = sqlx::QueryBuilder::<$db>::new("UPDATE deliveries SET status = 'delivering', lease_owner = ");
+                lease
+                    .push_bind(owner)
+                    .push(", lease_until = ")
+                    .push_bind(lease_until)
+                    .push(", updated_at = ")
+                    .push_bind(now)
+                    .push(" WHERE id IN (SELECT d.id FROM deliveries d WHERE d.subscription_id = ")
+                    .push_bind(subscription_id)
+                    .push(" AND (d.status = 'pending' OR (d.status = 'retrying' AND d.next_attempt_at <= ")
+                    .push_bind(now)
+                    .push(")) AND d.event_id IN (SELECT id FROM events WHERE payload_expired_at IS NULL) AND d.id");
+                push_id_set(&mut lease, false, lead);
+                lease
+                    .push(" ORDER BY d.id LIMIT ")
+                    .push_bind(limit)
+                    .push($skip_locked)
+                    .push(") RETURNING id");
+                let claimed: Vec<(String,)> = lease.build_query_as().fetch_all(&mut *tx).await?;
                 let jobs = Self::jobs(&mut tx, &claimed).await?;
                 tx.commit().await?;
                 Ok(jobs)
