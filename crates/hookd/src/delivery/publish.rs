@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     domain::{new_id, Corrupt},
-    store::{Enabled, EventInsert, EventRow, NewDelivery, Store},
+    store::{AppSubscriptions, Enabled, EventInsert, EventRow, NewDelivery, Store},
 };
 
 /// Why an event's deliveries were not stored.
@@ -42,7 +42,7 @@ pub async fn store_and_start(
     dispatcher: &Dispatcher,
     row: &EventRow,
     parsed: Option<&serde_json::Value>,
-    subscriptions: &[Enabled],
+    subscriptions: &AppSubscriptions,
     wait_for_room: bool,
 ) -> Result<Started, PublishError> {
     let deliveries = matching_deliveries(subscriptions, row, parsed)?;
@@ -131,7 +131,7 @@ fn reserve(
 /// batching subscription's after its wait). The payload is parsed (unless `parsed` is given) only if a
 /// subscription that takes the event by its type, channel and user has a payload filter, and only once.
 pub fn matching_deliveries(
-    subscriptions: &[Enabled],
+    subscriptions: &AppSubscriptions,
     event: &EventRow,
     parsed: Option<&serde_json::Value>,
 ) -> Result<Vec<NewDelivery>, Corrupt> {
@@ -144,7 +144,7 @@ pub fn matching_deliveries(
         })
     };
     let mut deliveries = Vec::new();
-    for sub in subscriptions {
+    for sub in subscriptions.for_type(&event.event_type) {
         let settings = sub.settings.as_ref().map_err(Clone::clone)?;
         let takes = settings.filter.matches(
             &event.event_type,
@@ -188,4 +188,59 @@ pub async fn release_full_batches(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SubscriptionRow;
+
+    #[test]
+    fn the_type_index_finds_what_matching_every_subscription_finds() {
+        let lists = [
+            r#"["a.b"]"#,
+            r#"["a.*"]"#,
+            "[]",
+            r#"["x.y.*", "c"]"#,
+            r#"["c"]"#,
+            r#"["a.b.*"]"#,
+        ];
+        let all: Vec<Enabled> = lists
+            .iter()
+            .enumerate()
+            .map(|(i, types)| {
+                let mut row = SubscriptionRow::for_test(&format!("sub_{i}"));
+                row.event_types = (*types).into();
+                row.into()
+            })
+            .collect();
+        let app = AppSubscriptions::from(all.clone());
+        let taking = |event_type: &str| -> Vec<String> {
+            let event = EventRow::for_test(event_type);
+            matching_deliveries(&app, &event, None)
+                .unwrap()
+                .into_iter()
+                .map(|d| d.subscription_id)
+                .collect()
+        };
+        for event_type in [
+            "a.b", "a.c", "a.b.c", "a", "x.y", "x.y.z", "x.y.z.w", "c", "d",
+        ] {
+            let every: Vec<String> = all
+                .iter()
+                .filter(|s| {
+                    s.settings
+                        .as_ref()
+                        .unwrap()
+                        .filter
+                        .matches(event_type, None, None)
+                })
+                .map(|s| s.row.id.clone())
+                .collect();
+            assert_eq!(taking(event_type), every, "{event_type}");
+        }
+        assert_eq!(taking("a.b.c"), ["sub_1", "sub_2", "sub_5"]);
+        assert_eq!(taking("c"), ["sub_2", "sub_3", "sub_4"]);
+        assert_eq!(taking("x.y"), ["sub_2"]);
+    }
 }

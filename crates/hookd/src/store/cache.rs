@@ -9,7 +9,8 @@
 
 use std::{
     collections::HashMap,
-    hash::Hash,
+    future::Future,
+    hash::{BuildHasher, Hash},
     sync::{Arc, Mutex, MutexGuard},
     time::{Duration, Instant},
 };
@@ -20,8 +21,14 @@ pub const TTL: Duration = Duration::from_secs(1);
 /// Entries beyond this are not kept (the map is emptied and starts over), bounding memory.
 const MAX_ENTRIES: usize = 10_000;
 
+/// Loads of missing entries ([`Cached::get_or_load`]) take turns per stripe of keys: one key is read
+/// once however many callers miss it together, and keys of different stripes load side by side.
+const LOAD_STRIPES: usize = 64;
+
 pub struct Cached<K, V> {
     inner: Mutex<Entries<K, V>>,
+    loading: [tokio::sync::Mutex<()>; LOAD_STRIPES],
+    stripes: std::hash::RandomState,
 }
 
 struct Entries<K, V> {
@@ -36,6 +43,8 @@ impl<K: Eq + Hash, V> Default for Cached<K, V> {
                 generation: 0,
                 map: HashMap::new(),
             }),
+            loading: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
+            stripes: std::hash::RandomState::new(),
         }
     }
 }
@@ -71,6 +80,31 @@ impl<K: Eq + Hash, V> Cached<K, V> {
         value
     }
 
+    /// The fresh entry for `key`, else the value `load` reads (kept unless the cache was cleared
+    /// meanwhile). Callers missing the same key together wait for one load and share its value: when a
+    /// large entry (an app's thousands of subscriptions) expires under load, it is read once, not once per
+    /// waiting publish.
+    pub async fn get_or_load<Q, E, F, Fut>(&self, key: &Q, load: F) -> Result<Arc<V>, E>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ToOwned<Owned = K> + ?Sized,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        if let Ok(value) = self.get(key) {
+            return Ok(value);
+        }
+        let stripe = self.stripes.hash_one(key) as usize % LOAD_STRIPES;
+        let _turn = self.loading[stripe].lock().await;
+        // Whoever held the turn before may have loaded it.
+        let generation = match self.get(key) {
+            Ok(value) => return Ok(value),
+            Err(generation) => generation,
+        };
+        let value = load().await?;
+        Ok(self.put(key.to_owned(), value, generation))
+    }
+
     /// Forgets every entry; reads in progress will not fill the cache.
     pub fn clear(&self) {
         let mut entries = self.lock();
@@ -94,5 +128,36 @@ mod tests {
         assert_eq!(*cache.get("k").unwrap(), 2);
         cache.clear();
         assert!(cache.get("k").is_err());
+    }
+
+    #[tokio::test]
+    async fn callers_missing_one_key_together_load_it_once() {
+        let cache: Arc<Cached<String, u32>> = Arc::new(Cached::default());
+        let loads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let callers: Vec<_> = (0..16)
+            .map(|_| {
+                let (cache, loads) = (cache.clone(), loads.clone());
+                tokio::spawn(async move {
+                    cache
+                        .get_or_load("k", || async {
+                            loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Ok::<_, ()>(7)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for caller in callers {
+            assert_eq!(*caller.await.unwrap().unwrap(), 7);
+        }
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // A failed load keeps nothing: the next caller loads again.
+        let failed = cache
+            .get_or_load("e", || async { Err::<u32, _>("down") })
+            .await;
+        assert_eq!(failed.unwrap_err(), "down");
+        let loaded = cache.get_or_load("e", || async { Ok::<_, &str>(3) }).await;
+        assert_eq!(*loaded.unwrap(), 3);
     }
 }

@@ -220,6 +220,132 @@ impl From<SubscriptionRow> for Enabled {
     }
 }
 
+#[cfg(test)]
+impl SubscriptionRow {
+    /// An enabled native subscription `id` of app `app` in account `acc`, taking every event: for unit tests.
+    pub(crate) fn for_test(id: &str) -> Self {
+        Self {
+            id: id.into(),
+            account_id: "acc".into(),
+            app_id: "app".into(),
+            url: "http://127.0.0.1:9/".into(),
+            status: "enabled".into(),
+            event_types: "[]".into(),
+            channel_id: None,
+            users: "[]".into(),
+            format: "native".into(),
+            secrets: Vec::new(),
+            headers: "{}".into(),
+            description: None,
+            created_at: 0,
+            updated_at: 0,
+            source: None,
+            vendor_secrets: None,
+            retry: None,
+            timeout_ms: None,
+            public_key: None,
+            rate_limit: None,
+            ordering: "none".into(),
+            batch: None,
+            payload_filter: None,
+            failing_since: None,
+        }
+    }
+}
+
+#[cfg(test)]
+impl EventRow {
+    /// Event `evt_1` of type `event_type`, app `app` in account `acc`, payload `{}`: for unit tests.
+    pub(crate) fn for_test(event_type: &str) -> Self {
+        Self {
+            id: "evt_1".into(),
+            account_id: "acc".into(),
+            app_id: "app".into(),
+            event_type: event_type.into(),
+            payload: "{}".into(),
+            channel_id: None,
+            user_id: None,
+            idempotency_key: None,
+            request_hash: None,
+            created_at: 0,
+            traceparent: None,
+            schema_version: None,
+            schema_violations: None,
+            erased_at: None,
+        }
+    }
+}
+
+/// An app's enabled subscriptions in id order, indexed by the event types they list, so that matching an
+/// event looks only at those that can take its type, however many the app has.
+#[derive(Debug, Default)]
+pub struct AppSubscriptions {
+    all: Vec<Enabled>,
+    /// Positions in `all` by each entry of their `event_types` (a type, or a wildcard `prefix.*`).
+    by_pattern: std::collections::HashMap<String, Vec<usize>>,
+    /// Positions of those that take every type, and of those whose settings do not compile (matching
+    /// reports them).
+    every_type: Vec<usize>,
+}
+
+impl From<Vec<Enabled>> for AppSubscriptions {
+    fn from(all: Vec<Enabled>) -> Self {
+        let mut by_pattern: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        let mut every_type = Vec::new();
+        for (i, subscription) in all.iter().enumerate() {
+            match &subscription.settings {
+                Ok(settings) if !settings.filter.event_types.is_empty() => {
+                    for pattern in &settings.filter.event_types {
+                        by_pattern
+                            .entry(pattern.as_str().to_owned())
+                            .or_default()
+                            .push(i);
+                    }
+                }
+                _ => every_type.push(i),
+            }
+        }
+        Self {
+            all,
+            by_pattern,
+            every_type,
+        }
+    }
+}
+
+impl std::ops::Deref for AppSubscriptions {
+    type Target = [Enabled];
+
+    fn deref(&self) -> &[Enabled] {
+        &self.all
+    }
+}
+
+impl AppSubscriptions {
+    /// Those that may take an event of `event_type` by its type, in id order: the ones listing it, a
+    /// wildcard over it, or no type at all. Their other filters (channel, users, payload) are still to
+    /// be checked.
+    pub fn for_type(&self, event_type: &str) -> impl Iterator<Item = &Enabled> {
+        let mut at = self.every_type.clone();
+        if let Some(listing) = self.by_pattern.get(event_type) {
+            at.extend(listing);
+        }
+        // `prefix.*` takes the types under `prefix.`: one lookup per dot of the type.
+        let mut wildcard = String::with_capacity(event_type.len() + 1);
+        for (dot, _) in event_type.match_indices('.') {
+            wildcard.clear();
+            wildcard.push_str(&event_type[..=dot]);
+            wildcard.push('*');
+            if let Some(under) = self.by_pattern.get(&wildcard) {
+                at.extend(under);
+            }
+        }
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter().map(|i| &self.all[i])
+    }
+}
+
 /// An event search: every condition given holds.
 #[derive(Debug, Clone, Default)]
 pub struct EventSearch {
@@ -469,7 +595,7 @@ pub struct HealthChange {
 struct ReadCaches {
     keys: cache::Cached<String, KeyRow>,
     apps: cache::Cached<String, AppRow>,
-    subscriptions: cache::Cached<String, Vec<Enabled>>,
+    subscriptions: cache::Cached<String, AppSubscriptions>,
     catalogs: cache::Cached<String, Catalog>,
 }
 

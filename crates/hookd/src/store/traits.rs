@@ -82,7 +82,7 @@ pub trait Tenancy: Send + Sync {
         &self,
         account_id: &str,
         app_id: &str,
-    ) -> Result<Arc<Vec<Enabled>>>;
+    ) -> Result<Arc<AppSubscriptions>>;
     /// The app's subscriptions whose `source` starts with `prefix`, oldest first.
     async fn subscriptions_by_source(
         &self,

@@ -267,53 +267,9 @@ mod tests {
     use crate::delivery::dispatcher::fresh_job;
     use crate::store::{EventRow, SubscriptionRow};
 
-    fn subscription_row(id: &str) -> SubscriptionRow {
-        SubscriptionRow {
-            id: id.into(),
-            account_id: "acc".into(),
-            app_id: "app".into(),
-            url: "http://127.0.0.1:9/".into(),
-            status: "enabled".into(),
-            event_types: "[]".into(),
-            channel_id: None,
-            users: "[]".into(),
-            format: "native".into(),
-            secrets: Vec::new(),
-            headers: "{}".into(),
-            description: None,
-            created_at: 0,
-            updated_at: 0,
-            source: None,
-            vendor_secrets: None,
-            retry: None,
-            timeout_ms: None,
-            public_key: None,
-            rate_limit: None,
-            ordering: "none".into(),
-            batch: None,
-            payload_filter: None,
-            failing_since: None,
-        }
-    }
-
     fn job(id: &str, subscription: &str) -> DeliveryJob {
-        let event = EventRow {
-            id: "evt_1".into(),
-            account_id: "acc".into(),
-            app_id: "app".into(),
-            event_type: "a.b".into(),
-            payload: "{}".into(),
-            channel_id: None,
-            user_id: None,
-            idempotency_key: None,
-            request_hash: None,
-            created_at: 0,
-            traceparent: None,
-            schema_version: None,
-            schema_violations: None,
-            erased_at: None,
-        };
-        fresh_job(&event, &subscription_row(subscription), id)
+        let event = EventRow::for_test("a.b");
+        fresh_job(&event, &SubscriptionRow::for_test(subscription), id)
     }
 
     /// A dispatcher on an empty SQLite store, allowing `cap` attempts per subscription.
@@ -341,7 +297,7 @@ mod tests {
     }
 
     fn enabled(id: &str) -> Enabled {
-        Enabled::from(subscription_row(id))
+        Enabled::from(SubscriptionRow::for_test(id))
     }
 
     #[tokio::test]

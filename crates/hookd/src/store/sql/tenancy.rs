@@ -262,21 +262,18 @@ macro_rules! impl_tenancy {
                 .await?)
             }
 
-            async fn enabled_subscriptions(&self, account_id: &str, app_id: &str) -> Result<std::sync::Arc<Vec<$crate::store::Enabled>>> {
+            async fn enabled_subscriptions(&self, account_id: &str, app_id: &str) -> Result<std::sync::Arc<$crate::store::AppSubscriptions>> {
                 let cache_key = cache_key(account_id, app_id);
-                let generation = match self.caches.subscriptions.get(&cache_key) {
-                    Ok(subscriptions) => return Ok(subscriptions),
-                    Err(generation) => generation,
-                };
-                let subscriptions: Vec<SubscriptionRow> = sqlx::query_as(concat!(
-                    "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND status = 'enabled' ORDER BY id"
-                ))
-                .bind(account_id)
-                .bind(app_id)
-                .fetch_all(&self.reader)
-                .await?;
-                let subscriptions = subscriptions.into_iter().map($crate::store::Enabled::from).collect();
-                Ok(self.caches.subscriptions.put(cache_key, subscriptions, generation))
+                self.caches.subscriptions.get_or_load(&cache_key, || async {
+                    let subscriptions: Vec<SubscriptionRow> = sqlx::query_as(concat!(
+                        "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND status = 'enabled' ORDER BY id"
+                    ))
+                    .bind(account_id)
+                    .bind(app_id)
+                    .fetch_all(&self.reader)
+                    .await?;
+                    Ok(subscriptions.into_iter().map($crate::store::Enabled::from).collect::<Vec<_>>().into())
+                }).await
             }
 
             async fn subscriptions_by_source(&self, account_id: &str, app_id: &str, prefix: &str) -> Result<Vec<SubscriptionRow>> {
