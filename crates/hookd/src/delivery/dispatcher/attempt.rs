@@ -57,16 +57,16 @@ impl Dispatcher {
             Ok((rendered, opened)) => match &opened.target {
                 Ok(target) => {
                     span.record("server.address", target.host());
-                    inner
-                        .sender
-                        .send(
-                            target,
-                            &job.delivery_id,
-                            &rendered,
-                            &opened.headers,
-                            timeout,
-                        )
-                        .await
+                    // Boxed: the request's state is most of an attempt's size, and the attempt waits
+                    // on, for its record, long after the request is answered.
+                    Box::pin(inner.sender.send(
+                        target,
+                        &job.delivery_id,
+                        &rendered,
+                        &opened.headers,
+                        timeout,
+                    ))
+                    .await
                 }
                 Err(invalid) => Reply::failed(FailureKind::Destination, invalid.message.clone()),
             },
