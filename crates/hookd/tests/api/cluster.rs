@@ -41,26 +41,21 @@ async fn start_nodes_with(
     storage: &Storage,
     env: &[(&str, &str)],
 ) -> (Vec<Child>, Vec<String>) {
-    let mut children = Vec::new();
-    let mut bases = Vec::new();
-    for _ in 0..NODES {
-        let (child, base, _) = start_named_node(http, storage, env).await;
-        children.push(child);
-        bases.push(base);
-    }
+    let (children, bases, _) = start_named_nodes(http, storage, env).await;
     (children, bases)
 }
 
-/// `start_nodes`, also returning each node's id (the `lease_owner` of the deliveries it holds).
+/// `start_nodes_with`, also returning each node's id (the `lease_owner` of the deliveries it holds).
 async fn start_named_nodes(
     http: &reqwest::Client,
     storage: &Storage,
+    env: &[(&str, &str)],
 ) -> (Vec<Child>, Vec<String>, Vec<String>) {
     let mut children = Vec::new();
     let mut bases = Vec::new();
     let mut ids = Vec::new();
     for _ in 0..NODES {
-        let (child, base, id) = start_named_node(http, storage, &[]).await;
+        let (child, base, id) = start_named_node(http, storage, env).await;
         children.push(child);
         bases.push(base);
         ids.push(id);
@@ -189,7 +184,7 @@ async fn three_nodes_one_killed_lose_nothing_and_never_overlap() {
     let receiver = Receiver::start().await;
     receiver.answer(std::iter::repeat_n(Answer::slow(ANSWER_DELAY), EVENTS * 2));
     let http = reqwest::Client::new();
-    let (mut children, bases, node_ids) = start_named_nodes(&http, &storage).await;
+    let (mut children, bases, node_ids) = start_named_nodes(&http, &storage, &[]).await;
     let first = bases[0].clone();
     let token = child_tenant(&http, &first, "cluster").await;
     child_shop(&http, &first, &token, json!({ "url": receiver.url })).await;
