@@ -572,6 +572,14 @@ pub struct AttemptOutcome {
     pub lock: LockRule,
 }
 
+impl AttemptOutcome {
+    /// Whether the attempt is kept in its delivery's row (the `first_*` columns) rather than as a row of
+    /// `attempts`: a first attempt that succeeded, finished with one update of the delivery.
+    pub fn kept_in_delivery(&self) -> bool {
+        self.attempt.attempt_no == 1 && self.status == DeliveryStatus::Succeeded
+    }
+}
+
 /// When a subscription is locked: every attempt failing for `failing_for_ms` and at least `min_dead`
 /// deliveries dead meanwhile.
 #[derive(Debug, Clone, Copy)]

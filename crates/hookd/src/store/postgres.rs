@@ -226,8 +226,10 @@ impl_group_writes!(PgStore, sqlx::Postgres);
 /// with the number of rows, so each is parsed and planned once per connection (a `VALUES` list of n rows
 /// would be a new statement, prepared anew, for every n).
 mod bulk {
+    use std::collections::HashSet;
+
     use super::super::sql::{attempt_cols, event_cols};
-    use super::super::{AttemptOutcome, EventRow, NewDelivery, Result, StoreError};
+    use super::super::{AttemptOutcome, AttemptRow, EventRow, NewDelivery, Result, StoreError};
 
     type Tx<'c> = sqlx::Transaction<'c, sqlx::Postgres>;
 
@@ -311,18 +313,31 @@ mod bulk {
         Ok(())
     }
 
-    /// Moves the attempted deliveries on. Only the lease holder does; a delivery cancelled meanwhile stays
-    /// cancelled.
-    pub async fn finish_deliveries(tx: &mut Tx<'_>, outcomes: &[&AttemptOutcome]) -> Result<()> {
-        sqlx::query(
+    /// Moves the attempted deliveries on, and keeps a first attempt that succeeded in its delivery's row.
+    /// Only the lease holder does; a delivery cancelled meanwhile stays cancelled. Returns the deliveries
+    /// updated.
+    pub async fn finish_deliveries(
+        tx: &mut Tx<'_>,
+        outcomes: &[&AttemptOutcome],
+    ) -> Result<HashSet<String>> {
+        fn kept<'o>(o: &&'o AttemptOutcome) -> Option<&'o AttemptRow> {
+            o.kept_in_delivery().then_some(&o.attempt)
+        }
+        let ids: Vec<(String,)> = sqlx::query_as(
             "UPDATE deliveries SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, \
              lease_owner = NULL, lease_until = NULL, last_status_code = v.status_code, last_error = v.error, \
-             updated_at = v.updated_at, last_failure = v.failure \
+             updated_at = v.updated_at, last_failure = v.failure, \
+             first_attempt_id = COALESCE(v.first_id, deliveries.first_attempt_id), \
+             first_started_at = COALESCE(v.first_started_at, deliveries.first_started_at), \
+             first_duration_ms = COALESCE(v.first_duration_ms, deliveries.first_duration_ms), \
+             first_status_code = COALESCE(v.first_status_code, deliveries.first_status_code), \
+             first_response_excerpt = COALESCE(v.first_excerpt, deliveries.first_response_excerpt) \
              FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], \
-             $7::bigint[], $8::text[], $9::text[]) \
-             AS v(id, status, attempts, next_attempt_at, status_code, error, updated_at, lease_owner, failure) \
+             $7::bigint[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[]) \
+             AS v(id, status, attempts, next_attempt_at, status_code, error, updated_at, lease_owner, failure, \
+             first_id, first_started_at, first_duration_ms, first_status_code, first_excerpt) \
              WHERE deliveries.id = v.id AND deliveries.status = 'delivering' \
-             AND deliveries.lease_owner = v.lease_owner",
+             AND deliveries.lease_owner = v.lease_owner RETURNING deliveries.id",
         )
         .bind(col(outcomes, |o| o.attempt.delivery_id.as_str()))
         .bind(col(outcomes, |o| o.status.as_str()))
@@ -333,9 +348,14 @@ mod bulk {
         .bind(col(outcomes, |o| o.attempt.started_at + o.attempt.duration_ms))
         .bind(col(outcomes, |o| o.lease_owner.as_str()))
         .bind(col(outcomes, |o| o.attempt.failure.as_deref()))
-        .execute(&mut **tx)
+        .bind(col(outcomes, |o| kept(o).map(|a| a.id.as_str())))
+        .bind(col(outcomes, |o| kept(o).map(|a| a.started_at)))
+        .bind(col(outcomes, |o| kept(o).map(|a| a.duration_ms)))
+        .bind(col(outcomes, |o| kept(o).and_then(|a| a.status_code)))
+        .bind(col(outcomes, |o| kept(o).and_then(|a| a.response_excerpt.as_deref())))
+        .fetch_all(&mut **tx)
         .await?;
-        Ok(())
+        Ok(ids.into_iter().map(|(id,)| id).collect())
     }
 }
 

@@ -154,6 +154,8 @@ impl_group_writes!(SqliteStore, sqlx::Sqlite);
 
 /// The multi-row writes, as multi-row `VALUES` statements of a few fixed row counts (see `ROWS`).
 mod bulk {
+    use std::collections::HashSet;
+
     use super::super::sql::{attempt_cols, event_cols};
     use super::super::{AttemptOutcome, EventRow, NewDelivery, Result, StoreError};
 
@@ -263,17 +265,28 @@ mod bulk {
         Ok(())
     }
 
-    /// Moves the attempted deliveries on. Only the lease holder does; a delivery cancelled meanwhile stays
-    /// cancelled. (A VALUES list's columns are column1, column2, ….)
-    pub async fn finish_deliveries(tx: &mut Tx<'_>, outcomes: &[&AttemptOutcome]) -> Result<()> {
+    /// Moves the attempted deliveries on, and keeps a first attempt that succeeded in its delivery's row.
+    /// Only the lease holder does; a delivery cancelled meanwhile stays cancelled. Returns the deliveries
+    /// updated. (A VALUES list's columns are column1, column2, ….)
+    pub async fn finish_deliveries(
+        tx: &mut Tx<'_>,
+        outcomes: &[&AttemptOutcome],
+    ) -> Result<HashSet<String>> {
+        let mut finished = HashSet::with_capacity(outcomes.len());
         for chunk in chunks(outcomes) {
             let mut update = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "UPDATE deliveries SET status = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
                  lease_owner = NULL, lease_until = NULL, last_status_code = v.column5, last_error = v.column6, \
-                 updated_at = v.column7, last_failure = v.column9 FROM (",
+                 updated_at = v.column7, last_failure = v.column9, \
+                 first_attempt_id = COALESCE(v.column10, first_attempt_id), \
+                 first_started_at = COALESCE(v.column11, first_started_at), \
+                 first_duration_ms = COALESCE(v.column12, first_duration_ms), \
+                 first_status_code = COALESCE(v.column13, first_status_code), \
+                 first_response_excerpt = COALESCE(v.column14, first_response_excerpt) FROM (",
             );
             update.push_values(chunk, |mut row, outcome| {
                 let a = &outcome.attempt;
+                let kept = outcome.kept_in_delivery().then_some(a);
                 row.push_bind(&a.delivery_id)
                     .push_bind(outcome.status.as_str())
                     .push_bind(a.attempt_no)
@@ -282,15 +295,21 @@ mod bulk {
                     .push_bind(&a.error)
                     .push_bind(a.started_at + a.duration_ms)
                     .push_bind(&outcome.lease_owner)
-                    .push_bind(&a.failure);
+                    .push_bind(&a.failure)
+                    .push_bind(kept.map(|a| a.id.as_str()))
+                    .push_bind(kept.map(|a| a.started_at))
+                    .push_bind(kept.map(|a| a.duration_ms))
+                    .push_bind(kept.and_then(|a| a.status_code))
+                    .push_bind(kept.and_then(|a| a.response_excerpt.as_deref()));
             });
             update.push(
                 ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'delivering' \
-                 AND deliveries.lease_owner = v.column8",
+                 AND deliveries.lease_owner = v.column8 RETURNING id",
             );
-            update.build().execute(&mut **tx).await?;
+            let ids: Vec<(String,)> = update.build_query_as().fetch_all(&mut **tx).await?;
+            finished.extend(ids.into_iter().map(|(id,)| id));
         }
-        Ok(())
+        Ok(finished)
     }
 
     #[cfg(test)]

@@ -11,7 +11,8 @@ use crate::helpers::{verify_signature, Receiver, TestApp};
 both_backends!(
     failed_attempts_are_retried,
     manual_retry_and_listing,
-    disabled_and_deleted_subscriptions
+    disabled_and_deleted_subscriptions,
+    a_first_attempt_that_succeeds_is_kept_in_its_delivery
 );
 
 async fn failed_attempts_are_retried(app: TestApp) {
@@ -146,6 +147,146 @@ async fn manual_retry_and_listing(app: TestApp) {
     )
     .await
     .expect_error(404, "delivery_not_found");
+}
+
+/// A first attempt that succeeds is written into its delivery's row, not as a row of `attempts`; the
+/// delivery's attempt log, the account's attempt feed and the counts show it like any other, and the
+/// attempts after it (a manual retry) and a first attempt that failed are rows of `attempts` as before.
+async fn a_first_attempt_that_succeeds_is_kept_in_its_delivery(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let t = app.tenant().await;
+    let (sub, _) = app.app_with_subscription(&t, &receiver.url).await;
+    let attempt_rows = "SELECT COUNT(*) FROM attempts";
+    let kept = "SELECT COUNT(*) FROM deliveries WHERE first_attempt_id IS NOT NULL";
+
+    let first = app.publish_to_shop(&t).await;
+    let d = app
+        .wait_delivery(&t, &first, Duration::from_secs(10), |d| {
+            d["status"] == "succeeded"
+        })
+        .await;
+    assert_eq!(d["status"], "succeeded", "{d}");
+    assert_eq!(
+        (app.query_i64(attempt_rows).await, app.query_i64(kept).await),
+        (0, 1)
+    );
+    let log = d["attempt_log"].as_array().unwrap();
+    assert_eq!(log.len(), 1, "{d}");
+    assert_eq!(
+        (
+            &log[0]["attempt"],
+            &log[0]["status_code"],
+            &log[0]["succeeded"]
+        ),
+        (&json!(1), &json!(200), &json!(true))
+    );
+    assert!(log[0]["id"].as_str().unwrap().starts_with("att_"), "{d}");
+    assert!(log[0]["started_at"].is_string(), "{d}");
+
+    // A retry of the delivery is its second attempt: a row of `attempts`, listed after the first.
+    app.post(
+        &format!("/api/v1/deliveries/{first}/retry"),
+        &t.token,
+        json!(null),
+    )
+    .await
+    .expect(202);
+    let d = app
+        .wait_delivery(&t, &first, Duration::from_secs(10), |d| d["attempts"] == 2)
+        .await;
+    assert_eq!(d["status"], "succeeded", "{d}");
+    assert_eq!(
+        (app.query_i64(attempt_rows).await, app.query_i64(kept).await),
+        (1, 1)
+    );
+    let log = d["attempt_log"].as_array().unwrap();
+    let numbers: Vec<&serde_json::Value> = log.iter().map(|a| &a["attempt"]).collect();
+    assert_eq!(numbers, [&json!(1), &json!(2)], "{d}");
+
+    // A first attempt that fails is a row of `attempts`; its delivery keeps nothing in its row.
+    receiver.respond_with(&[500]);
+    let second = app.publish_to_shop(&t).await;
+    let failed = app
+        .wait_delivery(&t, &second, Duration::from_secs(10), |d| d["attempts"] == 1)
+        .await;
+    assert_eq!(failed["status"], "retrying", "{failed}");
+    assert_eq!(
+        (app.query_i64(attempt_rows).await, app.query_i64(kept).await),
+        (2, 1)
+    );
+
+    // The feed has all three in id order, whichever table holds them, and pages through them.
+    let feed = app.get("/api/v1/attempts", &t.token).await.expect(200).body;
+    let ids: Vec<&str> = feed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!((ids.len(), &ids), (3, &sorted), "{feed}");
+    assert_eq!(
+        ids[0],
+        log[0]["id"].as_str().unwrap(),
+        "the kept attempt is the oldest"
+    );
+    let newest = app
+        .get("/api/v1/attempts?limit=2", &t.token)
+        .await
+        .expect(200)
+        .body;
+    let newest: Vec<&str> = newest["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(newest, ids[1..]);
+    let after = app
+        .get(
+            &format!("/api/v1/attempts?after={}&limit=1", ids[0]),
+            &t.token,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(after["data"][0]["id"], ids[1], "{after}");
+    let first_entry = &feed["data"][0];
+    assert_eq!(
+        (
+            &first_entry["delivery_id"],
+            &first_entry["subscription_id"],
+            &first_entry["succeeded"]
+        ),
+        (&json!(first), &json!(sub), &json!(true)),
+        "{feed}"
+    );
+
+    // Counted in the subscription's and the account's figures: two successes, one failure.
+    let stats = app
+        .get(
+            &format!("/api/v1/apps/shop/subscriptions/{sub}/stats"),
+            &t.token,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        (&stats["succeeded"], &stats["failed"]),
+        (&json!(2), &json!(1)),
+        "{stats}"
+    );
+    let stats = app.get("/api/v1/stats", &t.token).await.expect(200).body;
+    let sum = |field: &str| -> i64 {
+        stats["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b[field].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!((sum("succeeded"), sum("failed")), (2, 1), "{stats}");
 }
 
 async fn disabled_and_deleted_subscriptions(app: TestApp) {

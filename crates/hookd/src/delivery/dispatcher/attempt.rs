@@ -13,7 +13,7 @@ use crate::{
         ops,
         outcome::{FailureKind, Reply},
     },
-    domain::{new_id, now_ms, retry::Schedule, DeliveryStatus},
+    domain::{new_id, now_ms, retry::Schedule, url::Target, DeliveryStatus},
     store::{AttemptOutcome, AttemptRow, DeliveryJob, HealthChange, LockRule},
 };
 
@@ -68,8 +68,11 @@ impl Dispatcher {
                     // new connection, and the pool keeps it: with most slots taken that nearly doubled
                     // the connections (and their buffers) held to a receiver. A few turns of the
                     // runtime first let the answered ones be put back. With few attempts in flight
-                    // the extra connections are few, and the turns would only cost time.
-                    if inner.slots.available_permits() < inner.config.concurrency / 2 {
+                    // the extra connections are few, and the turns would only cost time. Queue clients
+                    // keep connections of their own, so deliveries to a queue go straight on.
+                    if matches!(target, Target::Http(_))
+                        && inner.slots.available_permits() < inner.config.concurrency / 2
+                    {
                         for _ in 0..YIELDS_BEFORE_SENDING {
                             tokio::task::yield_now().await;
                         }

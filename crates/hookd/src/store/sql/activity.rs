@@ -63,8 +63,11 @@ macro_rules! impl_activity {
                 after: Option<&str>,
                 limit: i64,
             ) -> Result<Vec<AttemptEntryRow>> {
+                // The attempts of `attempts` and those kept in their deliveries' rows, each read newest first
+                // (or from the cursor on) up to the limit through its own index, then merged.
+                let order = if after.is_some() { " ASC" } else { " DESC" };
                 let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT a.id, a.delivery_id, a.attempt_no, a.started_at, a.duration_ms, a.status_code, a.error, \
+                    "SELECT * FROM (SELECT a.id, a.delivery_id, a.attempt_no, a.started_at, a.duration_ms, a.status_code, a.error, \
                      a.response_excerpt, a.failure, d.event_id, e.event_type, d.subscription_id, d.app_id, d.status AS delivery_status \
                      FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN events e ON e.id = d.event_id \
                      WHERE d.account_id = ",
@@ -73,11 +76,32 @@ macro_rules! impl_activity {
                 if let Some(app_id) = app_id {
                     select.push(" AND d.app_id = ").push_bind(app_id);
                 }
-                match after {
-                    Some(after) => select.push(" AND a.id > ").push_bind(after).push(" ORDER BY a.id"),
-                    None => select.push(" ORDER BY a.id DESC"),
-                };
-                select.push(" LIMIT ").push_bind(limit);
+                if let Some(after) = after {
+                    select.push(" AND a.id > ").push_bind(after);
+                }
+                select.push(" ORDER BY a.id").push(order).push(" LIMIT ").push_bind(limit);
+                select.push(concat!(
+                    ") kept_apart UNION ALL SELECT * FROM (SELECT ",
+                    first_attempt_cols!(),
+                    ", d.event_id, e.event_type, d.subscription_id, d.app_id, d.status AS delivery_status \
+                     FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.first_attempt_id IS NOT NULL AND d.account_id = ",
+                ));
+                select.push_bind(account_id);
+                if let Some(app_id) = app_id {
+                    select.push(" AND d.app_id = ").push_bind(app_id);
+                }
+                if let Some(after) = after {
+                    select.push(" AND d.first_attempt_id > ").push_bind(after);
+                }
+                select
+                    .push(" ORDER BY d.first_attempt_id")
+                    .push(order)
+                    .push(" LIMIT ")
+                    .push_bind(limit)
+                    .push(") kept_in_delivery ORDER BY id")
+                    .push(order)
+                    .push(" LIMIT ")
+                    .push_bind(limit);
                 let mut rows: Vec<AttemptEntryRow> = select.build_query_as().fetch_all(&self.reader).await?;
                 if after.is_none() {
                     rows.reverse();
@@ -91,7 +115,12 @@ macro_rules! impl_activity {
                 buckets: $crate::store::Buckets,
             ) -> Result<Vec<$crate::store::AttemptCount>> {
                 use $crate::store::CountScope;
-                let mut select = sqlx::QueryBuilder::<$db>::new("SELECT (a.started_at - ");
+                // Two parts, summed per bucket: the attempts of `attempts` (joined to their deliveries for the
+                // scope) and the first attempts kept in their deliveries' rows, all of which succeeded.
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT bucket, CAST(SUM(succeeded) AS BIGINT) AS succeeded, CAST(SUM(failed) AS BIGINT) AS failed \
+                     FROM (SELECT (a.started_at - ",
+                );
                 select
                     .push_bind(buckets.since)
                     .push(") / ")
@@ -105,32 +134,20 @@ macro_rules! impl_activity {
                 // by `attempts_delivery`; the time range is written so that it cannot use `attempts_started`
                 // too. Right after a burst of inserts, before statistics catch up, PostgreSQL otherwise
                 // intersects that whole range with every delivery's lookup (seconds for 10 000 attempts).
-                let started = match scope {
-                    CountScope::Server => "a.started_at",
-                    _ => "(a.started_at + 0)",
+                // The same holds for the kept first attempts and `deliveries_first_started`.
+                let (started, first_started) = match scope {
+                    CountScope::Server => ("a.started_at", "d.first_started_at"),
+                    _ => ("(a.started_at + 0)", "(d.first_started_at + 0)"),
                 };
+                Self::push_count_range(&mut select, started, scope, buckets);
+                select.push(" GROUP BY 1 UNION ALL SELECT (d.first_started_at - ");
                 select
-                    .push(started)
-                    .push(" >= ")
                     .push_bind(buckets.since)
-                    .push(" AND ")
-                    .push(started)
-                    .push(" < ")
-                    .push_bind(buckets.until);
-                match scope {
-                    CountScope::Server => {}
-                    CountScope::Account(account_id) => {
-                        select.push(" AND d.account_id = ").push_bind(account_id);
-                    }
-                    CountScope::Subscription { account_id, subscription_id } => {
-                        select
-                            .push(" AND d.account_id = ")
-                            .push_bind(account_id)
-                            .push(" AND d.subscription_id = ")
-                            .push_bind(subscription_id);
-                    }
-                }
-                select.push(" GROUP BY 1");
+                    .push(") / ")
+                    .push_bind(buckets.width_ms)
+                    .push(" AS bucket, COUNT(*) AS succeeded, 0 AS failed FROM deliveries d WHERE d.first_attempt_id IS NOT NULL AND ");
+                Self::push_count_range(&mut select, first_started, scope, buckets);
+                select.push(" GROUP BY 1) counts GROUP BY bucket");
                 Ok(select.build_query_as().fetch_all(&self.reader).await?)
             }
 
@@ -153,6 +170,39 @@ macro_rules! impl_activity {
                 }
                 select.push(" GROUP BY 1");
                 Ok(select.build_query_as().fetch_all(&self.reader).await?)
+            }
+        }
+
+        impl $store {
+            /// `started` (an attempt's start) within `buckets`, and the deliveries (`d`) within `scope`.
+            fn push_count_range(
+                select: &mut sqlx::QueryBuilder<'_, $db>,
+                started: &str,
+                scope: $crate::store::CountScope<'_>,
+                buckets: $crate::store::Buckets,
+            ) {
+                use $crate::store::CountScope;
+                select
+                    .push(started)
+                    .push(" >= ")
+                    .push_bind(buckets.since)
+                    .push(" AND ")
+                    .push(started)
+                    .push(" < ")
+                    .push_bind(buckets.until);
+                match scope {
+                    CountScope::Server => {}
+                    CountScope::Account(account_id) => {
+                        select.push(" AND d.account_id = ").push_bind(account_id.to_owned());
+                    }
+                    CountScope::Subscription { account_id, subscription_id } => {
+                        select
+                            .push(" AND d.account_id = ")
+                            .push_bind(account_id.to_owned())
+                            .push(" AND d.subscription_id = ")
+                            .push_bind(subscription_id.to_owned());
+                    }
+                }
             }
         }
     };

@@ -218,8 +218,18 @@ macro_rules! impl_group_writes {
         /// Stores attempts and moves their deliveries (and their subscriptions' health) on: the attempt
         /// rows and the delivery updates as multi-row statements, the health per subscription.
         async fn record_in(tx: &mut sqlx::Transaction<'_, $db>, outcomes: &[&AttemptOutcome]) -> Result<Vec<HealthChange>> {
-            bulk::insert_attempts(tx, outcomes).await?;
-            bulk::finish_deliveries(tx, outcomes).await?;
+            // A first attempt that succeeded goes into its delivery's row with the update; it becomes an
+            // attempt row only if the update missed (the lease was lost, the delivery cancelled meanwhile),
+            // so that no attempt goes unrecorded.
+            let finished = bulk::finish_deliveries(tx, outcomes).await?;
+            let rows: Vec<&AttemptOutcome> = outcomes
+                .iter()
+                .copied()
+                .filter(|o| !o.kept_in_delivery() || !finished.contains(&o.attempt.delivery_id))
+                .collect();
+            if !rows.is_empty() {
+                bulk::insert_attempts(tx, &rows).await?;
+            }
             // A success changes nothing for a subscription that is healthy already (no run of failures, no
             // dead deliveries counted), which is the usual case: one statement finds the others.
             let mut healthy: std::collections::HashSet<&str> = outcomes

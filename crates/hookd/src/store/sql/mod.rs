@@ -83,6 +83,16 @@ macro_rules! attempt_cols {
     };
 }
 
+/// The first attempt a delivery (`d`) keeps in its row (`AttemptOutcome::kept_in_delivery`), as the columns
+/// of `attempt_cols` from `attempts`; only where `d.first_attempt_id IS NOT NULL`.
+macro_rules! first_attempt_cols {
+    () => {
+        "d.first_attempt_id AS id, d.id AS delivery_id, CAST(1 AS BIGINT) AS attempt_no, d.first_started_at AS started_at, \
+         d.first_duration_ms AS duration_ms, d.first_status_code AS status_code, CAST(NULL AS TEXT) AS error, \
+         d.first_response_excerpt AS response_excerpt, CAST(NULL AS TEXT) AS failure"
+    };
+}
+
 /// What a `DeliveryJob` is read from: a delivery joined with its event and subscription (`d`, `e`, `s`).
 macro_rules! job_cols {
     () => {
@@ -154,6 +164,6 @@ macro_rules! impl_store {
 
 pub(crate) use {
     account_cols, app_cols, attempt_cols, attempt_succeeded, delivery_cols, event_cols,
-    event_read_cols, event_type_cols, impl_store, job_cols, key_cols, subscription_cols,
-    subscription_read_cols,
+    event_read_cols, event_type_cols, first_attempt_cols, impl_store, job_cols, key_cols,
+    subscription_cols, subscription_read_cols,
 };

@@ -243,6 +243,22 @@ macro_rules! impl_queue {
                 .execute(&self.writer)
                 .await?
                 .rows_affected();
+                // The first attempts kept in the deliveries' rows go by the same rule.
+                let kept = sqlx::query(
+                    "UPDATE deliveries SET first_attempt_id = NULL, first_started_at = NULL, first_duration_ms = NULL, \
+                     first_status_code = NULL, first_response_excerpt = NULL WHERE id IN (SELECT d.id FROM deliveries d \
+                     LEFT JOIN apps p ON p.account_id = d.account_id AND p.id = d.app_id \
+                     WHERE d.first_attempt_id IS NOT NULL AND d.status IN ('succeeded', 'dead', 'cancelled') \
+                     AND d.updated_at < $1 AND d.updated_at < $3 - COALESCE(p.retention_ms, $4) LIMIT $2)",
+                )
+                .bind(oldest_kept)
+                .bind(batch)
+                .bind(now)
+                .bind(keep_ms)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+                let attempts = attempts + kept;
                 let payloads = sqlx::query(
                     "UPDATE events SET payload = 'null', schema_violations = NULL, payload_expired_at = $1 WHERE id IN (SELECT e.id FROM events e \
                      LEFT JOIN apps p ON p.account_id = e.account_id AND p.id = e.app_id \
@@ -280,6 +296,13 @@ macro_rules! impl_queue {
                 sqlx::query(
                     "UPDATE attempts SET response_excerpt = NULL WHERE response_excerpt IS NOT NULL \
                      AND delivery_id IN (SELECT id FROM deliveries WHERE event_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?;
+                sqlx::query(
+                    "UPDATE deliveries SET first_response_excerpt = NULL WHERE event_id = $1 AND first_response_excerpt IS NOT NULL",
                 )
                 .bind(id)
                 .execute(&mut *tx)

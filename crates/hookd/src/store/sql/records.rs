@@ -73,7 +73,9 @@ macro_rules! impl_records {
 
             async fn list_attempts(&self, delivery_id: &str) -> Result<Vec<AttemptRow>> {
                 Ok(sqlx::query_as(concat!(
-                    "SELECT ", attempt_cols!(), " FROM attempts WHERE delivery_id = $1 ORDER BY attempt_no"
+                    "SELECT ", attempt_cols!(), " FROM attempts WHERE delivery_id = $1 UNION ALL SELECT ",
+                    first_attempt_cols!(),
+                    " FROM deliveries d WHERE d.id = $1 AND d.first_attempt_id IS NOT NULL ORDER BY attempt_no, id"
                 ))
                 .bind(delivery_id)
                 .fetch_all(&self.reader)

@@ -404,6 +404,26 @@ impl TestApp {
         }
     }
 
+    /// The one integer a query over the server's database answers (a `COUNT(*)`): for what the API does
+    /// not show, such as which table holds an attempt.
+    pub async fn query_i64(&self, statement: &str) -> i64 {
+        use sqlx::Connection;
+        let url = self._storage.database_url();
+        if url.starts_with("sqlite:") {
+            let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query_scalar(statement)
+                .fetch_one(&mut db)
+                .await
+                .unwrap()
+        } else {
+            let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::query_scalar(statement)
+                .fetch_one(&mut db)
+                .await
+                .unwrap()
+        }
+    }
+
     pub async fn tenant(&self) -> Tenant {
         self.tenant_with(json!({ "name": "tenant" }), &["*"]).await
     }
