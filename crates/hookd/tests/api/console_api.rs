@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{Receiver, Tenant, TestApp, ADMIN_TOKEN};
+use crate::helpers::{data_ids, Receiver, Tenant, TestApp, ADMIN_TOKEN};
 use crate::{both_backends, both_backends_with};
 
 both_backends!(
@@ -290,12 +290,7 @@ async fn attempt_feed_follows_one_account(app: TestApp) {
         .await
         .expect(200)
         .body;
-    let newest_ids: Vec<&str> = newest["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
+    let newest_ids = data_ids(&newest);
     assert_eq!(newest_ids, ids[1..]);
     assert_eq!(newest["next_cursor"], ids[2]);
     let after_first = app
@@ -306,12 +301,7 @@ async fn attempt_feed_follows_one_account(app: TestApp) {
         .await
         .expect(200)
         .body;
-    let after_ids: Vec<&str> = after_first["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
+    let after_ids = data_ids(&after_first);
     assert_eq!(after_ids, ids[1..]);
     assert_eq!(after_first["next_cursor"], ids[2]);
     let caught_up = app

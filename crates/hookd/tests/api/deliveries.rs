@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{verify_signature, Receiver, TestApp};
+use crate::helpers::{data_ids, verify_signature, Receiver, TestApp};
 
 both_backends!(
     failed_attempts_are_retried,
@@ -217,12 +217,7 @@ async fn a_first_attempt_that_succeeds_is_kept_in_its_delivery(app: TestApp) {
 
     // The feed has all three in id order, whichever table holds them, and pages through them.
     let feed = app.get("/api/v1/attempts", &t.token).await.expect(200).body;
-    let ids: Vec<&str> = feed["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
+    let ids = data_ids(&feed);
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!((ids.len(), &ids), (3, &sorted), "{feed}");
@@ -236,12 +231,7 @@ async fn a_first_attempt_that_succeeds_is_kept_in_its_delivery(app: TestApp) {
         .await
         .expect(200)
         .body;
-    let newest: Vec<&str> = newest["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
+    let newest = data_ids(&newest);
     assert_eq!(newest, ids[1..]);
     let after = app
         .get(

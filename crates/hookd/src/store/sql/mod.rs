@@ -24,7 +24,7 @@ pub(crate) use catalog::impl_catalogs;
 pub(crate) use group::impl_group_writes;
 pub(crate) use guards::impl_guards;
 pub(crate) use portal::{impl_portals, portal_session_cols};
-pub(crate) use queue::{impl_queue, replayable};
+pub(crate) use queue::{impl_queue, log_expired, replayable};
 pub(crate) use records::impl_records;
 pub(crate) use tenancy::impl_tenancy;
 

@@ -7,6 +7,17 @@
 /// The deliveries a replay sends again: the account's (`$account`) dead and retrying deliveries of one
 /// subscription (`$sub`) created at or after `$since`, whose payload is still there. Replay and its dry
 /// run select by this one condition, so the count shown is what is queued.
+/// Retention's rule for a delivery (`d`) whose attempt log goes: finished, and last changed longer ago
+/// than its app keeps logs (`$3` now, `$4` the server's default) and than any app does (`$1`). Both parts of
+/// a log use it: the rows of `attempts` and the first attempt kept in the delivery's row.
+macro_rules! log_expired {
+    () => {
+        "LEFT JOIN apps p ON p.account_id = d.account_id AND p.id = d.app_id \
+         WHERE d.status IN ('succeeded', 'dead', 'cancelled') AND d.updated_at < $1 \
+         AND d.updated_at < $3 - COALESCE(p.retention_ms, $4)"
+    };
+}
+
 macro_rules! replayable {
     ($account:literal, $sub:literal, $since:literal) => {
         concat!(
@@ -230,35 +241,31 @@ macro_rules! impl_queue {
                     .fetch_one(&self.reader)
                     .await?;
                 let oldest_kept = now.saturating_sub(shortest.map_or(keep_ms, |s| s.min(keep_ms)));
-                let attempts = sqlx::query(
-                    "DELETE FROM attempts WHERE id IN (SELECT a.id FROM attempts a JOIN deliveries d ON d.id = a.delivery_id \
-                     LEFT JOIN apps p ON p.account_id = d.account_id AND p.id = d.app_id \
-                     WHERE d.status IN ('succeeded', 'dead', 'cancelled') AND d.updated_at < $1 \
-                     AND d.updated_at < $3 - COALESCE(p.retention_ms, $4) LIMIT $2)",
-                )
-                .bind(oldest_kept)
-                .bind(batch)
-                .bind(now)
-                .bind(keep_ms)
-                .execute(&self.writer)
-                .await?
-                .rows_affected();
-                // The first attempts kept in the deliveries' rows go by the same rule.
-                let kept = sqlx::query(
-                    "UPDATE deliveries SET first_attempt_id = NULL, first_started_at = NULL, first_duration_ms = NULL, \
-                     first_status_code = NULL, first_response_excerpt = NULL WHERE id IN (SELECT d.id FROM deliveries d \
-                     LEFT JOIN apps p ON p.account_id = d.account_id AND p.id = d.app_id \
-                     WHERE d.first_attempt_id IS NOT NULL AND d.status IN ('succeeded', 'dead', 'cancelled') \
-                     AND d.updated_at < $1 AND d.updated_at < $3 - COALESCE(p.retention_ms, $4) LIMIT $2)",
-                )
-                .bind(oldest_kept)
-                .bind(batch)
-                .bind(now)
-                .bind(keep_ms)
-                .execute(&self.writer)
-                .await?
-                .rows_affected();
-                let attempts = attempts + kept;
+                // One batch of each part of the logs: the rows of `attempts`, and the first attempts kept in
+                // their deliveries' rows.
+                let mut attempts = 0;
+                for statement in [
+                    concat!(
+                        "DELETE FROM attempts WHERE id IN (SELECT a.id FROM attempts a JOIN deliveries d ON d.id = a.delivery_id ",
+                        log_expired!(),
+                        " LIMIT $2)"
+                    ),
+                    concat!(
+                        "UPDATE deliveries SET first_attempt_id = NULL, first_started_at = NULL, first_duration_ms = NULL, \
+                         first_status_code = NULL, first_response_excerpt = NULL WHERE id IN (SELECT d.id FROM deliveries d ",
+                        log_expired!(),
+                        " AND d.first_attempt_id IS NOT NULL LIMIT $2)"
+                    ),
+                ] {
+                    attempts += sqlx::query(statement)
+                        .bind(oldest_kept)
+                        .bind(batch)
+                        .bind(now)
+                        .bind(keep_ms)
+                        .execute(&self.writer)
+                        .await?
+                        .rows_affected();
+                }
                 let payloads = sqlx::query(
                     "UPDATE events SET payload = 'null', schema_violations = NULL, payload_expired_at = $1 WHERE id IN (SELECT e.id FROM events e \
                      LEFT JOIN apps p ON p.account_id = e.account_id AND p.id = e.app_id \
@@ -360,4 +367,4 @@ macro_rules! impl_queue {
     };
 }
 
-pub(crate) use {impl_queue, replayable};
+pub(crate) use {impl_queue, log_expired, replayable};

@@ -196,6 +196,16 @@ pub struct TestApp {
     _storage: Storage,
 }
 
+/// The ids of a list answer's `data`, in order.
+pub fn data_ids(list: &Value) -> Vec<&str> {
+    list["data"]
+        .as_array()
+        .expect("a list answer")
+        .iter()
+        .map(|item| item["id"].as_str().expect("an id"))
+        .collect()
+}
+
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
 }
