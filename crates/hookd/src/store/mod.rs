@@ -578,6 +578,11 @@ impl AttemptOutcome {
     pub fn kept_in_delivery(&self) -> bool {
         self.attempt.attempt_no == 1 && self.status == DeliveryStatus::Succeeded
     }
+
+    /// The attempt, if it is kept in its delivery's row: what the `first_*` columns get, else nothing.
+    pub fn kept_attempt(&self) -> Option<&AttemptRow> {
+        self.kept_in_delivery().then_some(&self.attempt)
+    }
 }
 
 /// When a subscription is locked: every attempt failing for `failing_for_ms` and at least `min_dead`

@@ -229,7 +229,7 @@ mod bulk {
     use std::collections::HashSet;
 
     use super::super::sql::{attempt_cols, event_cols};
-    use super::super::{AttemptOutcome, AttemptRow, EventRow, NewDelivery, Result, StoreError};
+    use super::super::{AttemptOutcome, EventRow, NewDelivery, Result, StoreError};
 
     type Tx<'c> = sqlx::Transaction<'c, sqlx::Postgres>;
 
@@ -320,9 +320,6 @@ mod bulk {
         tx: &mut Tx<'_>,
         outcomes: &[&AttemptOutcome],
     ) -> Result<HashSet<String>> {
-        fn kept<'o>(o: &&'o AttemptOutcome) -> Option<&'o AttemptRow> {
-            o.kept_in_delivery().then_some(&o.attempt)
-        }
         let ids: Vec<(String,)> = sqlx::query_as(
             "UPDATE deliveries SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, \
              lease_owner = NULL, lease_until = NULL, last_status_code = v.status_code, last_error = v.error, \
@@ -348,11 +345,11 @@ mod bulk {
         .bind(col(outcomes, |o| o.attempt.started_at + o.attempt.duration_ms))
         .bind(col(outcomes, |o| o.lease_owner.as_str()))
         .bind(col(outcomes, |o| o.attempt.failure.as_deref()))
-        .bind(col(outcomes, |o| kept(o).map(|a| a.id.as_str())))
-        .bind(col(outcomes, |o| kept(o).map(|a| a.started_at)))
-        .bind(col(outcomes, |o| kept(o).map(|a| a.duration_ms)))
-        .bind(col(outcomes, |o| kept(o).and_then(|a| a.status_code)))
-        .bind(col(outcomes, |o| kept(o).and_then(|a| a.response_excerpt.as_deref())))
+        .bind(col(outcomes, |o| o.kept_attempt().map(|a| a.id.as_str())))
+        .bind(col(outcomes, |o| o.kept_attempt().map(|a| a.started_at)))
+        .bind(col(outcomes, |o| o.kept_attempt().map(|a| a.duration_ms)))
+        .bind(col(outcomes, |o| o.kept_attempt().and_then(|a| a.status_code)))
+        .bind(col(outcomes, |o| o.kept_attempt().and_then(|a| a.response_excerpt.as_deref())))
         .fetch_all(&mut **tx)
         .await?;
         Ok(ids.into_iter().map(|(id,)| id).collect())

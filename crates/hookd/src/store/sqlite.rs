@@ -286,7 +286,7 @@ mod bulk {
             );
             update.push_values(chunk, |mut row, outcome| {
                 let a = &outcome.attempt;
-                let kept = outcome.kept_in_delivery().then_some(a);
+                let kept = outcome.kept_attempt();
                 row.push_bind(&a.delivery_id)
                     .push_bind(outcome.status.as_str())
                     .push_bind(a.attempt_no)

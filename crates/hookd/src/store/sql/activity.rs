@@ -175,10 +175,10 @@ macro_rules! impl_activity {
 
         impl $store {
             /// `started` (an attempt's start) within `buckets`, and the deliveries (`d`) within `scope`.
-            fn push_count_range(
-                select: &mut sqlx::QueryBuilder<'_, $db>,
+            fn push_count_range<'q>(
+                select: &mut sqlx::QueryBuilder<'q, $db>,
                 started: &str,
-                scope: $crate::store::CountScope<'_>,
+                scope: $crate::store::CountScope<'q>,
                 buckets: $crate::store::Buckets,
             ) {
                 use $crate::store::CountScope;
@@ -193,14 +193,14 @@ macro_rules! impl_activity {
                 match scope {
                     CountScope::Server => {}
                     CountScope::Account(account_id) => {
-                        select.push(" AND d.account_id = ").push_bind(account_id.to_owned());
+                        select.push(" AND d.account_id = ").push_bind(account_id);
                     }
                     CountScope::Subscription { account_id, subscription_id } => {
                         select
                             .push(" AND d.account_id = ")
-                            .push_bind(account_id.to_owned())
+                            .push_bind(account_id)
                             .push(" AND d.subscription_id = ")
-                            .push_bind(subscription_id.to_owned());
+                            .push_bind(subscription_id);
                     }
                 }
             }

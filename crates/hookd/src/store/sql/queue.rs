@@ -4,9 +4,6 @@
 //! `$skip_locked` locks the leased rows, skipping rows others hold; `$stored_order` is the column that
 //! orders deliveries as they were stored.
 
-/// The deliveries a replay sends again: the account's (`$account`) dead and retrying deliveries of one
-/// subscription (`$sub`) created at or after `$since`, whose payload is still there. Replay and its dry
-/// run select by this one condition, so the count shown is what is queued.
 /// Retention's rule for a delivery (`d`) whose attempt log goes: finished, and last changed longer ago
 /// than its app keeps logs (`$3` now, `$4` the server's default) and than any app does (`$1`). Both parts of
 /// a log use it: the rows of `attempts` and the first attempt kept in the delivery's row.
@@ -18,6 +15,9 @@ macro_rules! log_expired {
     };
 }
 
+/// The deliveries a replay sends again: the account's (`$account`) dead and retrying deliveries of one
+/// subscription (`$sub`) created at or after `$since`, whose payload is still there. Replay and its dry
+/// run select by this one condition, so the count shown is what is queued.
 macro_rules! replayable {
     ($account:literal, $sub:literal, $since:literal) => {
         concat!(
@@ -300,21 +300,18 @@ macro_rules! impl_queue {
                 if erased == 0 {
                     return Ok(None);
                 }
-                sqlx::query(
+                // The receivers' answers may quote the payload: both parts of the attempt logs lose them.
+                for statement in [
                     "UPDATE attempts SET response_excerpt = NULL WHERE response_excerpt IS NOT NULL \
                      AND delivery_id IN (SELECT id FROM deliveries WHERE event_id = $1)",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_write)?;
-                sqlx::query(
                     "UPDATE deliveries SET first_response_excerpt = NULL WHERE event_id = $1 AND first_response_excerpt IS NOT NULL",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_write)?;
+                ] {
+                    sqlx::query(statement)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::from_write)?;
+                }
                 let event = sqlx::query_as(concat!("SELECT ", event_read_cols!(), " FROM events WHERE id = $1"))
                     .bind(id)
                     .fetch_optional(&mut *tx)
