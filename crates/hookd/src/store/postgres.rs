@@ -430,7 +430,30 @@ impl PgStore {
             limit: 51,
             after: None,
         };
-        let mut query = Self::event_search(account_id, app_id, search, &page, "EXPLAIN SELECT id");
+        self.plan_of(Self::event_search(
+            account_id,
+            app_id,
+            search,
+            &page,
+            "EXPLAIN SELECT id",
+        ))
+        .await
+    }
+
+    /// The query plan of a page of an account's attempt feed, as [`Self::search_plan`].
+    pub async fn feed_plan(
+        &self,
+        account_id: &str,
+        app_id: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<String> {
+        self.plan_of(Self::account_attempts(
+            "EXPLAIN ", account_id, app_id, after, 51,
+        ))
+        .await
+    }
+
+    async fn plan_of(&self, mut query: sqlx::QueryBuilder<'_, sqlx::Postgres>) -> Result<String> {
         let rows: Vec<(String,)> = query.build_query_as().fetch_all(&self.reader).await?;
         Ok(rows
             .into_iter()

@@ -369,13 +369,34 @@ impl SqliteStore {
             limit: 51,
             after: None,
         };
-        let mut query = Self::event_search(
+        self.plan_of(Self::event_search(
             account_id,
             app_id,
             search,
             &page,
             "EXPLAIN QUERY PLAN SELECT id",
-        );
+        ))
+        .await
+    }
+
+    /// The query plan of a page of an account's attempt feed, as [`Self::search_plan`].
+    pub async fn feed_plan(
+        &self,
+        account_id: &str,
+        app_id: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<String> {
+        self.plan_of(Self::account_attempts(
+            "EXPLAIN QUERY PLAN ",
+            account_id,
+            app_id,
+            after,
+            51,
+        ))
+        .await
+    }
+
+    async fn plan_of(&self, mut query: sqlx::QueryBuilder<'_, sqlx::Sqlite>) -> Result<String> {
         let rows: Vec<(i64, i64, i64, String)> =
             query.build_query_as().fetch_all(&self.reader).await?;
         Ok(rows

@@ -63,45 +63,7 @@ macro_rules! impl_activity {
                 after: Option<&str>,
                 limit: i64,
             ) -> Result<Vec<AttemptEntryRow>> {
-                // The attempts of `attempts` and those kept in their deliveries' rows, each read newest first
-                // (or from the cursor on) up to the limit through its own index, then merged.
-                let order = if after.is_some() { " ASC" } else { " DESC" };
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT * FROM (SELECT a.id, a.delivery_id, a.attempt_no, a.started_at, a.duration_ms, a.status_code, a.error, \
-                     a.response_excerpt, a.failure, d.event_id, e.event_type, d.subscription_id, d.app_id, d.status AS delivery_status \
-                     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN events e ON e.id = d.event_id \
-                     WHERE d.account_id = ",
-                );
-                select.push_bind(account_id);
-                if let Some(app_id) = app_id {
-                    select.push(" AND d.app_id = ").push_bind(app_id);
-                }
-                if let Some(after) = after {
-                    select.push(" AND a.id > ").push_bind(after);
-                }
-                select.push(" ORDER BY a.id").push(order).push(" LIMIT ").push_bind(limit);
-                select.push(concat!(
-                    ") kept_apart UNION ALL SELECT * FROM (SELECT ",
-                    first_attempt_cols!(),
-                    ", d.event_id, e.event_type, d.subscription_id, d.app_id, d.status AS delivery_status \
-                     FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.first_attempt_id IS NOT NULL AND d.account_id = ",
-                ));
-                select.push_bind(account_id);
-                if let Some(app_id) = app_id {
-                    select.push(" AND d.app_id = ").push_bind(app_id);
-                }
-                if let Some(after) = after {
-                    select.push(" AND d.first_attempt_id > ").push_bind(after);
-                }
-                select
-                    .push(" ORDER BY d.first_attempt_id")
-                    .push(order)
-                    .push(" LIMIT ")
-                    .push_bind(limit)
-                    .push(") kept_in_delivery ORDER BY id")
-                    .push(order)
-                    .push(" LIMIT ")
-                    .push_bind(limit);
+                let mut select = Self::account_attempts("", account_id, app_id, after, limit);
                 let mut rows: Vec<AttemptEntryRow> = select.build_query_as().fetch_all(&self.reader).await?;
                 if after.is_none() {
                     rows.reverse();
@@ -174,6 +136,59 @@ macro_rules! impl_activity {
         }
 
         impl $store {
+            /// The account's attempt feed, after `head` (empty, or the backend's `EXPLAIN`): the attempts of
+            /// `attempts` and those kept in their deliveries' rows, each part read newest first (or from the
+            /// cursor on) up to the limit, then merged; newest first without a cursor, oldest first after
+            /// one. The kept part is read in order through `deliveries_account_first`; the other part is
+            /// found from the account's deliveries.
+            fn account_attempts<'q>(
+                head: &'static str,
+                account_id: &'q str,
+                app_id: Option<&'q str>,
+                after: Option<&'q str>,
+                limit: i64,
+            ) -> sqlx::QueryBuilder<'q, $db> {
+                let order = if after.is_some() { " ASC" } else { " DESC" };
+                let mut select = sqlx::QueryBuilder::<$db>::new(head);
+                select.push(
+                    "SELECT * FROM (SELECT a.id, a.delivery_id, a.attempt_no, a.started_at, a.duration_ms, a.status_code, a.error, \
+                     a.response_excerpt, a.failure, d.event_id, e.event_type, d.subscription_id, d.app_id, d.status AS delivery_status \
+                     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN events e ON e.id = d.event_id \
+                     WHERE d.account_id = ",
+                );
+                select.push_bind(account_id);
+                if let Some(app_id) = app_id {
+                    select.push(" AND d.app_id = ").push_bind(app_id);
+                }
+                if let Some(after) = after {
+                    select.push(" AND a.id > ").push_bind(after);
+                }
+                select.push(" ORDER BY a.id").push(order).push(" LIMIT ").push_bind(limit);
+                select.push(concat!(
+                    ") kept_apart UNION ALL SELECT * FROM (SELECT ",
+                    first_attempt_cols!(),
+                    ", d.event_id, e.event_type, d.subscription_id, d.app_id, d.status AS delivery_status \
+                     FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.first_attempt_id IS NOT NULL AND d.account_id = ",
+                ));
+                select.push_bind(account_id);
+                if let Some(app_id) = app_id {
+                    select.push(" AND d.app_id = ").push_bind(app_id);
+                }
+                if let Some(after) = after {
+                    select.push(" AND d.first_attempt_id > ").push_bind(after);
+                }
+                select
+                    .push(" ORDER BY d.first_attempt_id")
+                    .push(order)
+                    .push(" LIMIT ")
+                    .push_bind(limit)
+                    .push(") kept_in_delivery ORDER BY id")
+                    .push(order)
+                    .push(" LIMIT ")
+                    .push_bind(limit);
+                select
+            }
+
             /// `started` (an attempt's start) within `buckets`, and the deliveries (`d`) within `scope`.
             fn push_count_range<'q>(
                 select: &mut sqlx::QueryBuilder<'q, $db>,

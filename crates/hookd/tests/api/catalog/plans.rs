@@ -1,5 +1,5 @@
-//! On the store itself, both backends: the indexes serve the common event searches (their query plans
-//! name them), and each app's retention decides when its payloads are dropped.
+//! On the store itself, both backends: the indexes serve the common event searches and the attempt feed
+//! (their query plans name them), and each app's retention decides when its payloads are dropped.
 
 use hookd::{
     config::SqliteSync,
@@ -149,6 +149,92 @@ async fn postgres_searches_use_the_indexes() {
         assert!(
             !plan.contains("Seq Scan on events"),
             "{what}: no full scan:\n{plan}"
+        );
+    }
+    drop(store);
+    pool.close().await;
+}
+
+/// The pages of an account's attempt feed the console asks for: `(what, app, after)`.
+const FEED_PAGES: [(&str, Option<&str>, Option<&str>); 3] = [
+    ("the newest", None, None),
+    ("an app's newest", Some("shop"), None),
+    ("after a cursor", None, Some("att_shop_100")),
+];
+
+/// The index that reads a page of the first attempts kept in deliveries' rows in order, for one account.
+const FEED_INDEX: &str = "deliveries_account_first";
+
+/// A delivery of each of `app`'s first `n` events (from `series`), its first attempt kept in its row.
+fn kept_deliveries_sql(app: &str, n: i64, series: &str) -> String {
+    format!(
+        "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, created_at, \
+         updated_at, first_attempt_id, first_started_at, first_duration_ms, first_status_code) \
+         SELECT 'dlv_{app}_' || i, 'evt_{app}_' || i, 'sub_{app}', 'acc', '{app}', 'succeeded', 1, i, i, \
+         'att_{app}_' || i, i, 3, 200 FROM {series} WHERE i <= {n}"
+    )
+}
+
+/// Seeds `$pool` for the feed: 5 000 and 20 000 deliveries of two apps' events, each with a kept attempt.
+macro_rules! seed_feed {
+    ($pool:expr, $series:expr) => {
+        for sql in SEED {
+            sqlx::query(sql).execute($pool).await.unwrap();
+        }
+        for (app, n) in [("shop", 5_000), ("other", 20_000)] {
+            for sql in [
+                events_sql(app, n, $series),
+                kept_deliveries_sql(app, n, $series),
+            ] {
+                sqlx::query(&sql).execute($pool).await.unwrap();
+            }
+        }
+    };
+}
+
+/// Statistics are never gathered on SQLite, so the plan is what the schema alone gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_feed_reads_kept_attempts_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("hookd.db").display());
+    let store = SqliteStore::open(&url, SqliteSync::Normal).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let series = "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 20000) SELECT i FROM s)";
+    seed_feed!(&pool, series);
+    for (what, app, after) in FEED_PAGES {
+        let plan = store.feed_plan("acc", app, after).await.unwrap();
+        println!("SQLite, {what}:\n{plan}\n");
+        let kept = plan
+            .split("CO-ROUTINE kept_in_delivery")
+            .nth(1)
+            .and_then(|rest| rest.split("SCAN kept_in_delivery").next())
+            .unwrap_or_default();
+        assert!(
+            kept.contains(&format!("INDEX {FEED_INDEX} ")) && !kept.contains("TEMP B-TREE"),
+            "{what} reads the kept attempts in order through {FEED_INDEX}, unsorted:\n{plan}"
+        );
+    }
+    drop(store);
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_feed_reads_kept_attempts_in_order() {
+    let Some(db) = PgDatabase::create().await else {
+        return;
+    };
+    let store = PgStore::open(&db.url, 4, 0, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    seed_feed!(&pool, "generate_series(1, 20000) AS s(i)");
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    for (what, app, after) in FEED_PAGES {
+        let plan = store.feed_plan("acc", app, after).await.unwrap();
+        println!("PostgreSQL, {what}:\n{plan}\n");
+        assert!(
+            plan.contains(&format!(" using {FEED_INDEX} ")),
+            "{what} reads the kept attempts through {FEED_INDEX}:\n{plan}"
         );
     }
     drop(store);
