@@ -79,8 +79,27 @@ fn events_sql(app: &str, n: i64, series: &str) -> String {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_searches_use_the_indexes() {
+/// The numbers 1 to 20 000, as a table `s(i)`, for the seeding statements.
+const SQLITE_SERIES: &str =
+    "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 20000) SELECT i FROM s)";
+const PG_SERIES: &str = "generate_series(1, 20000) AS s(i)";
+
+/// Seeds `$pool` with 5 000 events of `shop` and 20 000 of `other` (numbered from `$series`), and for each
+/// app what `$more(app, n)` adds after its events.
+macro_rules! seed_events {
+    ($pool:expr, $series:expr, $more:expr) => {
+        for (app, n) in [("shop", 5_000), ("other", 20_000)] {
+            let more: Option<String> = $more(app, n);
+            for sql in std::iter::once(events_sql(app, n, $series)).chain(more) {
+                sqlx::query(&sql).execute($pool).await.unwrap();
+            }
+        }
+    };
+}
+
+/// A store on a fresh SQLite database, and a pool of its own on it, seeded with `SEED`. The directory
+/// holds the database: keep it for as long as both are used.
+async fn open_sqlite() -> (tempfile::TempDir, SqliteStore, sqlx::SqlitePool) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("hookd.db").display());
     let store = SqliteStore::open(&url, SqliteSync::Normal).await.unwrap();
@@ -88,15 +107,26 @@ async fn sqlite_searches_use_the_indexes() {
     for sql in SEED {
         sqlx::query(sql).execute(&pool).await.unwrap();
     }
-    let series = "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 20000) SELECT i FROM s)";
-    sqlx::query(&events_sql("shop", 5_000, series))
-        .execute(&pool)
+    (dir, store, pool)
+}
+
+/// The same on a fresh PostgreSQL database; `None` without PostgreSQL (see [`PgDatabase::create`]).
+async fn open_postgres() -> Option<(PgDatabase, PgStore, sqlx::PgPool)> {
+    let db = PgDatabase::create().await?;
+    let store = PgStore::open(&db.url, 4, 0, std::time::Duration::from_secs(10))
         .await
         .unwrap();
-    sqlx::query(&events_sql("other", 20_000, series))
-        .execute(&pool)
-        .await
-        .unwrap();
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    for sql in SEED {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    Some((db, store, pool))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_searches_use_the_indexes() {
+    let (_dir, store, pool) = open_sqlite().await;
+    seed_events!(&pool, SQLITE_SERIES, |_, _| None);
     sqlx::query("ANALYZE").execute(&pool).await.unwrap();
     for (what, search, indexes) in searches() {
         let plan = store.search_plan("acc", "shop", &search).await.unwrap();
@@ -115,25 +145,10 @@ async fn sqlite_searches_use_the_indexes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_searches_use_the_indexes() {
-    let Some(db) = PgDatabase::create().await else {
+    let Some((_db, store, pool)) = open_postgres().await else {
         return;
     };
-    let store = PgStore::open(&db.url, 4, 0, std::time::Duration::from_secs(10))
-        .await
-        .unwrap();
-    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-    for sql in SEED {
-        sqlx::query(sql).execute(&pool).await.unwrap();
-    }
-    let series = "generate_series(1, 20000) AS s(i)";
-    sqlx::query(&events_sql("shop", 5_000, series))
-        .execute(&pool)
-        .await
-        .unwrap();
-    sqlx::query(&events_sql("other", 20_000, series))
-        .execute(&pool)
-        .await
-        .unwrap();
+    seed_events!(&pool, PG_SERIES, |_, _| None);
     sqlx::query("ANALYZE events").execute(&pool).await.unwrap();
     for (what, search, indexes) in searches() {
         let plan = store.search_plan("acc", "shop", &search).await.unwrap();
@@ -175,32 +190,15 @@ fn kept_deliveries_sql(app: &str, n: i64, series: &str) -> String {
     )
 }
 
-/// Seeds `$pool` for the feed: 5 000 and 20 000 deliveries of two apps' events, each with a kept attempt.
-macro_rules! seed_feed {
-    ($pool:expr, $series:expr) => {
-        for sql in SEED {
-            sqlx::query(sql).execute($pool).await.unwrap();
-        }
-        for (app, n) in [("shop", 5_000), ("other", 20_000)] {
-            for sql in [
-                events_sql(app, n, $series),
-                kept_deliveries_sql(app, n, $series),
-            ] {
-                sqlx::query(&sql).execute($pool).await.unwrap();
-            }
-        }
-    };
-}
-
 /// Statistics are never gathered on SQLite, so the plan is what the schema alone gives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_feed_reads_kept_attempts_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("hookd.db").display());
-    let store = SqliteStore::open(&url, SqliteSync::Normal).await.unwrap();
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let series = "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 20000) SELECT i FROM s)";
-    seed_feed!(&pool, series);
+    let (_dir, store, pool) = open_sqlite().await;
+    seed_events!(&pool, SQLITE_SERIES, |app, n| Some(kept_deliveries_sql(
+        app,
+        n,
+        SQLITE_SERIES
+    )));
     for (what, app, after) in FEED_PAGES {
         let plan = store.feed_plan("acc", app, after).await.unwrap();
         println!("SQLite, {what}:\n{plan}\n");
@@ -220,14 +218,12 @@ async fn sqlite_feed_reads_kept_attempts_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_feed_reads_kept_attempts_in_order() {
-    let Some(db) = PgDatabase::create().await else {
+    let Some((_db, store, pool)) = open_postgres().await else {
         return;
     };
-    let store = PgStore::open(&db.url, 4, 0, std::time::Duration::from_secs(10))
-        .await
-        .unwrap();
-    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-    seed_feed!(&pool, "generate_series(1, 20000) AS s(i)");
+    seed_events!(&pool, PG_SERIES, |app, n| Some(kept_deliveries_sql(
+        app, n, PG_SERIES
+    )));
     sqlx::query("ANALYZE").execute(&pool).await.unwrap();
     for (what, app, after) in FEED_PAGES {
         let plan = store.feed_plan("acc", app, after).await.unwrap();
@@ -277,28 +273,15 @@ macro_rules! expires_by_app {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_apps_have_their_own_retention() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("hookd.db").display());
-    let store = SqliteStore::open(&url, SqliteSync::Normal).await.unwrap();
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    for sql in SEED {
-        sqlx::query(sql).execute(&pool).await.unwrap();
-    }
+    let (_dir, store, pool) = open_sqlite().await;
     expires_by_app!(store, &pool);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_apps_have_their_own_retention() {
-    let Some(db) = PgDatabase::create().await else {
+    let Some((_db, store, pool)) = open_postgres().await else {
         return;
     };
-    let store = PgStore::open(&db.url, 4, 0, std::time::Duration::from_secs(10))
-        .await
-        .unwrap();
-    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-    for sql in SEED {
-        sqlx::query(sql).execute(&pool).await.unwrap();
-    }
     expires_by_app!(store, &pool);
     drop(store);
     pool.close().await;
