@@ -4,6 +4,8 @@
 //! in-memory hand-over (`Dispatcher::admit`), event and deliveries stored in one transaction, then the
 //! reserved ones handed over (`Dispatcher::hand_over`) and the claim loop woken for the rest.
 
+use std::sync::Arc;
+
 use super::{
     dispatcher::{fresh_job, Admission},
     Dispatcher,
@@ -64,7 +66,7 @@ pub async fn start(
     store: &dyn Store,
     dispatcher: &Dispatcher,
     row: &EventRow,
-    subscriptions: &[Enabled],
+    subscriptions: &[Arc<Enabled>],
     mut deliveries: Vec<NewDelivery>,
     wait_for_room: bool,
 ) -> Result<Started, PublishError> {
@@ -95,7 +97,7 @@ pub async fn start(
 /// `deliveries` are in the order of `subscriptions` (see `matching_deliveries`).
 fn reserve(
     dispatcher: &Dispatcher,
-    subscriptions: &[Enabled],
+    subscriptions: &[Arc<Enabled>],
     deliveries: &mut [NewDelivery],
     now: i64,
 ) -> (Vec<(usize, usize)>, bool) {
@@ -170,7 +172,7 @@ pub fn matching_deliveries(
 /// A delivery that fills its subscription's batch is due at once rather than after the wait.
 pub async fn release_full_batches(
     store: &dyn Store,
-    subscriptions: &[Enabled],
+    subscriptions: &[Arc<Enabled>],
     deliveries: &mut [NewDelivery],
     now: i64,
 ) -> Result<(), crate::store::StoreError> {
@@ -205,13 +207,13 @@ mod tests {
             r#"["c"]"#,
             r#"["a.b.*"]"#,
         ];
-        let all: Vec<Enabled> = lists
+        let all: Vec<Arc<Enabled>> = lists
             .iter()
             .enumerate()
             .map(|(i, types)| {
                 let mut row = SubscriptionRow::for_test(&format!("sub_{i}"));
                 row.event_types = (*types).into();
-                row.into()
+                Arc::new(row.into())
             })
             .collect();
         let app = AppSubscriptions::from(all.clone());

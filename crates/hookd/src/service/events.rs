@@ -1,5 +1,7 @@
 //! Events and their deliveries: publishing (with idempotency keys), reading, and manual retry.
 
+use std::sync::Arc;
+
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
@@ -224,10 +226,10 @@ impl Service {
     ) -> Result<Published> {
         scope.require(Action::EventsWrite)?;
         scope.require(Action::SubscriptionsRead)?;
-        let sub = Enabled::from(
+        let sub = Arc::new(Enabled::from(
             self.subscription_row(scope, app_id, subscription_id)
                 .await?,
-        );
+        ));
         if SubscriptionStatus::parse(&sub.row.status) != Some(SubscriptionStatus::Enabled) {
             return Err(Error::Conflict {
                 code: "subscription_not_enabled",

@@ -60,10 +60,19 @@ impl<K: Eq + Hash, V> Cached<K, V> {
         K: std::borrow::Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
+        self.lookup(key).map_err(|(generation, _)| generation)
+    }
+
+    /// The fresh entry for `key`, else the generation and the expired entry if there is one.
+    fn lookup<Q>(&self, key: &Q) -> Result<Arc<V>, (u64, Option<Arc<V>>)>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         let entries = self.lock();
         match entries.map.get(key) {
             Some((at, value)) if at.elapsed() < TTL => Ok(value.clone()),
-            _ => Err(entries.generation),
+            expired => Err((entries.generation, expired.map(|(_, v)| v.clone()))),
         }
     }
 
@@ -81,14 +90,14 @@ impl<K: Eq + Hash, V> Cached<K, V> {
     }
 
     /// The fresh entry for `key`, else the value `load` reads (kept unless the cache was cleared
-    /// meanwhile). Callers missing the same key together wait for one load and share its value: when a
-    /// large entry (an app's thousands of subscriptions) expires under load, it is read once, not once per
-    /// waiting publish.
+    /// meanwhile). `load` is given the expired entry, if any, to reuse what is unchanged in it. Callers
+    /// missing the same key together wait for one load and share its value: when a large entry (an app's
+    /// thousands of subscriptions) expires under load, it is read once, not once per waiting publish.
     pub async fn get_or_load<Q, E, F, Fut>(&self, key: &Q, load: F) -> Result<Arc<V>, E>
     where
         K: std::borrow::Borrow<Q>,
         Q: Eq + Hash + ToOwned<Owned = K> + ?Sized,
-        F: FnOnce() -> Fut,
+        F: FnOnce(Option<Arc<V>>) -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
         if let Ok(value) = self.get(key) {
@@ -97,11 +106,11 @@ impl<K: Eq + Hash, V> Cached<K, V> {
         let stripe = self.stripes.hash_one(key) as usize % LOAD_STRIPES;
         let _turn = self.loading[stripe].lock().await;
         // Whoever held the turn before may have loaded it.
-        let generation = match self.get(key) {
+        let (generation, expired) = match self.lookup(key) {
             Ok(value) => return Ok(value),
-            Err(generation) => generation,
+            Err(missing) => missing,
         };
-        let value = load().await?;
+        let value = load(expired).await?;
         Ok(self.put(key.to_owned(), value, generation))
     }
 
@@ -131,6 +140,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_load_is_given_the_expired_entry_and_a_missing_one_nothing() {
+        let cache: Cached<String, u32> = Cached::default();
+        let first = cache.get_or_load("k", |expired| async move {
+            assert!(expired.is_none(), "nothing was kept yet");
+            Ok::<_, ()>(1)
+        });
+        assert_eq!(*first.await.unwrap(), 1);
+        // Age the entry past its TTL.
+        cache.lock().map.get_mut("k").unwrap().0 -= TTL;
+        let second = cache.get_or_load("k", |expired| async move {
+            Ok::<_, ()>(expired.map_or(0, |v| *v + 1))
+        });
+        assert_eq!(*second.await.unwrap(), 2);
+        cache.clear();
+        let third = cache.get_or_load("k", |expired| async move {
+            Ok::<_, ()>(expired.map_or(0, |v| *v + 1))
+        });
+        assert_eq!(*third.await.unwrap(), 0, "a cleared entry is not handed on");
+    }
+
+    #[tokio::test]
     async fn callers_missing_one_key_together_load_it_once() {
         let cache: Arc<Cached<String, u32>> = Arc::new(Cached::default());
         let loads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -139,7 +169,7 @@ mod tests {
                 let (cache, loads) = (cache.clone(), loads.clone());
                 tokio::spawn(async move {
                     cache
-                        .get_or_load("k", || async {
+                        .get_or_load("k", |_| async {
                             loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             tokio::time::sleep(Duration::from_millis(20)).await;
                             Ok::<_, ()>(7)
@@ -154,10 +184,10 @@ mod tests {
         assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
         // A failed load keeps nothing: the next caller loads again.
         let failed = cache
-            .get_or_load("e", || async { Err::<u32, _>("down") })
+            .get_or_load("e", |_| async { Err::<u32, _>("down") })
             .await;
         assert_eq!(failed.unwrap_err(), "down");
-        let loaded = cache.get_or_load("e", || async { Ok::<_, &str>(3) }).await;
+        let loaded = cache.get_or_load("e", |_| async { Ok::<_, &str>(3) }).await;
         assert_eq!(*loaded.unwrap(), 3);
     }
 }

@@ -144,7 +144,7 @@ pub struct AppRow {
     pub retention_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SubscriptionRow {
     pub id: String,
     pub account_id: String,
@@ -280,7 +280,7 @@ impl EventRow {
 /// event looks only at those that can take its type, however many the app has.
 #[derive(Debug, Default)]
 pub struct AppSubscriptions {
-    all: Vec<Enabled>,
+    all: Vec<Arc<Enabled>>,
     /// Positions in `all` by each entry of their `event_types` (a type, or a wildcard `prefix.*`).
     by_pattern: std::collections::HashMap<String, Vec<usize>>,
     /// Positions of those that take every type, and of those whose settings do not compile (matching
@@ -288,8 +288,8 @@ pub struct AppSubscriptions {
     every_type: Vec<usize>,
 }
 
-impl From<Vec<Enabled>> for AppSubscriptions {
-    fn from(all: Vec<Enabled>) -> Self {
+impl From<Vec<Arc<Enabled>>> for AppSubscriptions {
+    fn from(all: Vec<Arc<Enabled>>) -> Self {
         let mut by_pattern: std::collections::HashMap<String, Vec<usize>> = Default::default();
         let mut every_type = Vec::new();
         for (i, subscription) in all.iter().enumerate() {
@@ -314,14 +314,27 @@ impl From<Vec<Enabled>> for AppSubscriptions {
 }
 
 impl std::ops::Deref for AppSubscriptions {
-    type Target = [Enabled];
+    type Target = [Arc<Enabled>];
 
-    fn deref(&self) -> &[Enabled] {
+    fn deref(&self) -> &[Arc<Enabled>] {
         &self.all
     }
 }
 
 impl AppSubscriptions {
+    /// Builds the app's subscriptions from their rows read again, keeping from `before` (what was read
+    /// last time) each one whose row is unchanged: its compiled settings are reused, not compiled and
+    /// held a second time while the two sets are alive.
+    pub fn read_again(before: Option<&Self>) -> impl FnMut(SubscriptionRow) -> Arc<Enabled> + '_ {
+        let kept: std::collections::HashMap<&str, &Arc<Enabled>> = before
+            .map(|before| before.all.iter().map(|e| (e.row.id.as_str(), e)).collect())
+            .unwrap_or_default();
+        move |row| match kept.get(row.id.as_str()) {
+            Some(enabled) if enabled.row == row => Arc::clone(enabled),
+            _ => Arc::new(Enabled::from(row)),
+        }
+    }
+
     /// Those that may take an event of `event_type` by its type, in id order: the ones listing it, a
     /// wildcard over it, or no type at all. Their other filters (channel, users, payload) are still to
     /// be checked.
@@ -342,7 +355,7 @@ impl AppSubscriptions {
         }
         at.sort_unstable();
         at.dedup();
-        at.into_iter().map(|i| &self.all[i])
+        at.into_iter().map(|i| &*self.all[i])
     }
 }
 
@@ -669,5 +682,54 @@ pub async fn connect(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
             )
             .await?,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscriptions_read_again_keep_the_unchanged_and_compile_the_changed() {
+        let rows = |types_of_b: &str| {
+            let mut b = SubscriptionRow::for_test("sub_b");
+            b.event_types = types_of_b.into();
+            vec![SubscriptionRow::for_test("sub_a"), b]
+        };
+        let first: Vec<_> = rows(r#"["order.created"]"#)
+            .into_iter()
+            .map(AppSubscriptions::read_again(None))
+            .collect();
+        let before = AppSubscriptions::from(first);
+        let mut with_c = rows(r#"["order.paid"]"#);
+        with_c.push(SubscriptionRow::for_test("sub_c"));
+        let again = AppSubscriptions::from(
+            with_c
+                .into_iter()
+                .map(AppSubscriptions::read_again(Some(&before)))
+                .collect::<Vec<_>>(),
+        );
+        assert!(Arc::ptr_eq(&again[0], &before[0]), "sub_a is unchanged");
+        assert!(!Arc::ptr_eq(&again[1], &before[1]), "sub_b's types changed");
+        let compiled = again[1].settings.as_ref().expect("sub_b compiles");
+        let types: Vec<&str> = compiled
+            .filter
+            .event_types
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        assert_eq!(
+            types,
+            ["order.paid"],
+            "sub_b's settings are compiled from its new row"
+        );
+        assert_eq!(
+            again.for_type("order.paid").count(),
+            3,
+            "a and c take every type"
+        );
+        assert_eq!(again.for_type("order.created").count(), 2);
+        assert_eq!(again[2].row.id, "sub_c");
+        assert_eq!(again.len(), 3);
     }
 }

@@ -9,7 +9,8 @@ use crate::helpers::{spawn_app_with, Backend, TestApp};
 both_backends!(
     subscription_lifecycle,
     quota_is_enforced,
-    subscriptions_are_isolated
+    subscriptions_are_isolated,
+    changes_by_another_process_reach_publishing
 );
 
 async fn subscription_lifecycle(app: TestApp) {
@@ -232,4 +233,80 @@ async fn private_targets_refused_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_targets_refused_postgres() {
     private_targets_refused(Backend::Postgres).await
+}
+
+/// A subscription changed in the database by another process (another node on the same PostgreSQL)
+/// reaches this one's publishes once its cached copy expires, a second later; the unchanged one beside it
+/// keeps taking its events.
+async fn changes_by_another_process_reach_publishing(app: TestApp) {
+    let t = app.tenant().await;
+    let url = "http://127.0.0.1:9/hook";
+    let changed = app
+        .shop_with(&t, json!({ "url": url, "event_types": ["t"] }))
+        .await
+        .str("id");
+    let kept = app
+        .post(
+            "/api/v1/apps/shop/subscriptions",
+            &t.token,
+            json!({ "url": url, "event_types": ["t"] }),
+        )
+        .await
+        .expect(201)
+        .str("id");
+    let taking = |event_type: &'static str| {
+        let app = &app;
+        let token = t.token.clone();
+        async move {
+            let published = app
+                .post(
+                    "/api/v1/apps/shop/events",
+                    &token,
+                    json!({ "type": event_type, "payload": {} }),
+                )
+                .await
+                .expect(201);
+            let mut subscriptions: Vec<String> = published.body["deliveries"]
+                .as_array()
+                .expect("deliveries")
+                .iter()
+                .map(|d| {
+                    d["subscription_id"]
+                        .as_str()
+                        .expect("subscription")
+                        .to_owned()
+                })
+                .collect();
+            subscriptions.sort();
+            subscriptions
+        }
+    };
+    let mut both = vec![changed.clone(), kept.clone()];
+    both.sort();
+    assert_eq!(
+        taking("t").await,
+        both,
+        "both take `t` (and are now cached)"
+    );
+    assert!(taking("u").await.is_empty());
+
+    app.execute_sql(&format!(
+        "UPDATE subscriptions SET event_types = '[\"u\"]' WHERE id = '{changed}'"
+    ))
+    .await;
+    // The cache's TTL is a second: poll for a few.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while taking("u").await.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change was not seen within 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(taking("u").await, [changed]);
+    assert_eq!(
+        taking("t").await,
+        [kept],
+        "the unchanged one still takes `t`"
+    );
 }

@@ -264,15 +264,21 @@ macro_rules! impl_tenancy {
 
             async fn enabled_subscriptions(&self, account_id: &str, app_id: &str) -> Result<std::sync::Arc<$crate::store::AppSubscriptions>> {
                 let cache_key = cache_key(account_id, app_id);
-                self.caches.subscriptions.get_or_load(&cache_key, || async {
-                    let subscriptions: Vec<SubscriptionRow> = sqlx::query_as(concat!(
+                self.caches.subscriptions.get_or_load(&cache_key, |expired| async move {
+                    use futures_util::TryStreamExt as _;
+                    // Row by row, each unchanged one replaced at once by what the expired entry holds.
+                    let mut rows = sqlx::query_as::<_, SubscriptionRow>(concat!(
                         "SELECT ", subscription_cols!(), " FROM subscriptions WHERE account_id = $1 AND app_id = $2 AND status = 'enabled' ORDER BY id"
                     ))
                     .bind(account_id)
                     .bind(app_id)
-                    .fetch_all(&self.reader)
-                    .await?;
-                    Ok(subscriptions.into_iter().map($crate::store::Enabled::from).collect::<Vec<_>>().into())
+                    .fetch(&self.reader);
+                    let mut read_again = $crate::store::AppSubscriptions::read_again(expired.as_deref());
+                    let mut all = Vec::with_capacity(expired.as_ref().map_or(0, |e| e.len()));
+                    while let Some(row) = rows.try_next().await? {
+                        all.push(read_again(row));
+                    }
+                    Ok(all.into())
                 }).await
             }
 
