@@ -1,5 +1,6 @@
 //! On the store itself, both backends: the indexes serve the common event searches and the attempt feed
-//! (their query plans name them), and each app's retention decides when its payloads are dropped.
+//! (their query plans name them), finishing deliveries goes by key on PostgreSQL, and each app's retention
+//! decides when its payloads are dropped.
 
 use hookd::{
     config::SqliteSync,
@@ -233,6 +234,28 @@ async fn postgres_feed_reads_kept_attempts_in_order() {
             "{what} reads the kept attempts through {FEED_INDEX}:\n{plan}"
         );
     }
+    drop(store);
+    pool.close().await;
+}
+
+/// Finishing a batch of attempted deliveries reaches them by key even when the statistics were gathered
+/// while none was leased (deliveries are leased for milliseconds): the partial indexes that hold leased
+/// deliveries then look like one row, and a plan through one joined every batch against all they hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_finishing_deliveries_goes_by_key() {
+    let Some((_db, store, pool)) = open_postgres().await else {
+        return;
+    };
+    seed_events!(&pool, PG_SERIES, |app, n| Some(kept_deliveries_sql(
+        app, n, PG_SERIES
+    )));
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    let plan = store.finish_plan().await.unwrap();
+    println!("PostgreSQL, finishing deliveries:\n{plan}\n");
+    assert!(
+        plan.contains(" using deliveries_pkey ") && plan.matches(" using ").count() == 1,
+        "the finished deliveries are found by key:\n{plan}"
+    );
     drop(store);
     pool.close().await;
 }
