@@ -316,8 +316,9 @@ mod bulk {
     /// The statement of [`finish_deliveries`]. Its status check is written `status || ''` so that no
     /// partial index holding leased deliveries (`deliveries_leased`, `deliveries_unfinished`) can serve it:
     /// deliveries are leased for milliseconds, so the statistics rarely see one, and the planner took such
-    /// an index for one row and joined the whole batch against every delivery in it. Under a backlog of a million deliveries that
-    /// was 1.1 s per batch of 512 outcomes instead of a few milliseconds through the key.
+    /// an index for one row and joined the whole batch against every delivery in it. Under a backlog of a
+    /// million deliveries that was 1.1 s per batch of 512 outcomes instead of a few milliseconds through
+    /// the key.
     pub(super) const FINISH_DELIVERIES: &str =
         "UPDATE deliveries SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, \
          lease_owner = NULL, lease_until = NULL, last_status_code = v.status_code, last_error = v.error, \
@@ -483,21 +484,21 @@ impl PgStore {
             .execute(&mut *tx)
             .await?;
         tx.rollback().await?;
-        Ok(rows
-            .into_iter()
-            .map(|(line,)| line)
-            .collect::<Vec<_>>()
-            .join("\n"))
+        Ok(plan_text(rows))
     }
 
     async fn plan_of(&self, mut query: sqlx::QueryBuilder<'_, sqlx::Postgres>) -> Result<String> {
         let rows: Vec<(String,)> = query.build_query_as().fetch_all(&self.reader).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(line,)| line)
-            .collect::<Vec<_>>()
-            .join("\n"))
+        Ok(plan_text(rows))
     }
+}
+
+/// An `EXPLAIN`'s rows as one text, a line each.
+fn plan_text(rows: Vec<(String,)>) -> String {
+    rows.into_iter()
+        .map(|(line,)| line)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

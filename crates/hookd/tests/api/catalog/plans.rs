@@ -217,15 +217,22 @@ async fn sqlite_feed_reads_kept_attempts_in_order() {
     pool.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_feed_reads_kept_attempts_in_order() {
-    let Some((_db, store, pool)) = open_postgres().await else {
-        return;
-    };
+/// [`open_postgres`] seeded with the two apps' events, a delivery of each whose first attempt is kept, and
+/// analysed: every delivery finished, none leased.
+async fn postgres_with_kept_deliveries() -> Option<(PgDatabase, PgStore, sqlx::PgPool)> {
+    let (db, store, pool) = open_postgres().await?;
     seed_events!(&pool, PG_SERIES, |app, n| Some(kept_deliveries_sql(
         app, n, PG_SERIES
     )));
     sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    Some((db, store, pool))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_feed_reads_kept_attempts_in_order() {
+    let Some((_db, store, pool)) = postgres_with_kept_deliveries().await else {
+        return;
+    };
     for (what, app, after) in FEED_PAGES {
         let plan = store.feed_plan("acc", app, after).await.unwrap();
         println!("PostgreSQL, {what}:\n{plan}\n");
@@ -243,13 +250,9 @@ async fn postgres_feed_reads_kept_attempts_in_order() {
 /// deliveries then look like one row, and a plan through one joined every batch against all they hold.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_finishing_deliveries_goes_by_key() {
-    let Some((_db, store, pool)) = open_postgres().await else {
+    let Some((_db, store, pool)) = postgres_with_kept_deliveries().await else {
         return;
     };
-    seed_events!(&pool, PG_SERIES, |app, n| Some(kept_deliveries_sql(
-        app, n, PG_SERIES
-    )));
-    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
     let plan = store.finish_plan().await.unwrap();
     println!("PostgreSQL, finishing deliveries:\n{plan}\n");
     assert!(
