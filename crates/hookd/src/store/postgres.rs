@@ -224,125 +224,137 @@ impl_group_writes!(PgStore, sqlx::Postgres);
 
 /// The multi-row writes, each one statement with one array parameter per column. The text never changes
 /// with the number of rows, so each is parsed and planned once per connection (a `VALUES` list of n rows
-/// would be a new statement, prepared anew, for every n).
+/// would be a new statement, prepared anew, for every n). Each kind of group is a single statement, atomic
+/// by itself: it needs no transaction around it, and costs one round trip to the server.
 mod bulk {
-    use std::collections::HashSet;
-
     use super::super::sql::{attempt_cols, event_cols};
     use super::super::{AttemptOutcome, EventRow, NewDelivery, Result, StoreError};
 
-    type Tx<'c> = sqlx::Transaction<'c, sqlx::Postgres>;
+    /// Each of [`write_rows`]' kinds of rows is written by one statement, so a group of one kind needs no
+    /// transaction.
+    pub const ATOMIC_STATEMENT: bool = true;
 
     /// One column of `rows`.
     fn col<'r, T: 'r, V>(rows: &'r [T], f: impl Fn(&'r T) -> V) -> Vec<V> {
         rows.iter().map(f).collect()
     }
 
-    pub async fn insert_event_rows(tx: &mut Tx<'_>, events: &[&EventRow]) -> Result<()> {
-        sqlx::query(concat!(
-            "INSERT INTO events (",
-            event_cols!(),
-            ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-             $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[])"
-        ))
-        .bind(col(events, |e| e.id.as_str()))
-        .bind(col(events, |e| e.account_id.as_str()))
-        .bind(col(events, |e| e.app_id.as_str()))
-        .bind(col(events, |e| e.event_type.as_str()))
-        .bind(col(events, |e| e.payload.as_str()))
-        .bind(col(events, |e| e.channel_id.as_deref()))
-        .bind(col(events, |e| e.user_id.as_deref()))
-        .bind(col(events, |e| e.idempotency_key.as_deref()))
-        .bind(col(events, |e| e.request_hash.as_deref()))
-        .bind(col(events, |e| e.created_at))
-        .bind(col(events, |e| e.traceparent.as_deref()))
-        .bind(col(events, |e| e.schema_version))
-        .bind(col(events, |e| e.schema_violations.as_deref()))
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_write)?;
-        Ok(())
-    }
-
-    pub async fn insert_deliveries(
-        tx: &mut Tx<'_>,
-        deliveries: &[(&EventRow, &NewDelivery)],
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, \
-             next_attempt_at, lease_owner, lease_until, created_at, updated_at) \
-             SELECT v.id, v.event_id, v.subscription_id, v.account_id, v.app_id, \
-             CASE WHEN v.lease_owner IS NULL THEN 'pending' ELSE 'delivering' END, 0, v.due_at, v.lease_owner, \
-             v.lease_until, v.created_at, v.created_at \
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], \
-             $8::bigint[], $9::bigint[]) \
-             AS v(id, event_id, subscription_id, account_id, app_id, due_at, lease_owner, lease_until, created_at)",
-        )
-        .bind(col(deliveries, |(_, d)| d.id.as_str()))
-        .bind(col(deliveries, |(e, _)| e.id.as_str()))
-        .bind(col(deliveries, |(_, d)| d.subscription_id.as_str()))
-        .bind(col(deliveries, |(e, _)| e.account_id.as_str()))
-        .bind(col(deliveries, |(e, _)| e.app_id.as_str()))
-        .bind(col(deliveries, |(_, d)| d.due_at))
-        .bind(col(deliveries, |(_, d)| d.lease.as_ref().map(|l| l.owner.as_str())))
-        .bind(col(deliveries, |(_, d)| d.lease.as_ref().map(|l| l.until)))
-        .bind(col(deliveries, |(e, _)| e.created_at))
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn insert_attempts(tx: &mut Tx<'_>, outcomes: &[&AttemptOutcome]) -> Result<()> {
-        sqlx::query(concat!(
-            "INSERT INTO attempts (",
-            attempt_cols!(),
-            ") SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], \
-             $6::bigint[], $7::text[], $8::text[], $9::text[])"
-        ))
-        .bind(col(outcomes, |o| o.attempt.id.as_str()))
-        .bind(col(outcomes, |o| o.attempt.delivery_id.as_str()))
-        .bind(col(outcomes, |o| o.attempt.attempt_no))
-        .bind(col(outcomes, |o| o.attempt.started_at))
-        .bind(col(outcomes, |o| o.attempt.duration_ms))
-        .bind(col(outcomes, |o| o.attempt.status_code))
-        .bind(col(outcomes, |o| o.attempt.error.as_deref()))
-        .bind(col(outcomes, |o| o.attempt.response_excerpt.as_deref()))
-        .bind(col(outcomes, |o| o.attempt.failure.as_deref()))
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
-    }
-
-    /// The statement of [`finish_deliveries`]. Its status check is written `status || ''` so that no
-    /// partial index holding leased deliveries (`deliveries_leased`, `deliveries_unfinished`) can serve it:
-    /// deliveries are leased for milliseconds, so the statistics rarely see one, and the planner took such
-    /// an index for one row and joined the whole batch against every delivery in it. Under a backlog of a
-    /// million deliveries that was 1.1 s per batch of 512 outcomes instead of a few milliseconds through
-    /// the key.
-    pub(super) const FINISH_DELIVERIES: &str =
-        "UPDATE deliveries SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, \
-         lease_owner = NULL, lease_until = NULL, last_status_code = v.status_code, last_error = v.error, \
-         updated_at = v.updated_at, last_failure = v.failure, \
-         first_attempt_id = COALESCE(v.first_id, deliveries.first_attempt_id), \
-         first_started_at = COALESCE(v.first_started_at, deliveries.first_started_at), \
-         first_duration_ms = COALESCE(v.first_duration_ms, deliveries.first_duration_ms), \
-         first_status_code = COALESCE(v.first_status_code, deliveries.first_status_code), \
-         first_response_excerpt = COALESCE(v.first_excerpt, deliveries.first_response_excerpt) \
-         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], \
-         $7::bigint[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[]) \
-         AS v(id, status, attempts, next_attempt_at, status_code, error, updated_at, lease_owner, failure, \
-         first_id, first_started_at, first_duration_ms, first_status_code, first_excerpt) \
-         WHERE deliveries.id = v.id AND deliveries.status || '' = 'delivering' \
-         AND deliveries.lease_owner = v.lease_owner RETURNING deliveries.id";
-
-    /// Moves the attempted deliveries on, and keeps a first attempt that succeeded in its delivery's row.
-    /// Only the lease holder does; a delivery cancelled meanwhile stays cancelled. Returns the deliveries
-    /// updated.
-    pub async fn finish_deliveries(
-        tx: &mut Tx<'_>,
+    /// Writes a group's rows and returns which of the subscriptions `succeeded` names are not healthy (a
+    /// run of failures, dead deliveries counted): the events with their deliveries in one statement
+    /// ([`INSERT_EVENTS`]), the outcomes in another ([`FINISH_DELIVERIES`]).
+    pub async fn write_rows(
+        conn: &mut sqlx::PgConnection,
+        events: &[(&EventRow, &[NewDelivery])],
         outcomes: &[&AttemptOutcome],
-    ) -> Result<HashSet<String>> {
-        let ids: Vec<(String,)> = sqlx::query_as(FINISH_DELIVERIES)
+        succeeded: &[&str],
+    ) -> Result<Vec<String>> {
+        if !events.is_empty() {
+            insert_events(conn, events).await?;
+        }
+        if outcomes.is_empty() {
+            return Ok(Vec::new());
+        }
+        finish_deliveries(conn, outcomes, succeeded).await
+    }
+
+    /// The events (`$1`–`$13`) and their deliveries (`$14`–`$22`). The deliveries' reference to their
+    /// event is checked at the end of the statement, when the events are in.
+    const INSERT_EVENTS: &str = concat!(
+        "WITH e AS (INSERT INTO events (",
+        event_cols!(),
+        ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[])) \
+         INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, \
+         next_attempt_at, lease_owner, lease_until, created_at, updated_at) \
+         SELECT v.id, v.event_id, v.subscription_id, v.account_id, v.app_id, \
+         CASE WHEN v.lease_owner IS NULL THEN 'pending' ELSE 'delivering' END, 0, v.due_at, v.lease_owner, \
+         v.lease_until, v.created_at, v.created_at \
+         FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[], \
+         $20::text[], $21::bigint[], $22::bigint[]) \
+         AS v(id, event_id, subscription_id, account_id, app_id, due_at, lease_owner, lease_until, created_at)"
+    );
+
+    async fn insert_events(
+        conn: &mut sqlx::PgConnection,
+        items: &[(&EventRow, &[NewDelivery])],
+    ) -> Result<()> {
+        let deliveries: Vec<(&EventRow, &NewDelivery)> = items
+            .iter()
+            .flat_map(|(event, deliveries)| deliveries.iter().map(move |d| (*event, d)))
+            .collect();
+        sqlx::query(INSERT_EVENTS)
+            .bind(col(items, |(e, _)| e.id.as_str()))
+            .bind(col(items, |(e, _)| e.account_id.as_str()))
+            .bind(col(items, |(e, _)| e.app_id.as_str()))
+            .bind(col(items, |(e, _)| e.event_type.as_str()))
+            .bind(col(items, |(e, _)| e.payload.as_str()))
+            .bind(col(items, |(e, _)| e.channel_id.as_deref()))
+            .bind(col(items, |(e, _)| e.user_id.as_deref()))
+            .bind(col(items, |(e, _)| e.idempotency_key.as_deref()))
+            .bind(col(items, |(e, _)| e.request_hash.as_deref()))
+            .bind(col(items, |(e, _)| e.created_at))
+            .bind(col(items, |(e, _)| e.traceparent.as_deref()))
+            .bind(col(items, |(e, _)| e.schema_version))
+            .bind(col(items, |(e, _)| e.schema_violations.as_deref()))
+            .bind(col(&deliveries, |(_, d)| d.id.as_str()))
+            .bind(col(&deliveries, |(e, _)| e.id.as_str()))
+            .bind(col(&deliveries, |(_, d)| d.subscription_id.as_str()))
+            .bind(col(&deliveries, |(e, _)| e.account_id.as_str()))
+            .bind(col(&deliveries, |(e, _)| e.app_id.as_str()))
+            .bind(col(&deliveries, |(_, d)| d.due_at))
+            .bind(col(&deliveries, |(_, d)| {
+                d.lease.as_ref().map(|l| l.owner.as_str())
+            }))
+            .bind(col(&deliveries, |(_, d)| d.lease.as_ref().map(|l| l.until)))
+            .bind(col(&deliveries, |(e, _)| e.created_at))
+            .execute(conn)
+            .await
+            .map_err(StoreError::from_write)?;
+        Ok(())
+    }
+
+    /// The outcomes (`$1`–`$14`), and the subscriptions whose health to check (`$15`). The attempted
+    /// deliveries are moved on, by their lease holder only (a delivery cancelled meanwhile stays cancelled),
+    /// and a first attempt that succeeded is kept in its delivery's row. Every other attempt becomes a row
+    /// of `attempts`, and so does a kept one whose update missed (the lease was lost), so that no attempt
+    /// goes unrecorded. Returns the subscriptions of `$15` that are not healthy.
+    ///
+    /// The status check is written `status || ''` so that no partial index holding leased deliveries
+    /// (`deliveries_leased`, `deliveries_unfinished`) can serve it: deliveries are leased for milliseconds,
+    /// so the statistics rarely see one, and the planner took such an index for one row and joined the
+    /// whole batch against every delivery in it. Under a backlog of a million deliveries that was 1.1 s per
+    /// batch of 512 outcomes instead of a few milliseconds through the key.
+    pub(super) const FINISH_DELIVERIES: &str = concat!(
+        "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], \
+         $6::text[], $7::bigint[], $8::text[], $9::text[], $10::bool[], $11::text[], $12::bigint[], \
+         $13::bigint[], $14::text[]) \
+         AS v(id, status, attempts, next_attempt_at, status_code, error, updated_at, lease_owner, failure, \
+         kept, attempt_id, started_at, duration_ms, excerpt)), \
+         f AS (UPDATE deliveries SET status = v.status, attempts = v.attempts, \
+         next_attempt_at = v.next_attempt_at, lease_owner = NULL, lease_until = NULL, \
+         last_status_code = v.status_code, last_error = v.error, updated_at = v.updated_at, \
+         last_failure = v.failure, \
+         first_attempt_id = CASE WHEN v.kept THEN v.attempt_id ELSE deliveries.first_attempt_id END, \
+         first_started_at = CASE WHEN v.kept THEN v.started_at ELSE deliveries.first_started_at END, \
+         first_duration_ms = CASE WHEN v.kept THEN v.duration_ms ELSE deliveries.first_duration_ms END, \
+         first_status_code = CASE WHEN v.kept THEN v.status_code ELSE deliveries.first_status_code END, \
+         first_response_excerpt = CASE WHEN v.kept THEN v.excerpt ELSE deliveries.first_response_excerpt END \
+         FROM v WHERE deliveries.id = v.id AND deliveries.status || '' = 'delivering' \
+         AND deliveries.lease_owner = v.lease_owner RETURNING deliveries.id), \
+         a AS (INSERT INTO attempts (",
+        attempt_cols!(),
+        ") SELECT v.attempt_id, v.id, v.attempts, v.started_at, v.duration_ms, v.status_code, v.error, \
+         v.excerpt, v.failure FROM v WHERE NOT v.kept OR v.id NOT IN (SELECT id FROM f)) \
+         SELECT id FROM subscriptions WHERE (failing_since IS NOT NULL OR dead_count > 0) \
+         AND id = ANY ($15::text[])"
+    );
+
+    async fn finish_deliveries(
+        conn: &mut sqlx::PgConnection,
+        outcomes: &[&AttemptOutcome],
+        succeeded: &[&str],
+    ) -> Result<Vec<String>> {
+        let unhealthy: Vec<(String,)> = sqlx::query_as(FINISH_DELIVERIES)
             .bind(col(outcomes, |o| o.attempt.delivery_id.as_str()))
             .bind(col(outcomes, |o| o.status.as_str()))
             .bind(col(outcomes, |o| o.attempt.attempt_no))
@@ -354,18 +366,15 @@ mod bulk {
             }))
             .bind(col(outcomes, |o| o.lease_owner.as_str()))
             .bind(col(outcomes, |o| o.attempt.failure.as_deref()))
-            .bind(col(outcomes, |o| o.kept_attempt().map(|a| a.id.as_str())))
-            .bind(col(outcomes, |o| o.kept_attempt().map(|a| a.started_at)))
-            .bind(col(outcomes, |o| o.kept_attempt().map(|a| a.duration_ms)))
-            .bind(col(outcomes, |o| {
-                o.kept_attempt().and_then(|a| a.status_code)
-            }))
-            .bind(col(outcomes, |o| {
-                o.kept_attempt().and_then(|a| a.response_excerpt.as_deref())
-            }))
-            .fetch_all(&mut **tx)
+            .bind(col(outcomes, |o| o.kept_in_delivery()))
+            .bind(col(outcomes, |o| o.attempt.id.as_str()))
+            .bind(col(outcomes, |o| o.attempt.started_at))
+            .bind(col(outcomes, |o| o.attempt.duration_ms))
+            .bind(col(outcomes, |o| o.attempt.response_excerpt.as_deref()))
+            .bind(succeeded)
+            .fetch_all(conn)
             .await?;
-        Ok(ids.into_iter().map(|(id,)| id).collect())
+        Ok(unhealthy.into_iter().map(|(id,)| id).collect())
     }
 }
 
@@ -476,7 +485,7 @@ impl PgStore {
         );
         sqlx::raw_sql(&statement).execute(&mut *tx).await?;
         let rows: Vec<(String,)> = sqlx::query_as(
-            "EXPLAIN EXECUTE hookd_finish_plan(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
+            "EXPLAIN EXECUTE hookd_finish_plan(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
         )
         .fetch_all(&mut *tx)
         .await?;

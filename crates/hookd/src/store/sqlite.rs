@@ -159,7 +159,52 @@ mod bulk {
     use super::super::sql::{attempt_cols, event_cols};
     use super::super::{AttemptOutcome, EventRow, NewDelivery, Result, StoreError};
 
-    type Tx<'c> = sqlx::Transaction<'c, sqlx::Sqlite>;
+    type Conn = sqlx::SqliteConnection;
+
+    /// A group's rows take several statements here (SQLite runs them on the connection's thread, a short
+    /// hand-off each), so every group is written in a transaction.
+    pub const ATOMIC_STATEMENT: bool = false;
+
+    /// Writes a group's rows, inside the caller's transaction, and returns which of the subscriptions
+    /// `succeeded` names are not healthy (a run of failures, dead deliveries counted): the events and their
+    /// deliveries; the attempted deliveries moved on, a first attempt that succeeded kept in its delivery's
+    /// row and every other attempt (and a kept one whose update missed) as a row of `attempts`.
+    pub async fn write_rows(
+        conn: &mut Conn,
+        events: &[(&EventRow, &[NewDelivery])],
+        outcomes: &[&AttemptOutcome],
+        succeeded: &[&str],
+    ) -> Result<Vec<String>> {
+        if !events.is_empty() {
+            let rows: Vec<&EventRow> = events.iter().map(|(event, _)| *event).collect();
+            insert_event_rows(conn, &rows).await?;
+            let deliveries: Vec<(&EventRow, &NewDelivery)> = events
+                .iter()
+                .flat_map(|(event, deliveries)| deliveries.iter().map(move |d| (*event, d)))
+                .collect();
+            insert_deliveries(conn, &deliveries).await?;
+        }
+        if !outcomes.is_empty() {
+            let finished = finish_deliveries(conn, outcomes).await?;
+            let rows: Vec<&AttemptOutcome> = outcomes
+                .iter()
+                .copied()
+                .filter(|o| !o.kept_in_delivery() || !finished.contains(&o.attempt.delivery_id))
+                .collect();
+            if !rows.is_empty() {
+                insert_attempts(conn, &rows).await?;
+            }
+        }
+        if succeeded.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut select = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT id FROM subscriptions WHERE (failing_since IS NOT NULL OR dead_count > 0) AND id",
+        );
+        super::push_id_set(&mut select, true, succeeded.iter().copied());
+        let unhealthy: Vec<(String,)> = select.build_query_as().fetch_all(&mut *conn).await?;
+        Ok(unhealthy.into_iter().map(|(id,)| id).collect())
+    }
 
     /// Rows per statement, largest first; SQLite allows 32 766 parameters. A multi-row statement is
     /// prepared once per row count and then kept in the connection's statement cache, so the rows go in
@@ -178,7 +223,7 @@ mod bulk {
         })
     }
 
-    pub async fn insert_event_rows(tx: &mut Tx<'_>, events: &[&EventRow]) -> Result<()> {
+    async fn insert_event_rows(conn: &mut Conn, events: &[&EventRow]) -> Result<()> {
         for chunk in chunks(events) {
             let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(concat!(
                 "INSERT INTO events (",
@@ -202,15 +247,15 @@ mod bulk {
             });
             insert
                 .build()
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await
                 .map_err(StoreError::from_write)?;
         }
         Ok(())
     }
 
-    pub async fn insert_deliveries(
-        tx: &mut Tx<'_>,
+    async fn insert_deliveries(
+        conn: &mut Conn,
         deliveries: &[(&EventRow, &NewDelivery)],
     ) -> Result<()> {
         for chunk in chunks(deliveries) {
@@ -236,12 +281,12 @@ mod bulk {
                     .push_bind(event.created_at)
                     .push_bind(event.created_at);
             });
-            insert.build().execute(&mut **tx).await?;
+            insert.build().execute(&mut *conn).await?;
         }
         Ok(())
     }
 
-    pub async fn insert_attempts(tx: &mut Tx<'_>, outcomes: &[&AttemptOutcome]) -> Result<()> {
+    async fn insert_attempts(conn: &mut Conn, outcomes: &[&AttemptOutcome]) -> Result<()> {
         for chunk in chunks(outcomes) {
             let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(concat!(
                 "INSERT INTO attempts (",
@@ -260,7 +305,7 @@ mod bulk {
                     .push_bind(&a.response_excerpt)
                     .push_bind(&a.failure);
             });
-            insert.build().execute(&mut **tx).await?;
+            insert.build().execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -268,8 +313,8 @@ mod bulk {
     /// Moves the attempted deliveries on, and keeps a first attempt that succeeded in its delivery's row.
     /// Only the lease holder does; a delivery cancelled meanwhile stays cancelled. Returns the deliveries
     /// updated. (A VALUES list's columns are column1, column2, ….)
-    pub async fn finish_deliveries(
-        tx: &mut Tx<'_>,
+    async fn finish_deliveries(
+        conn: &mut Conn,
         outcomes: &[&AttemptOutcome],
     ) -> Result<HashSet<String>> {
         let mut finished = HashSet::with_capacity(outcomes.len());
@@ -306,7 +351,7 @@ mod bulk {
                 ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'delivering' \
                  AND deliveries.lease_owner = v.column8 RETURNING id",
             );
-            let ids: Vec<(String,)> = update.build_query_as().fetch_all(&mut **tx).await?;
+            let ids: Vec<(String,)> = update.build_query_as().fetch_all(&mut *conn).await?;
             finished.extend(ids.into_iter().map(|(id,)| id));
         }
         Ok(finished)

@@ -6,13 +6,14 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{data_ids, verify_signature, Receiver, TestApp};
+use crate::helpers::{data_ids, verify_signature, Answer, Receiver, TestApp};
 
 both_backends!(
     failed_attempts_are_retried,
     manual_retry_and_listing,
     disabled_and_deleted_subscriptions,
-    a_first_attempt_that_succeeds_is_kept_in_its_delivery
+    a_first_attempt_that_succeeds_is_kept_in_its_delivery,
+    a_kept_attempt_whose_lease_was_lost_is_still_recorded
 );
 
 async fn failed_attempts_are_retried(app: TestApp) {
@@ -269,6 +270,55 @@ async fn a_first_attempt_that_succeeds_is_kept_in_its_delivery(app: TestApp) {
 }
 
 /// Where the server's attempts are stored: (rows of `attempts`, first attempts kept in their deliveries).
+/// A first attempt that succeeds after its delivery's lease went to another holder (as when it outlived
+/// its lease and another node took the delivery over) does not move the delivery on, and is still
+/// recorded: as a row of `attempts`, since its delivery's row is not its to write.
+async fn a_kept_attempt_whose_lease_was_lost_is_still_recorded(app: TestApp) {
+    let receiver = Receiver::start().await;
+    receiver.answer([Answer::slow(Duration::from_millis(1500))]);
+    let t = app.tenant().await;
+    app.app_with_subscription(&t, &receiver.url).await;
+    app.publish_to_shop(&t).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while receiver.answering() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the attempt never reached the receiver"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.execute_sql(
+        "UPDATE deliveries SET lease_owner = 'another-node' WHERE status = 'delivering'",
+    )
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while attempts_stored(&app).await == (0, 0) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the attempt was never recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        attempts_stored(&app).await,
+        (1, 0),
+        "a row of attempts, nothing kept"
+    );
+    assert_eq!(
+        app.query_i64(
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'delivering' AND lease_owner = 'another-node' \
+             AND attempts = 0"
+        )
+        .await,
+        1,
+        "the delivery stays with its new lease holder"
+    );
+    let recorded = app
+        .query_i64("SELECT COUNT(*) FROM attempts WHERE attempt_no = 1 AND status_code = 200")
+        .await;
+    assert_eq!(recorded, 1, "the attempt is recorded as it happened");
+}
+
 async fn attempts_stored(app: &TestApp) -> (i64, i64) {
     (
         app.query_i64("SELECT COUNT(*) FROM attempts").await,

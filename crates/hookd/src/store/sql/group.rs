@@ -88,12 +88,16 @@ macro_rules! impl_group_writes {
             events: &[(EventRow, Vec<NewDelivery>)],
             outcomes: &[AttemptOutcome],
         ) -> Result<Vec<HealthChange>> {
-            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-            insert_events_in(&mut tx, events).await?;
+            let events = event_refs(events);
             let outcomes: Vec<&AttemptOutcome> = outcomes.iter().collect();
-            let changes = record_in(&mut tx, &outcomes).await?;
+            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+            let changes = write_rows_in(&mut tx, &events, &outcomes).await?;
             tx.commit().await?;
             Ok(changes)
+        }
+
+        fn event_refs(items: &[(EventRow, Vec<NewDelivery>)]) -> Vec<(&EventRow, &[NewDelivery])> {
+            items.iter().map(|(event, deliveries)| (event, deliveries.as_slice())).collect()
         }
 
         /// Writes events of concurrent publishes in one transaction; if that fails, each in its own, so
@@ -130,23 +134,23 @@ macro_rules! impl_group_writes {
             conn: &mut sqlx::pool::PoolConnection<$db>,
             items: &[(EventRow, Vec<NewDelivery>)],
         ) -> Result<()> {
-            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-            insert_events_in(&mut tx, items).await?;
-            tx.commit().await?;
-            Ok(())
+            insert_events_on(conn, &event_refs(items)).await
         }
 
-        async fn insert_events_in(
-            tx: &mut sqlx::Transaction<'_, $db>,
-            items: &[(EventRow, Vec<NewDelivery>)],
+        /// Writes events and their deliveries, all or none: in one statement where the backend's is atomic
+        /// by itself, otherwise in a transaction.
+        async fn insert_events_on(
+            conn: &mut sqlx::pool::PoolConnection<$db>,
+            events: &[(&EventRow, &[NewDelivery])],
         ) -> Result<()> {
-            let events: Vec<&EventRow> = items.iter().map(|(event, _)| event).collect();
-            bulk::insert_event_rows(tx, &events).await?;
-            let deliveries: Vec<(&EventRow, &NewDelivery)> = items
-                .iter()
-                .flat_map(|(event, deliveries)| deliveries.iter().map(move |d| (event, d)))
-                .collect();
-            bulk::insert_deliveries(tx, &deliveries).await
+            if bulk::ATOMIC_STATEMENT {
+                bulk::write_rows(&mut **conn, events, &[], &[]).await?;
+                return Ok(());
+            }
+            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+            write_rows_in(&mut tx, events, &[]).await?;
+            tx.commit().await?;
+            Ok(())
         }
 
         async fn insert_event_alone(
@@ -154,18 +158,13 @@ macro_rules! impl_group_writes {
             event: &EventRow,
             deliveries: &[NewDelivery],
         ) -> Result<EventInsert> {
-            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-            let inserted = bulk::insert_event_rows(&mut tx, &[event]).await;
-            match inserted {
-                Ok(_) => {}
-                // The event id is fresh, so the only unique rule an insert can break is the idempotency key.
-                Err(StoreError::Conflict(_)) => return Ok(EventInsert::DuplicateKey),
-                Err(e) => return Err(e),
+            match insert_events_on(conn, &[(event, deliveries)]).await {
+                Ok(()) => Ok(EventInsert::Inserted),
+                // The event's and its deliveries' ids are fresh, so the only unique rule the insert can
+                // break is the idempotency key.
+                Err(StoreError::Conflict(_)) => Ok(EventInsert::DuplicateKey),
+                Err(e) => Err(e),
             }
-            let deliveries: Vec<(&EventRow, &NewDelivery)> = deliveries.iter().map(|d| (event, d)).collect();
-            bulk::insert_deliveries(&mut tx, &deliveries).await?;
-            tx.commit().await?;
-            Ok(EventInsert::Inserted)
         }
 
         /// Records the outcomes of attempts that finished together in one transaction; if that fails, each
@@ -202,51 +201,82 @@ macro_rules! impl_group_writes {
             outcomes: &[AttemptOutcome],
         ) -> Result<Vec<HealthChange>> {
             let all: Vec<&AttemptOutcome> = outcomes.iter().collect();
+            record_on(conn, &all).await
+        }
+
+        async fn record_attempt_alone(conn: &mut sqlx::pool::PoolConnection<$db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
+            let change = record_on(conn, &[outcome]).await?;
+            Ok(change.into_iter().next().unwrap_or_default())
+        }
+
+        /// Records attempts. Where the backend writes them in one atomic statement and every one of them can
+        /// change its subscription's health only by a recovery (a success, or an attempt that does not count),
+        /// that statement needs no transaction around it; the recoveries it finds (rare: a subscription
+        /// that was failing) follow in a transaction of their own. Otherwise all goes in one transaction.
+        async fn record_on(
+            conn: &mut sqlx::pool::PoolConnection<$db>,
+            outcomes: &[&AttemptOutcome],
+        ) -> Result<Vec<HealthChange>> {
+            let recoveries_only = outcomes.iter().all(|o| {
+                o.disable_subscription.is_none()
+                    && (!o.track_health || o.status == $crate::domain::DeliveryStatus::Succeeded)
+            });
+            if bulk::ATOMIC_STATEMENT && recoveries_only {
+                let mut healthy = succeeded_of(outcomes);
+                let succeeded: Vec<&str> = healthy.iter().copied().collect();
+                let unhealthy = bulk::write_rows(&mut **conn, &[], outcomes, &succeeded).await?;
+                if unhealthy.is_empty() {
+                    return Ok(vec![HealthChange::default(); outcomes.len()]);
+                }
+                for id in &unhealthy {
+                    healthy.remove(id.as_str());
+                }
+                let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+                let changes = health_in_order(&mut tx, outcomes, healthy).await?;
+                tx.commit().await?;
+                return Ok(changes);
+            }
             let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-            let changes = record_in(&mut tx, &all).await?;
+            let changes = write_rows_in(&mut tx, &[], outcomes).await?;
             tx.commit().await?;
             Ok(changes)
         }
 
-        async fn record_attempt_alone(conn: &mut sqlx::pool::PoolConnection<$db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
-            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-            let change = record_in(&mut tx, &[outcome]).await?;
-            tx.commit().await?;
-            Ok(change.into_iter().next().unwrap_or_default())
+        /// Writes events with their deliveries and stores attempts, moving their deliveries (and their
+        /// subscriptions' health) on: the rows through the backend's `bulk::write_rows`, the health per
+        /// subscription.
+        async fn write_rows_in(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            events: &[(&EventRow, &[NewDelivery])],
+            outcomes: &[&AttemptOutcome],
+        ) -> Result<Vec<HealthChange>> {
+            let mut healthy = succeeded_of(outcomes);
+            let succeeded: Vec<&str> = healthy.iter().copied().collect();
+            let unhealthy = bulk::write_rows(&mut **tx, events, outcomes, &succeeded).await?;
+            for id in &unhealthy {
+                healthy.remove(id.as_str());
+            }
+            health_in_order(tx, outcomes, healthy).await
         }
 
-        /// Stores attempts and moves their deliveries (and their subscriptions' health) on: the attempt
-        /// rows and the delivery updates as multi-row statements, the health per subscription.
-        async fn record_in(tx: &mut sqlx::Transaction<'_, $db>, outcomes: &[&AttemptOutcome]) -> Result<Vec<HealthChange>> {
-            // A first attempt that succeeded goes into its delivery's row with the update; it becomes an
-            // attempt row only if the update missed (the lease was lost, the delivery cancelled meanwhile),
-            // so that no attempt goes unrecorded.
-            let finished = bulk::finish_deliveries(tx, outcomes).await?;
-            let rows: Vec<&AttemptOutcome> = outcomes
-                .iter()
-                .copied()
-                .filter(|o| !o.kept_in_delivery() || !finished.contains(&o.attempt.delivery_id))
-                .collect();
-            if !rows.is_empty() {
-                bulk::insert_attempts(tx, &rows).await?;
-            }
-            // A success changes nothing for a subscription that is healthy already (no run of failures, no
-            // dead deliveries counted), which is the usual case: one statement finds the others.
-            let mut healthy: std::collections::HashSet<&str> = outcomes
+        /// The subscriptions of the attempts that succeeded and count towards health. A success changes
+        /// nothing for a subscription that is healthy already (no run of failures, no dead deliveries
+        /// counted), which is the usual case: the rows' write finds the others.
+        fn succeeded_of<'o>(outcomes: &[&'o AttemptOutcome]) -> std::collections::HashSet<&'o str> {
+            outcomes
                 .iter()
                 .filter(|o| o.track_health && o.status == $crate::domain::DeliveryStatus::Succeeded)
                 .map(|o| o.subscription_id.as_str())
-                .collect();
-            if !healthy.is_empty() {
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT id FROM subscriptions WHERE (failing_since IS NOT NULL OR dead_count > 0) AND id",
-                );
-                push_id_set(&mut select, true, healthy.iter().copied());
-                let unhealthy: Vec<(String,)> = select.build_query_as().fetch_all(&mut **tx).await?;
-                for (id,) in &unhealthy {
-                    healthy.remove(id.as_str());
-                }
-            }
+                .collect()
+        }
+
+        /// Moves the subscriptions' health on for `outcomes`, in their order; `healthy`: the subscriptions
+        /// known healthy, whose successes change nothing.
+        async fn health_in_order<'o>(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            outcomes: &[&'o AttemptOutcome],
+            mut healthy: std::collections::HashSet<&'o str>,
+        ) -> Result<Vec<HealthChange>> {
             // Subscription rows are updated in one order, so that two nodes' groups cannot deadlock on them.
             let mut order: Vec<usize> = (0..outcomes.len()).collect();
             order.sort_by(|&a, &b| outcomes[a].subscription_id.cmp(&outcomes[b].subscription_id));

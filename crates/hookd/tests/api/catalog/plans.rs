@@ -256,7 +256,9 @@ async fn postgres_finishing_deliveries_goes_by_key() {
     let plan = store.finish_plan().await.unwrap();
     println!("PostgreSQL, finishing deliveries:\n{plan}\n");
     assert!(
-        plan.contains(" using deliveries_pkey ") && plan.matches(" using ").count() == 1,
+        plan.contains(" using deliveries_pkey ")
+            && !plan.contains("deliveries_leased")
+            && !plan.contains("deliveries_unfinished"),
         "the finished deliveries are found by key:\n{plan}"
     );
     drop(store);
