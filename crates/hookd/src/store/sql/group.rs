@@ -231,10 +231,22 @@ macro_rules! impl_group_writes {
                 for id in &unhealthy {
                     healthy.remove(id.as_str());
                 }
-                let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-                let changes = health_in_order(&mut tx, outcomes, healthy).await?;
-                tx.commit().await?;
-                return Ok(changes);
+                // The attempts are recorded whatever happens next: were an error here reported as theirs,
+                // they would be recorded again. A recovery missed now comes with the subscription's next
+                // success.
+                let recovered = async {
+                    let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+                    let changes = health_in_order(&mut tx, outcomes, healthy).await?;
+                    tx.commit().await?;
+                    Result::<Vec<HealthChange>>::Ok(changes)
+                };
+                return Ok(match recovered.await {
+                    Ok(changes) => changes,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "attempts recorded, but their subscriptions' recovery was not; the next success will");
+                        vec![HealthChange::default(); outcomes.len()]
+                    }
+                });
             }
             let mut tx = sqlx::Connection::begin(&mut **conn).await?;
             let changes = write_rows_in(&mut tx, &[], outcomes).await?;
