@@ -227,7 +227,7 @@ impl_group_writes!(PgStore, sqlx::Postgres);
 /// would be a new statement, prepared anew, for every n). Each kind of group is a single statement, atomic
 /// by itself: it needs no transaction around it, and costs one round trip to the server.
 mod bulk {
-    use super::super::sql::{attempt_cols, event_cols};
+    use super::super::sql::{attempt_cols, delivery_rows, event_cols};
     use super::super::{AttemptOutcome, EventRow, NewDelivery, Result, StoreError};
 
     /// Each of [`write_rows`]' kinds of rows is written by one statement, so a group of one kind needs no
@@ -278,10 +278,7 @@ mod bulk {
         conn: &mut sqlx::PgConnection,
         items: &[(&EventRow, &[NewDelivery])],
     ) -> Result<()> {
-        let deliveries: Vec<(&EventRow, &NewDelivery)> = items
-            .iter()
-            .flat_map(|(event, deliveries)| deliveries.iter().map(move |d| (*event, d)))
-            .collect();
+        let deliveries = delivery_rows(items);
         sqlx::query(INSERT_EVENTS)
             .bind(col(items, |(e, _)| e.id.as_str()))
             .bind(col(items, |(e, _)| e.account_id.as_str()))

@@ -156,7 +156,7 @@ impl_group_writes!(SqliteStore, sqlx::Sqlite);
 mod bulk {
     use std::collections::HashSet;
 
-    use super::super::sql::{attempt_cols, event_cols};
+    use super::super::sql::{attempt_cols, delivery_rows, event_cols};
     use super::super::{AttemptOutcome, EventRow, NewDelivery, Result, StoreError};
 
     type Conn = sqlx::SqliteConnection;
@@ -178,11 +178,7 @@ mod bulk {
         if !events.is_empty() {
             let rows: Vec<&EventRow> = events.iter().map(|(event, _)| *event).collect();
             insert_event_rows(conn, &rows).await?;
-            let deliveries: Vec<(&EventRow, &NewDelivery)> = events
-                .iter()
-                .flat_map(|(event, deliveries)| deliveries.iter().map(move |d| (*event, d)))
-                .collect();
-            insert_deliveries(conn, &deliveries).await?;
+            insert_deliveries(conn, &delivery_rows(events)).await?;
         }
         if !outcomes.is_empty() {
             let finished = finish_deliveries(conn, outcomes).await?;

@@ -107,7 +107,7 @@ macro_rules! impl_group_writes {
             items: Vec<(EventRow, Vec<NewDelivery>)>,
         ) -> Vec<Result<EventInsert>> {
             if items.len() > 1 {
-                match insert_events_together(conn, &items).await {
+                match insert_events_on(conn, &event_refs(&items)).await {
                     Ok(()) => return items.iter().map(|_| Ok(EventInsert::Inserted)).collect(),
                     Err(e) if e.is_unavailable() => return unavailable(&e, items.len()),
                     Err(e) => tracing::debug!(error = %e, count = items.len(), "writing events together failed; writing each alone"),
@@ -128,13 +128,6 @@ macro_rules! impl_group_writes {
                 }
             }
             results
-        }
-
-        async fn insert_events_together(
-            conn: &mut sqlx::pool::PoolConnection<$db>,
-            items: &[(EventRow, Vec<NewDelivery>)],
-        ) -> Result<()> {
-            insert_events_on(conn, &event_refs(items)).await
         }
 
         /// Writes events and their deliveries, all or none: in one statement where the backend's is atomic
@@ -174,7 +167,7 @@ macro_rules! impl_group_writes {
             outcomes: Vec<AttemptOutcome>,
         ) -> Vec<Result<HealthChange>> {
             if outcomes.len() > 1 {
-                match record_attempts_together(conn, &outcomes).await {
+                match record_on(conn, &outcomes.iter().collect::<Vec<_>>()).await {
                     Ok(changes) => return changes.into_iter().map(Ok).collect(),
                     Err(e) if e.is_unavailable() => return unavailable(&e, outcomes.len()),
                     Err(e) => tracing::debug!(error = %e, count = outcomes.len(), "recording attempts together failed; recording each alone"),
@@ -196,14 +189,6 @@ macro_rules! impl_group_writes {
             results
         }
 
-        async fn record_attempts_together(
-            conn: &mut sqlx::pool::PoolConnection<$db>,
-            outcomes: &[AttemptOutcome],
-        ) -> Result<Vec<HealthChange>> {
-            let all: Vec<&AttemptOutcome> = outcomes.iter().collect();
-            record_on(conn, &all).await
-        }
-
         async fn record_attempt_alone(conn: &mut sqlx::pool::PoolConnection<$db>, outcome: &AttemptOutcome) -> Result<HealthChange> {
             let change = record_on(conn, &[outcome]).await?;
             Ok(change.into_iter().next().unwrap_or_default())
@@ -222,14 +207,10 @@ macro_rules! impl_group_writes {
                     && (!o.track_health || o.status == $crate::domain::DeliveryStatus::Succeeded)
             });
             if bulk::ATOMIC_STATEMENT && recoveries_only {
-                let mut healthy = succeeded_of(outcomes);
-                let succeeded: Vec<&str> = healthy.iter().copied().collect();
-                let unhealthy = bulk::write_rows(&mut **conn, &[], outcomes, &succeeded).await?;
-                if unhealthy.is_empty() {
+                let healthy = write_rows_on(&mut **conn, &[], outcomes).await?;
+                // Only successes count here, so a counted attempt whose subscription is healthy moves nothing.
+                if outcomes.iter().all(|o| !o.track_health || healthy.contains(o.subscription_id.as_str())) {
                     return Ok(vec![HealthChange::default(); outcomes.len()]);
-                }
-                for id in &unhealthy {
-                    healthy.remove(id.as_str());
                 }
                 // The attempts are recorded whatever happens next: were an error here reported as theirs,
                 // they would be recorded again. A recovery missed now comes with the subscription's next
@@ -262,24 +243,28 @@ macro_rules! impl_group_writes {
             events: &[(&EventRow, &[NewDelivery])],
             outcomes: &[&AttemptOutcome],
         ) -> Result<Vec<HealthChange>> {
-            let mut healthy = succeeded_of(outcomes);
-            let succeeded: Vec<&str> = healthy.iter().copied().collect();
-            let unhealthy = bulk::write_rows(&mut **tx, events, outcomes, &succeeded).await?;
-            for id in &unhealthy {
-                healthy.remove(id.as_str());
-            }
+            let healthy = write_rows_on(&mut **tx, events, outcomes).await?;
             health_in_order(tx, outcomes, healthy).await
         }
 
-        /// The subscriptions of the attempts that succeeded and count towards health. A success changes
-        /// nothing for a subscription that is healthy already (no run of failures, no dead deliveries
-        /// counted), which is the usual case: the rows' write finds the others.
-        fn succeeded_of<'o>(outcomes: &[&'o AttemptOutcome]) -> std::collections::HashSet<&'o str> {
-            outcomes
+        /// Writes the rows through the backend's `bulk::write_rows` and returns the subscriptions of the
+        /// attempts that succeeded and count towards health which are healthy already (no run of failures,
+        /// no dead deliveries counted): the usual case, in which a success changes nothing.
+        async fn write_rows_on<'o>(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            events: &[(&EventRow, &[NewDelivery])],
+            outcomes: &[&'o AttemptOutcome],
+        ) -> Result<std::collections::HashSet<&'o str>> {
+            let mut healthy: std::collections::HashSet<&str> = outcomes
                 .iter()
                 .filter(|o| o.track_health && o.status == $crate::domain::DeliveryStatus::Succeeded)
                 .map(|o| o.subscription_id.as_str())
-                .collect()
+                .collect();
+            let succeeded: Vec<&str> = healthy.iter().copied().collect();
+            for id in bulk::write_rows(conn, events, outcomes, &succeeded).await? {
+                healthy.remove(id.as_str());
+            }
+            Ok(healthy)
         }
 
         /// Moves the subscriptions' health on for `outcomes`, in their order; `healthy`: the subscriptions

@@ -28,6 +28,16 @@ pub(crate) use queue::{impl_queue, log_expired, replayable};
 pub(crate) use records::impl_records;
 pub(crate) use tenancy::impl_tenancy;
 
+/// A group's deliveries, each beside its event: the rows of the backends' multi-row delivery inserts.
+pub(crate) fn delivery_rows<'a>(
+    events: &[(&'a super::EventRow, &'a [super::NewDelivery])],
+) -> Vec<(&'a super::EventRow, &'a super::NewDelivery)> {
+    events
+        .iter()
+        .flat_map(|&(event, deliveries)| deliveries.iter().map(move |d| (event, d)))
+        .collect()
+}
+
 /// Column lists, as literals so statements stay `&'static str` (sqlx caches prepared statements by text).
 macro_rules! account_cols {
     () => {
