@@ -15,15 +15,25 @@ use crate::{
 /// How often the store is asked to bring its planner's statistics up to date.
 const STATISTICS_INTERVAL: Duration = Duration::from_secs(10);
 
+/// A claim slower than this asks for the statistics at once: a queue that grew from empty in the seconds
+/// since they were last gathered can make the planner walk every subscription's backlog (seconds per
+/// claim) instead of the due index (milliseconds).
+const SLOW_CLAIM: Duration = Duration::from_millis(250);
+
+/// The least time between two refreshes asked for by slow claims.
+const STATISTICS_GAP: Duration = Duration::from_secs(1);
+
 impl Dispatcher {
     /// Keeps the store's planner statistics current (`Store::refresh_statistics`) until `shutdown` turns
     /// true: a claim is planned from them, and a queue that grew from empty in seconds would otherwise be
-    /// planned as if it were still empty.
+    /// planned as if it were still empty. They are looked at every `STATISTICS_INTERVAL`, and at once
+    /// (at most every `STATISTICS_GAP`) after a slow claim.
     pub(super) async fn refresh_statistics(self, mut shutdown: watch::Receiver<bool>) {
         let store = &self.inner.store;
         while !*shutdown.borrow() {
             tokio::select! {
                 _ = tokio::time::sleep(STATISTICS_INTERVAL) => {}
+                _ = self.inner.stale_statistics.notified() => {}
                 _ = shutdown.changed() => break,
             }
             match store.refresh_statistics().await {
@@ -35,6 +45,10 @@ impl Dispatcher {
                     "refreshing the planner's statistics failed",
                 ),
             }
+            tokio::select! {
+                _ = tokio::time::sleep(STATISTICS_GAP) => {}
+                _ = shutdown.changed() => break,
+            }
         }
     }
 
@@ -43,7 +57,8 @@ impl Dispatcher {
         let inner = &self.inner;
         let now = now_ms();
         let lease_until = inner.lease_until(now);
-        let jobs = match inner
+        let started_at = std::time::Instant::now();
+        let claimed = inner
             .store
             .claim_due(
                 &inner.node_id,
@@ -53,8 +68,11 @@ impl Dispatcher {
                 &inner.room(),
                 inner.config.subscription_concurrency as i64,
             )
-            .await
-        {
+            .await;
+        if started_at.elapsed() > SLOW_CLAIM {
+            inner.stale_statistics.notify_one();
+        }
+        let jobs = match claimed {
             Ok(jobs) => jobs,
             Err(e) => {
                 log_failure(inner.store.health(), &e, "leasing due deliveries failed");

@@ -100,6 +100,8 @@ struct Inner {
     ready: std::sync::Mutex<Ready>,
     /// Signalled when the deliveries waiting in memory are down to a quarter of `memory_queue`.
     room: Notify,
+    /// Signalled by a slow claim: the planner's statistics may be stale (see `refresh_statistics`).
+    stale_statistics: Notify,
     /// The store's backlog at its last count: publishing is refused at its bound.
     backlog: backlog::Backlog,
     /// Subscriptions' secrets and settings as last opened, by subscription id, with the stored fields they
@@ -237,6 +239,7 @@ impl Dispatcher {
                 held: Default::default(),
                 opened: Default::default(),
                 room: Notify::new(),
+                stale_statistics: Notify::new(),
                 backlog: Default::default(),
                 closed: AtomicBool::new(false),
                 ready: Default::default(),
