@@ -70,6 +70,18 @@ impl Conn {
         headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<(StatusCode, Bytes)> {
+        let (status, _, body) = self.exchange(method, path, headers, body).await?;
+        Ok((status, body))
+    }
+
+    /// A request and its answer's status, headers and body.
+    pub async fn exchange(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<(StatusCode, header::HeaderMap, Bytes)> {
         if self.send.ready().await.is_err() {
             *self = Self::open(self.addr).await?;
         }
@@ -85,9 +97,9 @@ impl Conn {
             .send
             .send_request(request.body(Full::new(body))?)
             .await?;
-        let status = response.status();
-        let body = response.into_body().collect().await?.to_bytes();
-        Ok((status, body))
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await?.to_bytes();
+        Ok((parts.status, parts.headers, body))
     }
 
     /// A JSON request as `auth` that must answer `expect`; returns the parsed answer.

@@ -486,6 +486,9 @@ async fn measure(
     if scenario == Scenario::Slow {
         figures.insert("slow2_received", slow2);
     }
+    if published.refused > 0 {
+        figures.insert("publishes_refused", published.refused as f64);
+    }
     let series = every.map(|every| {
         soak::series(
             published.first_us,
@@ -504,7 +507,12 @@ struct Published {
     latencies_us: Vec<u64>,
     first_us: u64,
     last_us: u64,
+    /// Publishes refused for backpressure and sent again.
+    refused: usize,
 }
+
+/// The most times one publish is refused for backpressure before the run fails.
+const MAX_REFUSALS: usize = 120;
 
 /// Publishes `events` of `source` from `concurrency` connections spread over the nodes, as fast as they go
 /// or at `rate` events/s.
@@ -517,6 +525,7 @@ async fn publish(
     clock: Instant,
 ) -> Result<Published> {
     let next = Arc::new(AtomicUsize::new(0));
+    let refused = Arc::new(AtomicUsize::new(0));
     // In this order, so that an event paced to start `k` intervals after `t0` is no earlier on the clock
     // than `k` intervals after `first_us` (the soak buckets by the clock).
     let first_us = clock.elapsed().as_micros() as u64;
@@ -525,6 +534,7 @@ async fn publish(
     let addrs = hookd.addrs();
     for publisher in 0..concurrency {
         let (next, source, addr) = (next.clone(), source.clone(), addrs[publisher % addrs.len()]);
+        let refused = refused.clone();
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::open(addr).await?;
             let mut sent = Vec::new();
@@ -538,14 +548,35 @@ async fn publish(
                 }
                 let body = source.body(n);
                 let start = clock.elapsed().as_micros() as u64;
-                let (status, answer) = conn
-                    .request(
-                        Method::POST,
-                        "/api/v1/apps/bench/events",
-                        &source.auth(n).headers(),
-                        body,
-                    )
-                    .await?;
+                // A publish refused for backpressure (429, or 503 while delivery has fallen behind) is sent
+                // again after its `Retry-After`, as a client should; its latency counts the waits.
+                let mut refusals = 0;
+                let (status, answer) = loop {
+                    let (status, headers, answer) = conn
+                        .exchange(
+                            Method::POST,
+                            "/api/v1/apps/bench/events",
+                            &source.auth(n).headers(),
+                            body.clone(),
+                        )
+                        .await?;
+                    let retry_after = headers
+                        .get(hyper::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+                    match retry_after {
+                        Some(seconds)
+                            if matches!(
+                                status,
+                                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                            ) && refusals < MAX_REFUSALS =>
+                        {
+                            refusals += 1;
+                            tokio::time::sleep(Duration::from_secs(seconds.clamp(1, 30))).await;
+                        }
+                        _ => break (status, answer),
+                    }
+                };
+                refused.fetch_add(refusals, Ordering::Relaxed);
                 let latency = clock.elapsed().as_micros() as u64 - start;
                 if status != StatusCode::CREATED {
                     bail!(
@@ -567,6 +598,7 @@ async fn publish(
         latencies_us: Vec::with_capacity(events),
         first_us,
         last_us: first_us,
+        refused: 0,
     };
     for task in tasks {
         for (id, start, latency) in task.await?? {
@@ -575,6 +607,7 @@ async fn publish(
             published.latencies_us.push(latency);
         }
     }
+    published.refused = refused.load(Ordering::Relaxed);
     Ok(published)
 }
 
