@@ -1,7 +1,11 @@
 //! The PostgreSQL store, for deployments that want a server database or several hookd processes. Rows
 //! are claimed with `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers never lease the same delivery.
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    str::FromStr,
+    sync::atomic::{AtomicI64, Ordering},
+    time::Duration,
+};
 
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -23,7 +27,13 @@ pub struct PgStore {
     writes: Writes,
     health: std::sync::Arc<StorageHealth>,
     caches: ReadCaches,
+    /// When a claim last walked the whole due index (see [`PgStore::due_with_room`]), in ms.
+    last_walk_ms: AtomicI64,
 }
+
+/// The longest a claim goes by [`PgStore::due_with_room`] alone before it walks the whole due index again,
+/// which finds what that leaves out: subscriptions with no attempt in flight here, fifo ones.
+const WALK_EVERY_MS: i64 = 1_000;
 
 /// A connection once the server accepts one: tried again with backoff (250 ms doubling to 5 s), each
 /// failure logged, until `timeout` has passed; then the last failure with how long it was tried. A
@@ -110,6 +120,7 @@ impl PgStore {
             writes,
             health,
             caches: ReadCaches::default(),
+            last_walk_ms: AtomicI64::new(i64::MIN),
         })
     }
 
@@ -165,6 +176,55 @@ impl PgStore {
 }
 
 impl PgStore {
+    /// The oldest due deliveries of the subscriptions with attempts in flight here and room for more (at
+    /// most their room each, `limit` in all), read by `deliveries_due_by_subscription`; `None` when they
+    /// are fewer than `limit`, or the whole due index was last walked `WALK_EVERY_MS` ago or more, and the
+    /// claim is to walk it.
+    ///
+    /// A claim walks `deliveries_due` from its head and passes the entries of subscriptions at their cap.
+    /// A subscription whose receiver is slow keeps its slots taken and its backlog at that head, and here
+    /// the walk reads each passed entry's row (the visibility map of a queue table is never current), so
+    /// a claim costs more the more such a backlog holds: 5-25 ms per claim with two slow receivers among
+    /// twenty. This read costs a few entries per subscription with room, however long those backlogs are.
+    async fn due_with_room(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        room: &std::collections::HashMap<String, i64>,
+        now: i64,
+        limit: i64,
+    ) -> Result<Option<Vec<(String, String)>>> {
+        let last = self.last_walk_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= WALK_EVERY_MS {
+            self.last_walk_ms.store(now, Ordering::Relaxed);
+            return Ok(None);
+        }
+        let (ids, rooms): (Vec<&str>, Vec<i64>) = room
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(id, n)| (id.as_str(), *n))
+            .unzip();
+        if rooms.iter().sum::<i64>() < limit {
+            return Ok(None);
+        }
+        // A fifo subscription's next delivery is its oldest unfinished one, which the walk checks.
+        let due: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.id, c.subscription_id FROM unnest($1::text[], $2::bigint[]) AS w(subscription_id, room) \
+             JOIN subscriptions s ON s.id = w.subscription_id \
+             CROSS JOIN LATERAL (SELECT d.id, d.subscription_id, d.next_attempt_at FROM deliveries d \
+                 WHERE d.subscription_id = w.subscription_id AND d.status IN ('pending', 'retrying') \
+                 AND d.next_attempt_at <= $3 ORDER BY d.next_attempt_at, d.id LIMIT w.room) c \
+             WHERE s.status = 'enabled' AND s.ordering <> 'fifo' \
+             ORDER BY c.next_attempt_at, c.id LIMIT $4",
+        )
+        .bind(ids)
+        .bind(rooms)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?;
+        Ok((due.len() as i64 >= limit).then_some(due))
+    }
+
     /// Analyses the queue's tables whose rows changed by more than autovacuum's default rule (50 rows plus
     /// a tenth of the table) since their statistics were gathered, and those whose size the planner has
     /// wrong by more than a tenth (twenty subscriptions never analysed are fewer than 50 changes, and are
@@ -536,6 +596,79 @@ mod tests {
         assert!(
             err.to_string().contains("statement timeout"),
             "unexpected error: {err}"
+        );
+    }
+
+    /// While a subscription is at its cap, a claim takes the due work of subscriptions with attempts in
+    /// flight and room by subscription (never a disabled or fifo one's), walks the whole due index when that
+    /// falls short of the claim, and walks it at least every `WALK_EVERY_MS` all the same, so that due work
+    /// of a subscription with nothing in flight is not passed over for long.
+    #[tokio::test]
+    async fn claims_beside_a_full_subscription_go_by_subscription_and_still_walk() {
+        use crate::store::Queue;
+        let Some(db) = ScratchDatabase::create().await else {
+            return;
+        };
+        let store = PgStore::open(&db.url, 2, 0, Duration::ZERO).await.unwrap();
+        for statement in [
+            "INSERT INTO accounts (id, name, products, created_at) VALUES ('acc_1', 'a', '', 0)",
+            "INSERT INTO apps (account_id, id, kind, max_subscriptions, created_at, updated_at) \
+             VALUES ('acc_1', 'app_1', 'native', 100, 0, 0)",
+            "INSERT INTO subscriptions (id, account_id, app_id, url, status, event_types, users, format, \
+             secrets, headers, created_at, updated_at, ordering) SELECT s.id, 'acc_1', 'app_1', \
+             'https://example.com', s.status, '[]', '[]', 'native', '', '{}', 0, 0, s.ordering \
+             FROM (VALUES ('full', 'enabled', 'none'), ('room', 'enabled', 'none'), ('idle', 'enabled', 'none'), \
+             ('fifo', 'enabled', 'fifo'), ('off', 'disabled', 'none')) AS s(id, status, ordering)",
+            "INSERT INTO events (id, account_id, app_id, event_type, payload, created_at) \
+             VALUES ('evt_1', 'acc_1', 'app_1', 't', '{}', 0)",
+            // Due at: idle 1, 2, 4, 7; full 3 and 8-17; off 5, 6; fifo 18, 19; room 20-27.
+            "INSERT INTO deliveries (id, event_id, subscription_id, account_id, app_id, status, attempts, \
+             next_attempt_at, created_at, updated_at) SELECT d.sub || '_' || d.due, 'evt_1', d.sub, 'acc_1', \
+             'app_1', 'pending', 0, d.due, 0, 0 FROM (SELECT 'idle', unnest(ARRAY[1, 2, 4, 7]) \
+             UNION ALL SELECT 'full', unnest(ARRAY[3]) UNION ALL SELECT 'full', generate_series(8, 17) \
+             UNION ALL SELECT 'off', unnest(ARRAY[5, 6]) UNION ALL SELECT 'room', generate_series(20, 27) \
+             UNION ALL SELECT 'fifo', unnest(ARRAY[18, 19])) AS d(sub, due)",
+        ] {
+            sqlx::query(statement).execute(&store.writer).await.unwrap();
+        }
+        let room: std::collections::HashMap<String, i64> =
+            [("full", 0), ("room", 8), ("fifo", 3), ("off", 3)]
+                .into_iter()
+                .map(|(id, n)| (id.to_owned(), n))
+                .collect();
+        let t = 1_000_000;
+        let mut claimed = Vec::new();
+        for (now, limit) in [
+            (t, 2),
+            (t + 10, 3),
+            (t + 20, 2),
+            (t + WALK_EVERY_MS + 20, 2),
+            (t + WALK_EVERY_MS + 30, 4),
+        ] {
+            let jobs = store
+                .claim_due("node_1", now, now + 60_000, limit, &room, 64)
+                .await
+                .unwrap();
+            let mut ids: Vec<String> = jobs.into_iter().map(|j| j.delivery_id).collect();
+            ids.sort();
+            claimed.push(ids);
+        }
+        store.writer.close().await;
+        drop(store);
+        db.drop().await;
+        assert_eq!(
+            claimed,
+            [
+                // The first claim walks the due index: the oldest of the subscriptions with room.
+                vec!["idle_1", "idle_2"],
+                // By subscription: idle's older ones wait, and neither fifo nor the disabled one is read.
+                vec!["room_20", "room_21", "room_22"],
+                vec!["room_23", "room_24"],
+                // A second after the last walk, the next claim walks again and finds idle's.
+                vec!["idle_4", "idle_7"],
+                // Room has three left for a claim of four: it walks, and fifo's oldest comes too.
+                vec!["fifo_18", "room_25", "room_26", "room_27"],
+            ]
         );
     }
 

@@ -111,6 +111,18 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// Always the walk of the due index: SQLite reads the subscription of each entry it passes from the
+    /// entry itself (see `PgStore::due_with_room`).
+    async fn due_with_room(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        _room: &std::collections::HashMap<String, i64>,
+        _now: i64,
+        _limit: i64,
+    ) -> Result<Option<Vec<(String, String)>>> {
+        Ok(None)
+    }
+
     /// Nothing to bring up to date: SQLite plans hookd's queries from the schema and its indexes alone,
     /// as no statistics are ever gathered (`ANALYZE` is never run), so a table that grew fast is planned
     /// the same as before.

@@ -91,26 +91,39 @@ macro_rules! impl_queue {
             ) -> Result<Vec<DeliveryJob>> {
                 // Leases and the jobs' details in one transaction: a failure leaves nothing leased.
                 let mut tx = self.writer.begin().await?;
-                // The oldest due deliveries of subscriptions with free attempt slots (of a fifo subscription
-                // only its oldest unfinished one). A plain index walk: the ranking is done here, not in SQL,
-                // because planners turned a ranking subquery into a scan per row once backlogs grew.
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT d.id, d.subscription_id \
-                     FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
-                     WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ",
-                );
-                select.push_bind(now).push(concat!(
-                    " AND s.status = 'enabled' \
-                     AND (s.ordering <> 'fifo' OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_id = d.subscription_id \
-                     AND p.", $stored_order, " < d.", $stored_order, " AND p.status IN ('pending', 'retrying', 'delivering')))",
-                ));
                 let full: Vec<&String> = room.iter().filter(|(_, n)| **n <= 0).map(|(id, _)| id).collect();
-                if !full.is_empty() {
-                    select.push(" AND d.subscription_id");
-                    push_id_set(&mut select, false, full);
-                }
-                select.push(" ORDER BY d.next_attempt_at, d.id LIMIT ").push_bind(limit.saturating_mul(4));
-                let candidates: Vec<(String, String)> = select.build_query_as().fetch_all(&mut *tx).await?;
+                // While some subscriptions are at their cap, the backend may read the due work of those with
+                // room by subscription rather than walk past the others' backlog.
+                let by_subscription = if full.is_empty() {
+                    None
+                } else {
+                    self.due_with_room(&mut tx, room, now, limit).await?
+                };
+                let candidates = match by_subscription {
+                    Some(candidates) => candidates,
+                    None => {
+                        // The oldest due deliveries of subscriptions with free attempt slots (of a fifo
+                        // subscription only its oldest unfinished one). A plain index walk: the ranking is
+                        // done here, not in SQL, because planners turned a ranking subquery into a scan per
+                        // row once backlogs grew.
+                        let mut select = sqlx::QueryBuilder::<$db>::new(
+                            "SELECT d.id, d.subscription_id \
+                             FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
+                             WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ",
+                        );
+                        select.push_bind(now).push(concat!(
+                            " AND s.status = 'enabled' \
+                             AND (s.ordering <> 'fifo' OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_id = d.subscription_id \
+                             AND p.", $stored_order, " < d.", $stored_order, " AND p.status IN ('pending', 'retrying', 'delivering')))",
+                        ));
+                        if !full.is_empty() {
+                            select.push(" AND d.subscription_id");
+                            push_id_set(&mut select, false, full);
+                        }
+                        select.push(" ORDER BY d.next_attempt_at, d.id LIMIT ").push_bind(limit.saturating_mul(4));
+                        select.build_query_as().fetch_all(&mut *tx).await?
+                    }
+                };
                 // None gets more than its room.
                 let mut taken: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
                 let mut chosen = Vec::new();
