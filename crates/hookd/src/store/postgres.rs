@@ -599,6 +599,22 @@ mod tests {
         );
     }
 
+    /// A store on a scratch database holding account `acc_1` and its app `app_1`, then `statements`; `None`
+    /// without PostgreSQL (see `ScratchDatabase::create`).
+    async fn store_with_app(statements: &[&str]) -> Option<(ScratchDatabase, PgStore)> {
+        let db = ScratchDatabase::create().await?;
+        let store = PgStore::open(&db.url, 2, 0, Duration::ZERO).await.unwrap();
+        let app = [
+            "INSERT INTO accounts (id, name, products, created_at) VALUES ('acc_1', 'a', '', 0)",
+            "INSERT INTO apps (account_id, id, kind, max_subscriptions, created_at, updated_at) \
+             VALUES ('acc_1', 'app_1', 'native', 100, 0, 0)",
+        ];
+        for statement in app.iter().chain(statements) {
+            sqlx::query(statement).execute(&store.writer).await.unwrap();
+        }
+        Some((db, store))
+    }
+
     /// While a subscription is at its cap, a claim takes the due work of subscriptions with attempts in
     /// flight and room by subscription (never a disabled or fifo one's), walks the whole due index when that
     /// falls short of the claim, and walks it at least every `WALK_EVERY_MS` all the same, so that due work
@@ -606,14 +622,7 @@ mod tests {
     #[tokio::test]
     async fn claims_beside_a_full_subscription_go_by_subscription_and_still_walk() {
         use crate::store::Queue;
-        let Some(db) = ScratchDatabase::create().await else {
-            return;
-        };
-        let store = PgStore::open(&db.url, 2, 0, Duration::ZERO).await.unwrap();
-        for statement in [
-            "INSERT INTO accounts (id, name, products, created_at) VALUES ('acc_1', 'a', '', 0)",
-            "INSERT INTO apps (account_id, id, kind, max_subscriptions, created_at, updated_at) \
-             VALUES ('acc_1', 'app_1', 'native', 100, 0, 0)",
+        let Some((db, store)) = store_with_app(&[
             "INSERT INTO subscriptions (id, account_id, app_id, url, status, event_types, users, format, \
              secrets, headers, created_at, updated_at, ordering) SELECT s.id, 'acc_1', 'app_1', \
              'https://example.com', s.status, '[]', '[]', 'native', '', '{}', 0, 0, s.ordering \
@@ -628,9 +637,11 @@ mod tests {
              UNION ALL SELECT 'full', unnest(ARRAY[3]) UNION ALL SELECT 'full', generate_series(8, 17) \
              UNION ALL SELECT 'off', unnest(ARRAY[5, 6]) UNION ALL SELECT 'room', generate_series(20, 27) \
              UNION ALL SELECT 'fifo', unnest(ARRAY[18, 19])) AS d(sub, due)",
-        ] {
-            sqlx::query(statement).execute(&store.writer).await.unwrap();
-        }
+        ])
+        .await
+        else {
+            return;
+        };
         let room: std::collections::HashMap<String, i64> =
             [("full", 0), ("room", 8), ("fifo", 3), ("off", 3)]
                 .into_iter()
@@ -676,17 +687,9 @@ mod tests {
     /// that did not change is not.
     #[tokio::test]
     async fn stale_statistics_are_refreshed_once() {
-        let Some(db) = ScratchDatabase::create().await else {
+        let Some((db, store)) = store_with_app(&[]).await else {
             return;
         };
-        let store = PgStore::open(&db.url, 2, 0, Duration::ZERO).await.unwrap();
-        for statement in [
-            "INSERT INTO accounts (id, name, products, created_at) VALUES ('acc_1', 'a', '', 0)",
-            "INSERT INTO apps (account_id, id, kind, max_subscriptions, created_at, updated_at) \
-             VALUES ('acc_1', 'app_1', 'native', 100, 0, 0)",
-        ] {
-            sqlx::query(statement).execute(&store.writer).await.unwrap();
-        }
         sqlx::query(
             "INSERT INTO subscriptions (id, account_id, app_id, url, status, event_types, users, format, \
              secrets, headers, created_at, updated_at) SELECT 'sub_' || n, 'acc_1', 'app_1', \
