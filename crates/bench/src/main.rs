@@ -421,6 +421,7 @@ async fn measure(
     receiver.reserve(expected);
     hookd.reset_peak_rss()?;
     let cpu_before = hookd.cpu_seconds()?;
+    let machine_before = server::machine_ticks()?;
     let (done, watching) = tokio::sync::watch::channel(false);
     let delivering = async {
         let outcome = async {
@@ -439,6 +440,9 @@ async fn measure(
     let (published, arrived) = outcome?;
     let samples = samples?;
     let cpu = hookd.cpu_seconds()? - cpu_before;
+    let machine_after = server::machine_ticks()?;
+    let machine_idle = (machine_after.0 - machine_before.0) as f64
+        / (machine_after.1 - machine_before.1).max(1) as f64;
     let peak_rss = hookd.peak_rss()?;
     let count = |kind| receiver.count(kind) as f64;
     let (slow, failing, slow2) = (count(Kind::Slow), count(Kind::Fail), count(Kind::Slow2));
@@ -472,6 +476,7 @@ async fn measure(
         ("e2e_p99_ms", percentile(&mut e2e, 0.99)),
         ("peak_rss_mib", peak_rss as f64 / (1024.0 * 1024.0)),
         ("cpu_s_per_1000", cpu / (receipts.len() as f64 / 1000.0)),
+        ("machine_idle", machine_idle),
     ]);
     if matches!(scenario, Scenario::Fanout | Scenario::E20 | Scenario::Slow) {
         figures.insert(
@@ -764,7 +769,7 @@ fn print_table(args: &Args, medians: &BTreeMap<Key, Figures>) {
         );
     }
     println!();
-    let columns: [(&str, &str, usize); 15] = [
+    let columns: [(&str, &str, usize); 16] = [
         ("events/s", "accepted_per_s", 0),
         ("deliv/s", "deliveries_per_s", 0),
         ("ratio", "ratio_to_ceiling", 3),
@@ -775,6 +780,7 @@ fn print_table(args: &Args, medians: &BTreeMap<Key, Figures>) {
         ("e2e p99", "e2e_p99_ms", 1),
         ("RSS MiB", "peak_rss_mib", 0),
         ("CPU s/1k", "cpu_s_per_1000", 3),
+        ("idle", "machine_idle", 2),
         ("ok/sub/s", "healthy_per_sub_per_s", 0),
         ("healthy", "healthy_vs_all_healthy", 2),
         ("slow ratio", "slow_vs_healthy", 3),

@@ -344,6 +344,24 @@ fn free_port() -> Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
+/// The machine's CPU time so far, from the first line of `/proc/stat`: (idle, total) in clock ticks, where
+/// idle counts `idle` and `iowait` and total every state (guest time is already inside `user`).
+pub fn machine_ticks() -> Result<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let line = stat.lines().next().context("empty /proc/stat")?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(str::parse)
+        .collect::<std::result::Result<_, _>>()
+        .context("unreadable /proc/stat")?;
+    if ticks.len() < 5 {
+        bail!("unreadable /proc/stat: {line}");
+    }
+    Ok((ticks[3] + ticks[4], ticks.iter().sum()))
+}
+
 /// Clock ticks per second for `/proc` times (`getconf CLK_TCK`, 100 on Linux in practice).
 fn clock_ticks() -> u64 {
     std::process::Command::new("getconf")
