@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     domain::{new_id, Corrupt},
-    store::{AppSubscriptions, Enabled, EventInsert, EventRow, NewDelivery, Store},
+    store::{AppSubscriptions, Enabled, EventInsert, EventRow, JobEvent, NewDelivery, Store},
 };
 
 /// Why an event's deliveries were not stored.
@@ -82,11 +82,14 @@ pub async fn start(
         if wake {
             dispatcher.wake();
         }
-        let jobs = handed
-            .iter()
-            .map(|&(i, sub)| fresh_job(row, &subscriptions[sub].row, &deliveries[i].id))
-            .collect();
-        dispatcher.hand_over(jobs);
+        if !handed.is_empty() {
+            let event = Arc::new(JobEvent::of(row));
+            let jobs = handed
+                .iter()
+                .map(|&(i, sub)| fresh_job(&event, &subscriptions[sub], &deliveries[i].id))
+                .collect();
+            dispatcher.hand_over(jobs);
+        }
     }
     Ok(Started { insert, deliveries })
 }

@@ -91,7 +91,7 @@ fn is_secret_header(name: &str) -> bool {
 /// The request `job` sends now, secrets masked — the subscription's own headers all, the format's where
 /// they are secrets; `None` if it cannot be built (as the dispatcher would record a failed attempt).
 fn shown_request(sealer: &crate::crypto::Sealer, job: &DeliveryJob) -> Option<DeliveryRequest> {
-    if job.payload_expired_at.is_some() {
+    if job.event.payload_expired_at.is_some() {
         return None;
     }
     let (rendered, extra) = render_request(sealer, job, now_ms()).ok()?;
@@ -114,11 +114,12 @@ fn shown_request(sealer: &crate::crypto::Sealer, job: &DeliveryJob) -> Option<De
         })
         .chain(crate::delivery::formats::extra_headers(&extra).map(|(name, _)| entry(name, MASKED)))
         .collect();
-    let http = url::Url::parse(&job.url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    let http = url::Url::parse(&job.subscription.url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
     let (body, body_truncated) = shown_body(&rendered.body);
     Some(DeliveryRequest {
         method: if http { "POST" } else { "PUBLISH" }.to_owned(),
-        url: redact(&job.url),
+        url: redact(&job.subscription.url),
         headers,
         body,
         body_truncated,

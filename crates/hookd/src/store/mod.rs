@@ -211,12 +211,26 @@ impl SubscriptionRow {
 pub struct Enabled {
     pub row: SubscriptionRow,
     pub settings: std::result::Result<Arc<Settings>, Corrupt>,
+    /// What its jobs carry of it, made once for all of them (see `DeliveryJob`).
+    job: std::sync::OnceLock<Arc<JobSubscription>>,
 }
 
 impl From<SubscriptionRow> for Enabled {
     fn from(row: SubscriptionRow) -> Self {
         let settings = row.compile().map(Arc::new);
-        Self { row, settings }
+        Self {
+            row,
+            settings,
+            job: Default::default(),
+        }
+    }
+}
+
+impl Enabled {
+    /// What the jobs of its deliveries carry of it, shared by them all.
+    pub fn job(&self) -> &Arc<JobSubscription> {
+        self.job
+            .get_or_init(|| Arc::new(JobSubscription::from(&self.row)))
     }
 }
 
@@ -539,23 +553,40 @@ pub struct AttemptCount {
     pub failed: i64,
 }
 
-/// Everything a worker needs to make one attempt of one delivery.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// Everything a worker needs to make one attempt of one delivery. The event and the subscription's settings
+/// are shared by the jobs of the same event and subscription, so that an event waiting for a hundred
+/// subscriptions' attempts is one copy of its payload in memory, not a hundred, and a subscription's
+/// backlog one copy of its settings.
+#[derive(Debug, Clone)]
 pub struct DeliveryJob {
     pub delivery_id: String,
-    pub event_id: String,
-    pub account_id: String,
-    pub app_id: String,
-    pub subscription_id: String,
     /// Attempts made before this one.
     pub attempts: i64,
+    pub event: Arc<JobEvent>,
+    pub subscription: Arc<JobSubscription>,
+}
+
+/// The event of a `DeliveryJob`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct JobEvent {
+    pub id: String,
+    pub account_id: String,
+    pub app_id: String,
     pub event_type: String,
     pub payload: String,
-    pub event_created_at: i64,
+    pub created_at: i64,
     pub channel_id: Option<String>,
     pub user_id: Option<String>,
     /// The publish span's W3C `traceparent` (see `EventRow::traceparent`): the parent of the attempt's span.
     pub traceparent: Option<String>,
+    /// Set when retention dropped the event's payload.
+    pub payload_expired_at: Option<i64>,
+}
+
+/// What an attempt needs of its subscription: where and how to send, as stored (sealed).
+#[derive(Debug, PartialEq, Eq)]
+pub struct JobSubscription {
+    pub id: String,
     pub url: String,
     pub format: String,
     pub secrets: Vec<u8>,
@@ -564,9 +595,120 @@ pub struct DeliveryJob {
     pub retry: Option<String>,
     pub timeout_ms: Option<i64>,
     pub rate_limit: Option<i32>,
-    /// Set when retention dropped the event's payload.
-    pub payload_expired_at: Option<i64>,
     pub batch: Option<String>,
+}
+
+impl From<&SubscriptionRow> for JobSubscription {
+    fn from(row: &SubscriptionRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            url: row.url.clone(),
+            format: row.format.clone(),
+            secrets: row.secrets.clone(),
+            headers: row.headers.clone(),
+            vendor_secrets: row.vendor_secrets.clone(),
+            retry: row.retry.clone(),
+            timeout_ms: row.timeout_ms,
+            rate_limit: row.rate_limit,
+            batch: row.batch.clone(),
+        }
+    }
+}
+
+/// A `DeliveryJob` as read: a delivery joined with its event and subscription (`job_cols!`).
+#[derive(Debug, sqlx::FromRow)]
+pub struct JobRow {
+    delivery_id: String,
+    event_id: String,
+    account_id: String,
+    app_id: String,
+    subscription_id: String,
+    attempts: i64,
+    event_type: String,
+    payload: String,
+    event_created_at: i64,
+    channel_id: Option<String>,
+    user_id: Option<String>,
+    traceparent: Option<String>,
+    url: String,
+    format: String,
+    secrets: Vec<u8>,
+    headers: String,
+    vendor_secrets: Option<Vec<u8>>,
+    retry: Option<String>,
+    timeout_ms: Option<i64>,
+    rate_limit: Option<i32>,
+    payload_expired_at: Option<i64>,
+    batch: Option<String>,
+}
+
+/// The jobs of `rows`, in their order; rows of one event, or of one subscription, share its copy.
+pub fn jobs_of(rows: Vec<JobRow>) -> Vec<DeliveryJob> {
+    let mut events: std::collections::HashMap<String, Arc<JobEvent>> = Default::default();
+    let mut subscriptions: std::collections::HashMap<String, Arc<JobSubscription>> =
+        Default::default();
+    rows.into_iter()
+        .map(|row| {
+            let event = events
+                .entry(row.event_id.clone())
+                .or_insert_with(|| {
+                    Arc::new(JobEvent {
+                        id: row.event_id,
+                        account_id: row.account_id,
+                        app_id: row.app_id,
+                        event_type: row.event_type,
+                        payload: row.payload,
+                        created_at: row.event_created_at,
+                        channel_id: row.channel_id,
+                        user_id: row.user_id,
+                        traceparent: row.traceparent,
+                        payload_expired_at: row.payload_expired_at,
+                    })
+                })
+                .clone();
+            let subscription = subscriptions
+                .entry(row.subscription_id.clone())
+                .or_insert_with(|| {
+                    Arc::new(JobSubscription {
+                        id: row.subscription_id,
+                        url: row.url,
+                        format: row.format,
+                        secrets: row.secrets,
+                        headers: row.headers,
+                        vendor_secrets: row.vendor_secrets,
+                        retry: row.retry,
+                        timeout_ms: row.timeout_ms,
+                        rate_limit: row.rate_limit,
+                        batch: row.batch,
+                    })
+                })
+                .clone();
+            DeliveryJob {
+                delivery_id: row.delivery_id,
+                attempts: row.attempts,
+                event,
+                subscription,
+            }
+        })
+        .collect()
+}
+
+impl JobEvent {
+    /// The event of the jobs of a delivery just published.
+    pub fn of(row: &EventRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            account_id: row.account_id.clone(),
+            app_id: row.app_id.clone(),
+            event_type: row.event_type.clone(),
+            payload: row.payload.clone(),
+            created_at: row.created_at,
+            channel_id: row.channel_id.clone(),
+            user_id: row.user_id.clone(),
+            traceparent: row.traceparent.clone(),
+            payload_expired_at: None,
+        }
+    }
 }
 
 /// What a finished attempt changes.
@@ -688,6 +830,58 @@ pub async fn connect(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn job_row(delivery: &str, event: &str, subscription: &str) -> JobRow {
+        JobRow {
+            delivery_id: delivery.into(),
+            event_id: event.into(),
+            account_id: "acc".into(),
+            app_id: "app".into(),
+            subscription_id: subscription.into(),
+            attempts: 1,
+            event_type: "a.b".into(),
+            payload: format!("{{\"of\":\"{event}\"}}"),
+            event_created_at: 7,
+            channel_id: None,
+            user_id: None,
+            traceparent: None,
+            url: format!("http://127.0.0.1:9/{subscription}"),
+            format: "native".into(),
+            secrets: subscription.as_bytes().to_vec(),
+            headers: "{}".into(),
+            vendor_secrets: None,
+            retry: None,
+            timeout_ms: None,
+            rate_limit: None,
+            payload_expired_at: None,
+            batch: None,
+        }
+    }
+
+    #[test]
+    fn jobs_read_together_share_their_event_and_subscription() {
+        let jobs = jobs_of(vec![
+            job_row("dlv_1", "evt_1", "sub_a"),
+            job_row("dlv_2", "evt_1", "sub_b"),
+            job_row("dlv_3", "evt_2", "sub_a"),
+        ]);
+        let ids: Vec<&str> = jobs.iter().map(|j| j.delivery_id.as_str()).collect();
+        assert_eq!(ids, ["dlv_1", "dlv_2", "dlv_3"]);
+        assert!(Arc::ptr_eq(&jobs[0].event, &jobs[1].event));
+        assert!(!Arc::ptr_eq(&jobs[0].event, &jobs[2].event));
+        assert_eq!(jobs[2].event.payload, r#"{"of":"evt_2"}"#);
+        assert!(Arc::ptr_eq(&jobs[0].subscription, &jobs[2].subscription));
+        assert!(!Arc::ptr_eq(&jobs[0].subscription, &jobs[1].subscription));
+        assert_eq!(jobs[1].subscription.url, "http://127.0.0.1:9/sub_b");
+        assert_eq!(jobs[1].subscription.secrets, b"sub_b");
+    }
+
+    #[test]
+    fn a_cached_subscription_gives_its_jobs_one_copy_made_from_its_row() {
+        let enabled = Enabled::from(SubscriptionRow::for_test("sub_a"));
+        assert!(Arc::ptr_eq(enabled.job(), enabled.job()));
+        assert_eq!(**enabled.job(), JobSubscription::from(&enabled.row));
+    }
 
     #[test]
     fn subscriptions_read_again_keep_the_unchanged_and_compile_the_changed() {

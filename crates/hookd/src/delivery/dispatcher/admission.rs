@@ -28,9 +28,9 @@ pub(super) struct Ready {
 
 impl Ready {
     pub(super) fn push(&mut self, job: DeliveryJob) {
-        let queue = self.queues.entry(job.subscription_id.clone()).or_default();
+        let queue = self.queues.entry(job.subscription.id.clone()).or_default();
         if queue.is_empty() {
-            self.turn.push_back(job.subscription_id.clone());
+            self.turn.push_back(job.subscription.id.clone());
         }
         queue.push_back((tokio::time::Instant::now(), job));
         self.len += 1;
@@ -183,8 +183,8 @@ impl Dispatcher {
         let mut ready = inner.ready();
         for job in jobs {
             // Behind the subscription's earlier ones, if any wait.
-            if ready.queued(&job.subscription_id) == 0 {
-                if let Some(reservation) = inner.reserve(&job.subscription_id, false) {
+            if ready.queued(&job.subscription.id) == 0 {
+                if let Some(reservation) = inner.reserve(&job.subscription.id, false) {
                     self.spawn_attempt(vec![job], reservation, Duration::ZERO);
                     continue;
                 }
@@ -235,7 +235,7 @@ impl Dispatcher {
                 "deliveries waiting in memory returned to the store"
             );
             for job in &jobs {
-                self.inner.hold(&job.subscription_id);
+                self.inner.hold(&job.subscription.id);
             }
             self.inner.room.notify_waiters();
             self.inner.wake.notify_one();
@@ -265,11 +265,11 @@ impl Dispatcher {
 mod tests {
     use super::*;
     use crate::delivery::dispatcher::fresh_job;
-    use crate::store::{EventRow, SubscriptionRow};
+    use crate::store::{EventRow, JobEvent, SubscriptionRow};
 
     fn job(id: &str, subscription: &str) -> DeliveryJob {
-        let event = EventRow::for_test("a.b");
-        fresh_job(&event, &SubscriptionRow::for_test(subscription), id)
+        let event = std::sync::Arc::new(JobEvent::of(&EventRow::for_test("a.b")));
+        fresh_job(&event, &enabled(subscription), id)
     }
 
     /// A dispatcher on an empty SQLite store, allowing `cap` attempts per subscription.

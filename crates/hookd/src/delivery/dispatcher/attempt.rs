@@ -49,7 +49,7 @@ impl Dispatcher {
             // Settings that cannot be opened get the standard schedule; the render error records why.
             Err(_) => (Schedule::standard(), None),
         };
-        let rendered = match (opened, job.payload_expired_at) {
+        let rendered = match (opened, job.event.payload_expired_at) {
             (_, Some(_)) => Err((
                 FailureKind::PayloadDropped,
                 RenderError::from("the event's payload was dropped by retention; nothing to send"),
@@ -130,7 +130,7 @@ impl Dispatcher {
         let finished_at = started_at + duration.as_millis() as i64;
         // Nothing can be sent again for an event whose payload retention dropped.
         let gone = reply.status == Some(410);
-        let expired = job.payload_expired_at.is_some();
+        let expired = job.event.payload_expired_at.is_some();
         let failure = reply.failure_code();
         let (status, next_attempt_at) = if failure.is_none() {
             (DeliveryStatus::Succeeded, None)
@@ -157,7 +157,7 @@ impl Dispatcher {
         }
         if gone {
             tracing::warn!(
-                subscription.id = %job.subscription_id, account.id = %job.account_id,
+                subscription.id = %job.subscription.id, account.id = %job.event.account_id,
                 "receiver answered 410 Gone; subscription disabled"
             );
         }
@@ -165,8 +165,8 @@ impl Dispatcher {
         metrics::counter!("hookd_deliveries_total", "outcome" => if status == DeliveryStatus::Retrying { "failed" } else { status.as_str() })
             .increment(1);
         tracing::debug!(
-            delivery.id = %job.delivery_id, event.id = %job.event_id, subscription.id = %job.subscription_id,
-            account.id = %job.account_id, attempt = attempt_no, status_code = ?reply.status,
+            delivery.id = %job.delivery_id, event.id = %job.event.id, subscription.id = %job.subscription.id,
+            account.id = %job.event.account_id, attempt = attempt_no, status_code = ?reply.status,
             duration_ms = duration.as_millis() as u64, outcome = status.as_str(), "attempt finished"
         );
         let outcome = AttemptOutcome {
@@ -184,9 +184,9 @@ impl Dispatcher {
             status,
             next_attempt_at,
             lease_owner: inner.node_id.clone(),
-            disable_subscription: gone.then(|| job.subscription_id.clone()),
-            subscription_id: job.subscription_id.clone(),
-            track_health: job.app_id != ops::OPS_APP,
+            disable_subscription: gone.then(|| job.subscription.id.clone()),
+            subscription_id: job.subscription.id.clone(),
+            track_health: job.event.app_id != ops::OPS_APP,
             lock: LockRule {
                 failing_for_ms: i64::try_from(inner.config.lock_after_ms).unwrap_or(i64::MAX),
                 min_dead: i64::from(inner.config.lock_min_dead),
@@ -237,17 +237,18 @@ impl Dispatcher {
         outcome: &AttemptOutcome,
         change: HealthChange,
     ) {
-        let subscription = json!({ "subscription_id": job.subscription_id, "app_id": job.app_id });
+        let subscription =
+            json!({ "subscription_id": job.subscription.id, "app_id": job.event.app_id });
         let mut events = Vec::new();
         if outcome.status == DeliveryStatus::Dead {
             events.push((
                 ops::DELIVERY_DEAD,
                 json!({
                     "delivery_id": job.delivery_id,
-                    "event_id": job.event_id,
-                    "event_type": job.event_type,
-                    "subscription_id": job.subscription_id,
-                    "app_id": job.app_id,
+                    "event_id": job.event.id,
+                    "event_type": job.event.event_type,
+                    "subscription_id": job.subscription.id,
+                    "app_id": job.event.app_id,
                     "attempts": outcome.attempt.attempt_no,
                     "last_status_code": outcome.attempt.status_code,
                     "last_error": outcome.attempt.error,
@@ -255,7 +256,7 @@ impl Dispatcher {
             ));
         }
         if change.locked {
-            tracing::warn!(subscription.id = %job.subscription_id, account.id = %job.account_id, "subscription locked: its attempts keep failing");
+            tracing::warn!(subscription.id = %job.subscription.id, account.id = %job.event.account_id, "subscription locked: its attempts keep failing");
             events.push((ops::SUBSCRIPTION_LOCKED, subscription.clone()));
         }
         if change.recovered {
@@ -265,13 +266,13 @@ impl Dispatcher {
             let published = ops::publish(
                 self.inner.store.as_ref(),
                 self,
-                &job.account_id,
+                &job.event.account_id,
                 event_type,
                 payload,
             )
             .await;
             if let Err(e) = published {
-                tracing::error!(account.id = %job.account_id, event.type = event_type, error = %e, "publishing an operational event failed")
+                tracing::error!(account.id = %job.event.account_id, event.type = event_type, error = %e, "publishing an operational event failed")
             }
         }
     }
@@ -284,16 +285,16 @@ fn attempt_span(jobs: &[DeliveryJob]) -> tracing::Span {
     let job = &jobs[0];
     let span = tracing::info_span!(
         target: crate::telemetry::SPANS, parent: None, "attempt", otel.kind = "client",
-        delivery.id = %job.delivery_id, event.id = %job.event_id, event.type = %job.event_type,
-        subscription.id = %job.subscription_id, account.id = %job.account_id, app.id = %job.app_id,
+        delivery.id = %job.delivery_id, event.id = %job.event.id, event.type = %job.event.event_type,
+        subscription.id = %job.subscription.id, account.id = %job.event.account_id, app.id = %job.event.app_id,
         attempt = job.attempts + 1, batch.size = jobs.len() as i64, server.address = tracing::field::Empty,
         http.response.status_code = tracing::field::Empty, error.message = tracing::field::Empty,
         error.type = tracing::field::Empty, outcome = tracing::field::Empty, otel.status_code = tracing::field::Empty,
     );
     if !span.is_disabled() {
-        crate::telemetry::set_stored_parent(&span, job.traceparent.as_deref());
+        crate::telemetry::set_stored_parent(&span, job.event.traceparent.as_deref());
         for other in &jobs[1..] {
-            crate::telemetry::add_stored_link(&span, other.traceparent.as_deref());
+            crate::telemetry::add_stored_link(&span, other.event.traceparent.as_deref());
         }
     }
     span

@@ -82,14 +82,18 @@ impl Dispatcher {
         let started = jobs.len();
         for unit in self.group(jobs, now, lease_until).await {
             let job = &unit[0];
-            let Some(reservation) = inner.reserve(&job.subscription_id, true) else {
+            let Some(reservation) = inner.reserve(&job.subscription.id, true) else {
                 // We leased no more than the free slots, so it is the subscription's cap: more of it in
                 // one batch than its cap allows (or handed over meanwhile). The rest go back, due now.
                 self.defer(&unit, now).await;
                 continue;
             };
-            let wait = match job.rate_limit.and_then(|r| u32::try_from(r).ok()) {
-                Some(rate) => match inner.store.pace(&job.subscription_id, rate).await {
+            let wait = match job
+                .subscription
+                .rate_limit
+                .and_then(|r| u32::try_from(r).ok())
+            {
+                Some(rate) => match inner.store.pace(&job.subscription.id, rate).await {
                     Ok(Slot::Wait(wait)) => wait,
                     Ok(Slot::Defer(after)) => {
                         drop(reservation);
@@ -140,13 +144,13 @@ impl Dispatcher {
                 .open(&job)
                 .ok()
                 .and_then(|opened| opened.delivery.batch)
-                .filter(|_| job.payload_expired_at.is_none());
+                .filter(|_| job.event.payload_expired_at.is_none());
             let Some(policy) = policy else {
                 units.push(vec![job]);
                 continue;
             };
             let open = batches.iter_mut().find(|(p, b)| {
-                b[0].subscription_id == job.subscription_id && b.len() < p.max_events as usize
+                b[0].subscription.id == job.subscription.id && b.len() < p.max_events as usize
             });
             match open {
                 Some((_, batch)) => batch.push(job),
@@ -161,7 +165,7 @@ impl Dispatcher {
                     .inner
                     .store
                     .claim_batch(
-                        &batch[0].subscription_id,
+                        &batch[0].subscription.id,
                         &lead,
                         &self.inner.node_id,
                         now,

@@ -40,14 +40,14 @@ pub use backlog::{Backlogged, RETRY_AFTER_SECS};
 pub use render::{fresh_job, render_request};
 
 use admission::{Counted, Ready, Reservation};
-use render::{Opened, Sealed};
+use render::Opened;
 
 use super::sender::Sender;
 use crate::{
     config::DeliveryConfig,
     crypto::Sealer,
     domain::{new_id, now_ms},
-    store::{health::log_failure, Store},
+    store::{health::log_failure, JobSubscription, Store},
 };
 
 /// How long a woken dispatcher waits for more slots to free before it claims.
@@ -106,8 +106,11 @@ struct Inner {
     backlog: backlog::Backlog,
     /// Subscriptions' secrets and settings as last opened, by subscription id, with the stored fields they
     /// were opened from: an entry serves only while those are unchanged.
-    opened: std::sync::Mutex<HashMap<String, (Sealed, Arc<Opened>)>>,
+    opened: std::sync::Mutex<HashMap<String, OpenedFrom>>,
 }
+
+/// A subscription's opened secrets and settings, with the stored fields they were opened from.
+type OpenedFrom = (Arc<JobSubscription>, Arc<Opened>);
 
 impl Inner {
     /// Publishing waits from this many deliveries waiting in memory...

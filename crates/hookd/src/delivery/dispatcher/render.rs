@@ -12,71 +12,31 @@ use crate::{
         Invalid, SecretSet, Settings, Target,
     },
     sealed,
-    store::{DeliveryJob, EventRow, SubscriptionRow},
+    store::{DeliveryJob, Enabled, JobEvent, JobSubscription},
 };
 
 /// The most subscriptions whose opened settings are kept; past it the map starts over.
 const OPENED_MAX: usize = 10_000;
 
-/// The stored fields a subscription's `Opened` is made from.
-#[derive(PartialEq, Eq)]
-pub(super) struct Sealed {
-    secrets: Vec<u8>,
-    format: String,
-    url: String,
-    headers: String,
-    vendor_secrets: Option<Vec<u8>>,
-    retry: Option<String>,
-    batch: Option<String>,
-    rate_limit: Option<i32>,
-    timeout_ms: Option<i64>,
-}
-
-impl Sealed {
-    pub(super) fn of(job: &DeliveryJob) -> Self {
-        Self {
-            secrets: job.secrets.clone(),
-            format: job.format.clone(),
-            url: job.url.clone(),
-            headers: job.headers.clone(),
-            vendor_secrets: job.vendor_secrets.clone(),
-            retry: job.retry.clone(),
-            batch: job.batch.clone(),
-            rate_limit: job.rate_limit,
-            timeout_ms: job.timeout_ms,
-        }
-    }
-
-    pub(super) fn matches(&self, job: &DeliveryJob) -> bool {
-        self.secrets == job.secrets
-            && self.format == job.format
-            && self.url == job.url
-            && self.headers == job.headers
-            && self.vendor_secrets == job.vendor_secrets
-            && self.retry == job.retry
-            && self.batch == job.batch
-            && self.rate_limit == job.rate_limit
-            && self.timeout_ms == job.timeout_ms
-    }
-}
-
 impl Dispatcher {
     /// The subscription's secrets and settings, opened once per change of the stored fields.
     pub(super) fn open(&self, job: &DeliveryJob) -> Result<Arc<Opened>, RenderError> {
         let lock = || self.inner.opened.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((sealed, opened)) = lock().get(&job.subscription_id) {
-            if sealed.matches(job) {
+        let subscription = &job.subscription;
+        if let Some((sealed, opened)) = lock().get(&subscription.id) {
+            // Jobs of one claim or one cache entry share their copy; others compare the stored fields.
+            if Arc::ptr_eq(sealed, subscription) || **sealed == **subscription {
                 return Ok(opened.clone());
             }
         }
-        let opened = Arc::new(open_sealed(&self.inner.sealer, job)?);
+        let opened = Arc::new(open_sealed(&self.inner.sealer, subscription)?);
         let mut cache = lock();
         if cache.len() >= OPENED_MAX {
             cache.clear();
         }
         cache.insert(
-            job.subscription_id.clone(),
-            (Sealed::of(job), opened.clone()),
+            subscription.id.clone(),
+            (subscription.clone(), opened.clone()),
         );
         Ok(opened)
     }
@@ -111,8 +71,8 @@ pub(super) struct Opened {
     pub(super) vendor: BTreeMap<String, String>,
 }
 
-/// Opens a job's sealed secrets and settings.
-fn open_sealed(sealer: &Sealer, job: &DeliveryJob) -> Result<Opened, RenderError> {
+/// Opens a subscription's sealed secrets and settings.
+fn open_sealed(sealer: &Sealer, job: &JobSubscription) -> Result<Opened, RenderError> {
     let secrets = sealer
         .unseal(&job.secrets)
         .map_err(|e| e.to_string())
@@ -149,7 +109,7 @@ pub(super) struct Delivery {
 }
 
 impl Delivery {
-    fn compile(job: &DeliveryJob) -> Result<Self, Corrupt> {
+    fn compile(job: &JobSubscription) -> Result<Self, Corrupt> {
         // A job carries only the settings an attempt needs; the filter and ordering were the publish's.
         let settings = Settings::compile(Stored {
             event_types: "[]",
@@ -179,8 +139,8 @@ fn render_opened(
     now: i64,
 ) -> Result<formats::Rendered, RenderError> {
     let target = formats::TargetView {
-        subscription_id: &job.subscription_id,
-        app_id: &job.app_id,
+        subscription_id: &job.subscription.id,
+        app_id: &job.event.app_id,
         url: &opened.url,
         vendor: &opened.vendor,
     };
@@ -201,50 +161,29 @@ pub fn render_request(
     job: &DeliveryJob,
     now: i64,
 ) -> Result<(formats::Rendered, ExtraHeaders), RenderError> {
-    let opened = open_sealed(sealer, job)?;
+    let opened = open_sealed(sealer, &job.subscription)?;
     let rendered = render_opened(&opened, job, now)?;
     Ok((rendered, opened.headers))
 }
 
 fn event_view(job: &DeliveryJob) -> formats::EventView<'_> {
+    let event = &job.event;
     formats::EventView {
-        id: &job.event_id,
-        event_type: &job.event_type,
-        payload: &job.payload,
-        channel_id: job.channel_id.as_deref(),
-        user_id: job.user_id.as_deref(),
-        created_at_ms: job.event_created_at,
+        id: &event.id,
+        event_type: &event.event_type,
+        payload: &event.payload,
+        channel_id: event.channel_id.as_deref(),
+        user_id: event.user_id.as_deref(),
+        created_at_ms: event.created_at,
     }
 }
 
-/// The job of a delivery just published: what the claim would read back, built from the rows in hand.
-pub fn fresh_job(
-    event: &EventRow,
-    subscription: &SubscriptionRow,
-    delivery_id: &str,
-) -> DeliveryJob {
+/// The job of a delivery just published: what the claim would read back, built from what is in hand.
+pub fn fresh_job(event: &Arc<JobEvent>, subscription: &Enabled, delivery_id: &str) -> DeliveryJob {
     DeliveryJob {
         delivery_id: delivery_id.to_owned(),
-        event_id: event.id.clone(),
-        account_id: event.account_id.clone(),
-        app_id: event.app_id.clone(),
-        subscription_id: subscription.id.clone(),
         attempts: 0,
-        event_type: event.event_type.clone(),
-        payload: event.payload.clone(),
-        event_created_at: event.created_at,
-        channel_id: event.channel_id.clone(),
-        user_id: event.user_id.clone(),
-        traceparent: event.traceparent.clone(),
-        url: subscription.url.clone(),
-        format: subscription.format.clone(),
-        secrets: subscription.secrets.clone(),
-        headers: subscription.headers.clone(),
-        vendor_secrets: subscription.vendor_secrets.clone(),
-        retry: subscription.retry.clone(),
-        timeout_ms: subscription.timeout_ms,
-        rate_limit: subscription.rate_limit,
-        payload_expired_at: None,
-        batch: subscription.batch.clone(),
+        event: event.clone(),
+        subscription: subscription.job().clone(),
     }
 }

@@ -371,7 +371,8 @@ macro_rules! impl_queue {
                 let mut select = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", job_cols!(), " WHERE d.id"));
                 push_id_set(&mut select, true, claimed.iter().map(|(id,)| id));
                 select.push(" ORDER BY d.next_attempt_at, d.id");
-                Ok(select.build_query_as().fetch_all(&mut **tx).await?)
+                let rows: Vec<$crate::store::JobRow> = select.build_query_as().fetch_all(&mut **tx).await?;
+                Ok($crate::store::jobs_of(rows))
             }
         }
     };

@@ -83,11 +83,13 @@ macro_rules! impl_records {
             }
 
             async fn delivery_job(&self, account_id: &str, id: &str) -> Result<Option<DeliveryJob>> {
-                Ok(sqlx::query_as(concat!("SELECT ", job_cols!(), " WHERE d.account_id = $1 AND d.id = $2"))
-                    .bind(account_id)
-                    .bind(id)
-                    .fetch_optional(&self.reader)
-                    .await?)
+                let row: Option<$crate::store::JobRow> =
+                    sqlx::query_as(concat!("SELECT ", job_cols!(), " WHERE d.account_id = $1 AND d.id = $2"))
+                        .bind(account_id)
+                        .bind(id)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                Ok(row.and_then(|row| $crate::store::jobs_of(vec![row]).pop()))
             }
         }
 
