@@ -30,8 +30,24 @@ pub struct SqliteStore {
     /// Rates and pacing: in memory, as this process is the database's only one.
     calls: CallLog,
     pacer: Pacer,
+    /// Copies the WAL back into the database file off the commit path (see `checkpoints`).
+    checkpointer: tokio::task::JoinHandle<()>,
     _lock: std::fs::File,
 }
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.checkpointer.abort();
+    }
+}
+
+/// How often the WAL is copied back into the database file, on a connection of its own.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// The WAL size (pages of 4 KiB) at which a commit copies it back itself: only when the background
+/// checkpoints have stopped keeping up (SQLite's default is 1 000, which makes one commit in a few dozen
+/// wait for a checkpoint).
+const COMMIT_CHECKPOINT_PAGES: u32 = 16_384;
 
 impl SqliteStore {
     pub async fn open(url: &str, sync: SqliteSync) -> anyhow::Result<Self> {
@@ -45,7 +61,8 @@ impl SqliteStore {
             })
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            .pragma("wal_autocheckpoint", COMMIT_CHECKPOINT_PAGES.to_string());
         let path = options.get_filename().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -85,10 +102,13 @@ impl SqliteStore {
             .context("applying SQLite migrations")?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await?;
         let health = std::sync::Arc::new(StorageHealth::default());
         let writes = Self::group_writes(&writer, &health, true);
+        let checkpoints = sqlx::Connection::connect_with(&options)
+            .await
+            .context("opening SQLite's checkpointing connection")?;
         Ok(Self {
             writer,
             reader,
@@ -97,6 +117,7 @@ impl SqliteStore {
             caches: ReadCaches::default(),
             calls: CallLog::default(),
             pacer: Pacer::default(),
+            checkpointer: tokio::spawn(checkpoints_on(checkpoints)),
             _lock: lock,
         })
     }
@@ -128,6 +149,37 @@ impl SqliteStore {
     /// the same as before.
     async fn analyze_stale(&self) -> Result<Vec<String>> {
         Ok(Vec::new())
+    }
+}
+
+/// Copies the WAL back into the database file every `CHECKPOINT_EVERY`, until the store is dropped. A
+/// commit would otherwise do it itself once the WAL reached SQLite's default of 1 000 pages: a few
+/// milliseconds of copying and an fsync of the database file, which the publishes of that group waited for.
+/// Here they wait for nothing: a passive checkpoint copies what no reader still needs while writers go on,
+/// and the next write starts the WAL over once all of it is copied. A failure (a full disk) is logged and
+/// tried again; commits fall back to checkpointing themselves past `COMMIT_CHECKPOINT_PAGES`.
+async fn checkpoints_on(mut conn: sqlx::SqliteConnection) {
+    let mut failing = false;
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        let done: std::result::Result<(i64, i64, i64), sqlx::Error> =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&mut conn)
+                .await;
+        match done {
+            Ok(_) if failing => {
+                failing = false;
+                tracing::info!("copying SQLite's WAL into the database file works again");
+            }
+            Ok(_) => {}
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "copying SQLite's WAL into the database file failed; trying again");
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "copying SQLite's WAL into the database file failed again")
+            }
+        }
     }
 }
 
@@ -457,5 +509,53 @@ impl SqliteStore {
             .map(|(_, _, _, step)| step)
             .collect::<Vec<_>>()
             .join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (frames in the WAL, frames copied into the database file), from the WAL index's header: `mxFrame`
+    /// of its first copy (offset 16) and `nBackfill` of the checkpoint information after both copies
+    /// (offset 96), in the machine's byte order.
+    fn wal_frames(db: &std::path::Path) -> (u32, u32) {
+        let shm = std::fs::read(db.with_extension("db-shm")).unwrap();
+        let word = |at: usize| u32::from_ne_bytes(shm[at..at + 4].try_into().unwrap());
+        (word(16), word(96))
+    }
+
+    #[tokio::test]
+    async fn the_wal_is_copied_back_by_the_background_not_by_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("hookd.db");
+        let url = format!("sqlite://{}", db.display());
+        let store = SqliteStore::open(&url, SqliteSync::Full).await.unwrap();
+        sqlx::query("CREATE TABLE scratch (body BLOB)")
+            .execute(&store.writer)
+            .await
+            .unwrap();
+        // About 1 500 pages in one commit: past SQLite's default of 1 000, at which a commit would copy
+        // them back itself.
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) \
+             INSERT INTO scratch SELECT randomblob(3900) FROM n",
+        )
+        .execute(&store.writer)
+        .await
+        .unwrap();
+        let (frames, _) = wal_frames(&db);
+        assert!(frames >= 1_500, "the WAL holds {frames} frames");
+        // Copied back within a few of the background's turns, with no further commit.
+        let mut copied = 0;
+        for _ in 0..40 {
+            tokio::time::sleep(CHECKPOINT_EVERY / 2).await;
+            let (frames, backfilled) = wal_frames(&db);
+            copied = backfilled;
+            if backfilled == frames {
+                break;
+            }
+        }
+        assert_eq!(copied, frames, "the WAL was not copied back");
     }
 }
