@@ -30,7 +30,7 @@ pub struct SqliteStore {
     /// Rates and pacing: in memory, as this process is the database's only one.
     calls: CallLog,
     pacer: Pacer,
-    /// Copies the WAL back into the database file off the commit path (see `checkpoints`).
+    /// Copies the WAL back into the database file off the commit path (see `checkpoints_on`).
     checkpointer: tokio::task::JoinHandle<()>,
     _lock: std::fs::File,
 }
