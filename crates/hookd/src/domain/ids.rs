@@ -27,8 +27,17 @@ pub fn least_id_at(prefix: &str, ms: i64) -> String {
     with_prefix(prefix, ulid::Ulid::from_parts(ms, 0))
 }
 
+/// `{prefix}_{ulid}` in lower case, written into one allocation: an event, each of its deliveries and
+/// each attempt get one.
 fn with_prefix(prefix: &str, ulid: ulid::Ulid) -> String {
-    format!("{prefix}_{}", ulid.to_string().to_ascii_lowercase())
+    let mut text = [0; ulid::ULID_LEN];
+    let encoded = ulid.array_to_str(&mut text);
+    encoded.make_ascii_lowercase();
+    let mut id = String::with_capacity(prefix.len() + 1 + ulid::ULID_LEN);
+    id.push_str(prefix);
+    id.push('_');
+    id.push_str(encoded);
+    id
 }
 
 /// A fresh access-key id: letters and digits only, because vendor SDKs put it in signed headers.
@@ -67,6 +76,18 @@ mod tests {
         assert!(least_id_at("evt", before) <= id, "{id}");
         assert!(id < least_id_at("evt", after + 1), "{id}");
         assert_eq!(least_id_at("evt", -5), least_id_at("evt", 0));
+    }
+
+    #[test]
+    fn an_id_is_its_prefix_and_its_ulid_in_lower_case() {
+        for ulid in [
+            ulid::Ulid::nil(),
+            ulid::Ulid::from(u128::MAX),
+            ulid::Ulid::new(),
+        ] {
+            let expected = format!("dlv_{}", ulid.to_string().to_ascii_lowercase());
+            assert_eq!(with_prefix("dlv", ulid), expected);
+        }
     }
 
     #[test]
