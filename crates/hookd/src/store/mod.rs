@@ -566,14 +566,16 @@ pub struct DeliveryJob {
     pub subscription: Arc<JobSubscription>,
 }
 
-/// The event of a `DeliveryJob`.
-#[derive(Debug, PartialEq, Eq)]
+/// The event of a `DeliveryJob`; read under the names `job_cols!` gives its columns.
+#[derive(Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct JobEvent {
+    #[sqlx(rename = "event_id")]
     pub id: String,
     pub account_id: String,
     pub app_id: String,
     pub event_type: String,
     pub payload: String,
+    #[sqlx(rename = "event_created_at")]
     pub created_at: i64,
     pub channel_id: Option<String>,
     pub user_id: Option<String>,
@@ -584,8 +586,9 @@ pub struct JobEvent {
 }
 
 /// What an attempt needs of its subscription: where and how to send, as stored (sealed).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct JobSubscription {
+    #[sqlx(rename = "subscription_id")]
     pub id: String,
     pub url: String,
     pub format: String,
@@ -619,27 +622,11 @@ impl From<&SubscriptionRow> for JobSubscription {
 #[derive(Debug, sqlx::FromRow)]
 pub struct JobRow {
     delivery_id: String,
-    event_id: String,
-    account_id: String,
-    app_id: String,
-    subscription_id: String,
     attempts: i64,
-    event_type: String,
-    payload: String,
-    event_created_at: i64,
-    channel_id: Option<String>,
-    user_id: Option<String>,
-    traceparent: Option<String>,
-    url: String,
-    format: String,
-    secrets: Vec<u8>,
-    headers: String,
-    vendor_secrets: Option<Vec<u8>>,
-    retry: Option<String>,
-    timeout_ms: Option<i64>,
-    rate_limit: Option<i32>,
-    payload_expired_at: Option<i64>,
-    batch: Option<String>,
+    #[sqlx(flatten)]
+    event: JobEvent,
+    #[sqlx(flatten)]
+    subscription: JobSubscription,
 }
 
 /// The jobs of `rows`, in their order; rows of one event, or of one subscription, share its copy.
@@ -648,47 +635,17 @@ pub fn jobs_of(rows: Vec<JobRow>) -> Vec<DeliveryJob> {
     let mut subscriptions: std::collections::HashMap<String, Arc<JobSubscription>> =
         Default::default();
     rows.into_iter()
-        .map(|row| {
-            let event = events
-                .entry(row.event_id.clone())
-                .or_insert_with(|| {
-                    Arc::new(JobEvent {
-                        id: row.event_id,
-                        account_id: row.account_id,
-                        app_id: row.app_id,
-                        event_type: row.event_type,
-                        payload: row.payload,
-                        created_at: row.event_created_at,
-                        channel_id: row.channel_id,
-                        user_id: row.user_id,
-                        traceparent: row.traceparent,
-                        payload_expired_at: row.payload_expired_at,
-                    })
-                })
-                .clone();
-            let subscription = subscriptions
-                .entry(row.subscription_id.clone())
-                .or_insert_with(|| {
-                    Arc::new(JobSubscription {
-                        id: row.subscription_id,
-                        url: row.url,
-                        format: row.format,
-                        secrets: row.secrets,
-                        headers: row.headers,
-                        vendor_secrets: row.vendor_secrets,
-                        retry: row.retry,
-                        timeout_ms: row.timeout_ms,
-                        rate_limit: row.rate_limit,
-                        batch: row.batch,
-                    })
-                })
-                .clone();
-            DeliveryJob {
-                delivery_id: row.delivery_id,
-                attempts: row.attempts,
-                event,
-                subscription,
-            }
+        .map(|row| DeliveryJob {
+            delivery_id: row.delivery_id,
+            attempts: row.attempts,
+            event: events
+                .entry(row.event.id.clone())
+                .or_insert_with(|| Arc::new(row.event))
+                .clone(),
+            subscription: subscriptions
+                .entry(row.subscription.id.clone())
+                .or_insert_with(|| Arc::new(row.subscription))
+                .clone(),
         })
         .collect()
 }
@@ -834,27 +791,31 @@ mod tests {
     fn job_row(delivery: &str, event: &str, subscription: &str) -> JobRow {
         JobRow {
             delivery_id: delivery.into(),
-            event_id: event.into(),
-            account_id: "acc".into(),
-            app_id: "app".into(),
-            subscription_id: subscription.into(),
             attempts: 1,
-            event_type: "a.b".into(),
-            payload: format!("{{\"of\":\"{event}\"}}"),
-            event_created_at: 7,
-            channel_id: None,
-            user_id: None,
-            traceparent: None,
-            url: format!("http://127.0.0.1:9/{subscription}"),
-            format: "native".into(),
-            secrets: subscription.as_bytes().to_vec(),
-            headers: "{}".into(),
-            vendor_secrets: None,
-            retry: None,
-            timeout_ms: None,
-            rate_limit: None,
-            payload_expired_at: None,
-            batch: None,
+            event: JobEvent {
+                id: event.into(),
+                account_id: "acc".into(),
+                app_id: "app".into(),
+                event_type: "a.b".into(),
+                payload: format!("{{\"of\":\"{event}\"}}"),
+                created_at: 7,
+                channel_id: None,
+                user_id: None,
+                traceparent: None,
+                payload_expired_at: None,
+            },
+            subscription: JobSubscription {
+                id: subscription.into(),
+                url: format!("http://127.0.0.1:9/{subscription}"),
+                format: "native".into(),
+                secrets: subscription.as_bytes().to_vec(),
+                headers: "{}".into(),
+                vendor_secrets: None,
+                retry: None,
+                timeout_ms: None,
+                rate_limit: None,
+                batch: None,
+            },
         }
     }
 
